@@ -1,0 +1,27 @@
+# store_embed_sql(<target> <dir>): compiles every <dir>/NNNN_*.sql into
+# <target> as a sorted list of store::pg::Migration (see libs/pg/migrate.h),
+# exposed by the generated function named <fn>. The binary is then
+# self-contained: migrations run from the image, no files to ship.
+function(store_embed_migrations target dir fn)
+  file(GLOB sql_files CONFIGURE_DEPENDS ${dir}/*.sql)
+  list(SORT sql_files)
+  set(body "")
+  foreach(f ${sql_files})
+    get_filename_component(name ${f} NAME)
+    file(READ ${f} text)
+    set(body "${body}      {\"${name}\", R\"__sql__(${text})__sql__\"},\n")
+  endforeach()
+  set(out ${CMAKE_CURRENT_BINARY_DIR}/${fn}_migrations.cc)
+  file(WRITE ${out}.tmp "// Generated from ${dir} by store_embed_migrations.\n#include \"libs/pg/migrate.h\"\n\nnamespace store {\n\nconst std::vector<pg::Migration>& ${fn}() {\n  static const auto* const kMigrations = new std::vector<pg::Migration>{\n${body}  };\n  return *kMigrations;\n}\n\n}  // namespace store\n")
+  configure_file(${out}.tmp ${out} COPYONLY)
+  target_sources(${target} PRIVATE ${out})
+endfunction()
+
+# store_gtest(<name> SOURCES ... LIBS ... [LABELS ...]): a GoogleTest binary
+# whose tests are discovered into ctest one by one.
+function(store_gtest name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;LIBS;LABELS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gmock GTest::gtest GTest::gtest_main)
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT 300)
+endfunction()

@@ -1,0 +1,256 @@
+#include "libs/events/consumer.h"
+
+#include <librdkafka/rdkafkacpp.h>
+
+#include "absl/strings/str_cat.h"
+#include "libs/core/log.h"
+#include "libs/core/trace.h"
+#include "libs/events/envelope.h"
+#include "libs/events/kafka.h"
+#include "libs/metrics/metrics.h"
+
+namespace store::events {
+namespace {
+
+const pg::Statement kInsertInbox(
+    "store_inbox_insert",
+    "INSERT INTO inbox (consumer, event_id, topic) VALUES ($1, $2::uuid, $3)"
+    " ON CONFLICT DO NOTHING");
+
+bool RetryForever(const absl::Status& s) {
+  return s.code() == absl::StatusCode::kUnavailable ||
+         s.code() == absl::StatusCode::kResourceExhausted ||
+         s.code() == absl::StatusCode::kDeadlineExceeded;
+}
+
+class SyncDelivery final : public RdKafka::DeliveryReportCb {
+ public:
+  void dr_cb(RdKafka::Message& message) override {
+    ok = message.err() == RdKafka::ERR_NO_ERROR;
+    error = message.errstr();
+    done = true;
+  }
+  bool done = false;
+  bool ok = false;
+  std::string error;
+};
+
+// Produces one record and waits for its delivery report.
+absl::Status ProduceSync(RdKafka::Producer& producer, SyncDelivery& delivery,
+                         const std::string& topic, RdKafka::Message& original,
+                         RdKafka::Headers* headers) {
+  delivery.done = false;
+  RdKafka::ErrorCode err = producer.produce(
+      topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
+      const_cast<void*>(original.payload()), original.len(),
+      original.key_pointer(), original.key_len(), 0, headers, nullptr);
+  if (err != RdKafka::ERR_NO_ERROR) {
+    delete headers;
+    return absl::UnavailableError(RdKafka::err2str(err));
+  }
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (!delivery.done && absl::Now() < deadline) producer.poll(20);
+  if (!delivery.done) return absl::DeadlineExceededError("no delivery report");
+  if (!delivery.ok) return absl::UnavailableError(delivery.error);
+  return absl::OkStatus();
+}
+
+RdKafka::Headers* CopyHeaders(RdKafka::Message& message, bool drop_dlq) {
+  RdKafka::Headers* out = RdKafka::Headers::create();
+  if (RdKafka::Headers* in = message.headers()) {
+    for (const RdKafka::Headers::Header& h : in->get_all()) {
+      if (drop_dlq && h.key().rfind("dlq-", 0) == 0) continue;
+      out->add(h.key(), h.value(), h.value_size());
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+class Consumer::Impl {
+ public:
+  Impl(ConsumerOptions options, pg::Pool& pool, Handler handler)
+      : options_(std::move(options)), pool_(pool), handler_(std::move(handler)) {}
+
+  absl::Status Start() {
+    auto conf = MakeConf(ConsumerProps(options_.brokers, options_.name));
+    if (!conf.ok()) return conf.status();
+    std::string err;
+    consumer_.reset(RdKafka::KafkaConsumer::create(conf->get(), err));
+    if (!consumer_) return absl::InternalError(absl::StrCat("kafka consumer: ", err));
+    auto pconf = MakeConf(ProducerProps(options_.brokers, options_.name + "-dlq"));
+    if (!pconf.ok()) return pconf.status();
+    (*pconf)->set("dr_cb", static_cast<RdKafka::DeliveryReportCb*>(&delivery_), err);
+    dlq_producer_.reset(RdKafka::Producer::create(pconf->get(), err));
+    if (!dlq_producer_) return absl::InternalError(absl::StrCat("kafka producer: ", err));
+    RdKafka::ErrorCode code = consumer_->subscribe(options_.topics);
+    if (code != RdKafka::ERR_NO_ERROR) {
+      return absl::InternalError(absl::StrCat("subscribe: ", RdKafka::err2str(code)));
+    }
+    thread_ = std::thread([this] { Run(); });
+    return absl::OkStatus();
+  }
+
+  void Stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+    if (consumer_ && !closed_) {
+      consumer_->close();
+      closed_ = true;
+    }
+  }
+
+ private:
+  void Run() {
+    while (!stop_) {
+      std::unique_ptr<RdKafka::Message> msg(consumer_->consume(200));
+      if (msg->err() == RdKafka::ERR__TIMED_OUT || msg->err() == RdKafka::ERR__PARTITION_EOF) {
+        continue;
+      }
+      if (msg->err() != RdKafka::ERR_NO_ERROR) {
+        log::Warning("consumer error", {{"consumer", options_.name}, {"error", msg->errstr()}});
+        continue;
+      }
+      if (Handle(*msg)) {
+        std::vector<RdKafka::TopicPartition*> offsets = {RdKafka::TopicPartition::create(
+            msg->topic_name(), msg->partition(), msg->offset() + 1)};
+        consumer_->offsets_store(offsets);
+        RdKafka::TopicPartition::destroy(offsets);
+      }
+    }
+  }
+
+  // Applies one record; false only when stopping before it was settled.
+  bool Handle(RdKafka::Message& msg) {
+    const std::string topic = msg.topic_name();
+    absl::StatusOr<common::v1::EventEnvelope> envelope = ParseEnvelope(absl::string_view(
+        static_cast<const char*>(msg.payload()), msg.payload() == nullptr ? 0 : msg.len()));
+    if (!envelope.ok()) return DeadLetter(msg, envelope.status());
+    std::optional<TraceContext> trace = ParseTraceparent(envelope->traceparent());
+    ScopedTrace scope(trace.has_value() ? ChildSpan(*trace) : NewTrace());
+
+    absl::Duration backoff = options_.initial_backoff;
+    for (int attempt = 1; !stop_; ++attempt) {
+      bool duplicate = false;
+      absl::Status status = pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
+        pqxx::result r =
+            tx.exec_prepared(kInsertInbox.name, options_.name, envelope->event_id(), topic);
+        if (r.affected_rows() == 0) {
+          duplicate = true;
+          return absl::OkStatus();
+        }
+        return handler_(tx, *envelope);
+      });
+      if (status.ok()) {
+        metrics::EventsConsumed()
+            .Add({{"topic", topic}, {"result", duplicate ? "duplicate" : "ok"}})
+            .Increment();
+        return true;
+      }
+      metrics::EventsConsumed().Add({{"topic", topic}, {"result", "retry"}}).Increment();
+      const bool permanent = status.code() == absl::StatusCode::kInvalidArgument;
+      if (permanent || (!RetryForever(status) && attempt >= options_.max_attempts)) {
+        return DeadLetter(msg, status);
+      }
+      log::Warning("event handling failed, retrying",
+                   {{"consumer", options_.name}, {"event_id", envelope->event_id()},
+                    {"attempt", absl::StrCat(attempt)}, {"error", status.ToString()}});
+      SleepUnlessStopped(backoff);
+      backoff = std::min(backoff * 2, options_.max_backoff);
+    }
+    return false;
+  }
+
+  bool DeadLetter(RdKafka::Message& msg, const absl::Status& error) {
+    const std::string dlq = DeadLetterTopic(msg.topic_name(), options_.name);
+    absl::Duration backoff = options_.initial_backoff;
+    while (!stop_) {
+      RdKafka::Headers* headers = CopyHeaders(msg, /*drop_dlq=*/true);
+      headers->add(std::string(kDlqErrorHeader), std::string(error.message()));
+      headers->add(std::string(kDlqTopicHeader), msg.topic_name());
+      headers->add(std::string(kDlqPartitionHeader), absl::StrCat(msg.partition()));
+      headers->add(std::string(kDlqOffsetHeader), absl::StrCat(msg.offset()));
+      headers->add(std::string(kDlqConsumerHeader), options_.name);
+      absl::Status s = ProduceSync(*dlq_producer_, delivery_, dlq, msg, headers);
+      if (s.ok()) {
+        metrics::EventsConsumed()
+            .Add({{"topic", msg.topic_name()}, {"result", "dead_letter"}})
+            .Increment();
+        log::Error("event sent to the dead-letter topic",
+                   {{"consumer", options_.name}, {"dlq", dlq},
+                    {"offset", absl::StrCat(msg.offset())}, {"error", std::string(error.message())}});
+        return true;
+      }
+      log::Warning("dead-letter produce failed, retrying", {{"error", s.ToString()}});
+      SleepUnlessStopped(backoff);
+      backoff = std::min(backoff * 2, options_.max_backoff);
+    }
+    return false;
+  }
+
+  void SleepUnlessStopped(absl::Duration d) {
+    const absl::Time until = absl::Now() + d;
+    while (!stop_ && absl::Now() < until) absl::SleepFor(absl::Milliseconds(20));
+  }
+
+  ConsumerOptions options_;
+  pg::Pool& pool_;
+  Handler handler_;
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
+  std::unique_ptr<RdKafka::Producer> dlq_producer_;
+  SyncDelivery delivery_;
+  std::atomic<bool> stop_{false};
+  bool closed_ = false;
+  std::thread thread_;
+};
+
+Consumer::Consumer(ConsumerOptions options, pg::Pool& pool, Handler handler)
+    : impl_(std::make_unique<Impl>(std::move(options), pool, std::move(handler))) {}
+
+Consumer::~Consumer() { Stop(); }
+
+absl::Status Consumer::Start() { return impl_->Start(); }
+
+void Consumer::Stop() { impl_->Stop(); }
+
+absl::StatusOr<int> RedriveDeadLetters(const std::string& brokers, const std::string& dlq_topic,
+                                       int max_messages, absl::Duration idle) {
+  auto cconf = MakeConf(ConsumerProps(brokers, dlq_topic + ".redrive"));
+  if (!cconf.ok()) return cconf.status();
+  std::string err;
+  (*cconf)->set("enable.auto.commit", "false", err);
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer(
+      RdKafka::KafkaConsumer::create(cconf->get(), err));
+  if (!consumer) return absl::InternalError(err);
+  SyncDelivery delivery;
+  auto pconf = MakeConf(ProducerProps(brokers, "redrive"));
+  if (!pconf.ok()) return pconf.status();
+  (*pconf)->set("dr_cb", static_cast<RdKafka::DeliveryReportCb*>(&delivery), err);
+  std::unique_ptr<RdKafka::Producer> producer(RdKafka::Producer::create(pconf->get(), err));
+  if (!producer) return absl::InternalError(err);
+  consumer->subscribe({dlq_topic});
+  int count = 0;
+  absl::Time last = absl::Now();
+  absl::Status result;
+  while (count < max_messages && absl::Now() - last < idle) {
+    std::unique_ptr<RdKafka::Message> msg(consumer->consume(200));
+    if (msg->err() != RdKafka::ERR_NO_ERROR) continue;
+    last = absl::Now();
+    const std::string target = HeaderValue(*msg, kDlqTopicHeader);
+    if (target.empty()) {
+      result = absl::FailedPreconditionError(
+          absl::StrCat("record at offset ", msg->offset(), " has no ", kDlqTopicHeader, " header"));
+      break;
+    }
+    result = ProduceSync(*producer, delivery, target, *msg, CopyHeaders(*msg, true));
+    if (!result.ok()) break;
+    consumer->commitSync(msg.get());
+    ++count;
+  }
+  consumer->close();
+  if (!result.ok()) return result;
+  return count;
+}
+
+}  // namespace store::events

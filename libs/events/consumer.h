@@ -1,0 +1,71 @@
+// An event consumer for one service: a Kafka consumer group whose handler
+// runs inside a database transaction together with an inbox insert.
+//
+// - At-least-once from Kafka, exactly-once effect in the database: the
+//   (consumer, event_id) inbox row commits with the handler's changes, so a
+//   redelivered event is skipped.
+// - The offset is stored only after that transaction commits, and committed
+//   to Kafka in the background and on Stop().
+// - A handler error is retried with backoff. Database unavailability is
+//   retried until it comes back; other errors up to `max_attempts`, then the
+//   record goes to the dead-letter topic "<topic>.<consumer>.dlq" with the
+//   error and its origin in headers, and the partition moves on. A record
+//   that is not an envelope at all (poison) goes there at once.
+#ifndef STORE_LIBS_EVENTS_CONSUMER_H_
+#define STORE_LIBS_EVENTS_CONSUMER_H_
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "libs/pg/pool.h"
+#include "store/common/v1/event.pb.h"
+
+namespace store::events {
+
+using Handler =
+    std::function<absl::Status(pqxx::work& tx, const common::v1::EventEnvelope& envelope)>;
+
+struct ConsumerOptions {
+  // Names the consumer group, the inbox rows and the dead-letter topics
+  // (e.g. "invoicing").
+  std::string name;
+  std::string brokers;
+  std::vector<std::string> topics;
+  int max_attempts = 5;
+  absl::Duration initial_backoff = absl::Milliseconds(100);
+  absl::Duration max_backoff = absl::Seconds(5);
+};
+
+class Consumer {
+ public:
+  Consumer(ConsumerOptions options, pg::Pool& pool, Handler handler);
+  ~Consumer();
+
+  absl::Status Start();
+  // Stops consuming, commits stored offsets and leaves the group.
+  void Stop();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Copies up to `max_messages` records from a dead-letter topic back to their
+// original topics (header dlq-original-topic), without the dlq-* headers, and
+// commits its progress in group "<dlq_topic>.redrive". Returns how many were
+// re-driven; stops when no record arrives for `idle`.
+absl::StatusOr<int> RedriveDeadLetters(const std::string& brokers, const std::string& dlq_topic,
+                                       int max_messages, absl::Duration idle);
+
+}  // namespace store::events
+
+#endif  // STORE_LIBS_EVENTS_CONSUMER_H_

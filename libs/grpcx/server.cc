@@ -1,0 +1,224 @@
+#include "libs/grpcx/server.h"
+
+#include <signal.h>
+
+#include <chrono>
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/support/server_interceptor.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "libs/core/log.h"
+#include "libs/metrics/metrics.h"
+
+namespace store::grpcx {
+namespace {
+
+constexpr absl::string_view kCodeNames[] = {
+    "OK",           "Canceled",         "Unknown",          "InvalidArgument",
+    "DeadlineExceeded", "NotFound",     "AlreadyExists",    "PermissionDenied",
+    "ResourceExhausted", "FailedPrecondition", "Aborted",   "OutOfRange",
+    "Unimplemented", "Internal",        "Unavailable",      "DataLoss",
+    "Unauthenticated"};
+
+std::string CodeName(grpc::StatusCode code) {
+  const int c = static_cast<int>(code);
+  if (c >= 0 && c < static_cast<int>(std::size(kCodeNames))) return std::string(kCodeNames[c]);
+  return absl::StrCat(c);
+}
+
+// "/store.order.v1.OrderService/PlaceOrder" -> {"store.order.v1.OrderService", "PlaceOrder"}
+std::pair<std::string, std::string> SplitMethod(absl::string_view full) {
+  if (!full.empty() && full[0] == '/') full.remove_prefix(1);
+  const size_t slash = full.find('/');
+  if (slash == absl::string_view::npos) return {std::string(full), ""};
+  return {std::string(full.substr(0, slash)), std::string(full.substr(slash + 1))};
+}
+
+class ObservabilityInterceptor final : public grpc::experimental::Interceptor {
+ public:
+  explicit ObservabilityInterceptor(grpc::experimental::ServerRpcInfo* info)
+      : start_(std::chrono::steady_clock::now()) {
+    std::tie(service_, method_) = SplitMethod(info->method());
+  }
+
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    using grpc::experimental::InterceptionHookPoints;
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
+      const grpc::Status status = methods->GetSendStatus();
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+      const std::string code = CodeName(status.error_code());
+      metrics::GrpcServerHandled()
+          .Add({{"grpc_service", service_}, {"grpc_method", method_}, {"grpc_code", code}})
+          .Increment();
+      metrics::GrpcServerHandlingSeconds()
+          .Add({{"grpc_service", service_}, {"grpc_method", method_}}, metrics::LatencyBuckets())
+          .Observe(seconds);
+      const bool server_fault = status.error_code() == grpc::StatusCode::INTERNAL ||
+                                status.error_code() == grpc::StatusCode::UNKNOWN ||
+                                status.error_code() == grpc::StatusCode::DATA_LOSS;
+      log::Write(server_fault ? log::Level::kError : log::Level::kDebug, "grpc call",
+                 {{"method", method_},
+                  {"code", code},
+                  {"duration_ms", absl::StrCat(static_cast<int64_t>(seconds * 1000))}});
+    }
+    methods->Proceed();
+  }
+
+ private:
+  std::chrono::steady_clock::time_point start_;
+  std::string service_;
+  std::string method_;
+};
+
+class ObservabilityInterceptorFactory final
+    : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* info) override {
+    return new ObservabilityInterceptor(info);
+  }
+};
+
+std::string Metadata(const grpc::ServerContext& context, absl::string_view key) {
+  const auto& md = context.client_metadata();
+  auto it = md.find(grpc::string_ref(key.data(), key.size()));
+  if (it == md.end()) return "";
+  return std::string(it->second.data(), it->second.size());
+}
+
+TraceContext TraceFrom(const grpc::ServerContext& context) {
+  std::optional<TraceContext> parent = ParseTraceparent(Metadata(context, "traceparent"));
+  TraceContext t = parent.has_value() ? ChildSpan(*parent) : NewTrace();
+  t.request_id = Metadata(context, "x-request-id").substr(0, 128);
+  t.actor = Metadata(context, "x-actor").substr(0, 128);
+  return t;
+}
+
+}  // namespace
+
+ServerHost::ServerHost(ServerOptions options) : options_(std::move(options)) {}
+
+ServerHost::~ServerHost() { Shutdown(); }
+
+void ServerHost::AddService(grpc::Service* service) { services_.push_back(service); }
+
+void ServerHost::AddReadinessCheck(ReadinessCheck check) { checks_.push_back(std::move(check)); }
+
+void ServerHost::AddStopHook(std::function<void()> hook) { stop_hooks_.push_back(std::move(hook)); }
+
+absl::Status ServerHost::Start() {
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(options_.listen, grpc::InsecureServerCredentials(), &port_);
+  builder.SetMaxReceiveMessageSize(options_.max_message_bytes);
+  builder.SetMaxSendMessageSize(options_.max_message_bytes);
+  grpc::ResourceQuota quota("store-server");
+  quota.SetMaxThreads(options_.max_threads);
+  builder.SetResourceQuota(quota);
+  for (grpc::Service* s : services_) builder.RegisterService(s);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
+  factories.push_back(std::make_unique<ObservabilityInterceptorFactory>());
+  builder.experimental().SetInterceptorCreators(std::move(factories));
+  server_ = builder.BuildAndStart();
+  if (!server_ || port_ == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", options_.listen));
+  }
+  server_->GetHealthCheckService()->SetServingStatus(false);
+  health_thread_ = std::thread([this] { HealthLoop(); });
+  log::Info("grpc server listening", {{"address", options_.listen}, {"port", absl::StrCat(port_)}});
+  return absl::OkStatus();
+}
+
+void ServerHost::HealthLoop() {
+  bool last = false;
+  bool first = true;
+  while (!stopping_) {
+    bool ok = true;
+    for (const ReadinessCheck& c : checks_) {
+      absl::Status s = c.check();
+      if (!s.ok()) {
+        ok = false;
+        if (last || first) log::Warning("not ready", {{"check", c.name}, {"error", s.ToString()}});
+        break;
+      }
+    }
+    if (stopping_) break;
+    if (ok != last || first) {
+      server_->GetHealthCheckService()->SetServingStatus(ok);
+      if (ok) log::Info("serving");
+      last = ok;
+      first = false;
+    }
+    for (int i = 0; i < 20 && !stopping_; ++i) absl::SleepFor(absl::Milliseconds(50));
+  }
+}
+
+void BlockTerminationSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+void ServerHost::WaitForTerminationSignal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  int sig = 0;
+  sigwait(&set, &sig);
+  log::Info("termination signal received, draining", {{"signal", absl::StrCat(sig)}});
+  Shutdown();
+}
+
+void ServerHost::Shutdown() {
+  if (shut_down_.exchange(true)) return;
+  stopping_ = true;
+  if (health_thread_.joinable()) health_thread_.join();
+  if (server_) {
+    server_->GetHealthCheckService()->SetServingStatus(false);
+    server_->Shutdown(std::chrono::system_clock::now() +
+                      absl::ToChronoNanoseconds(options_.shutdown_grace));
+    server_->Wait();
+  }
+  for (auto it = stop_hooks_.rbegin(); it != stop_hooks_.rend(); ++it) (*it)();
+  log::Info("stopped");
+}
+
+CallScope::CallScope(const grpc::ServerContext& context)
+    : actor_(Metadata(context, "x-actor")), trace_(TraceFrom(context)) {
+  if (actor_.empty()) actor_ = "unknown";
+}
+
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(8 * 1024 * 1024);
+  args.SetMaxSendMessageSize(8 * 1024 * 1024);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
+  args.SetInt(GRPC_ARG_ENABLE_RETRIES, 1);
+  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+}
+
+std::unique_ptr<grpc::ClientContext> OutboundContext(absl::Duration timeout,
+                                                     const grpc::ServerContext* inbound) {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  auto deadline = std::chrono::system_clock::now() + absl::ToChronoNanoseconds(timeout);
+  if (inbound != nullptr && inbound->deadline() < deadline) deadline = inbound->deadline();
+  ctx->set_deadline(deadline);
+  const TraceContext& trace = CurrentTrace();
+  if (!trace.trace_id.empty()) {
+    ctx->AddMetadata("traceparent", ChildSpan(trace).Traceparent());
+  }
+  if (!trace.request_id.empty()) ctx->AddMetadata("x-request-id", trace.request_id);
+  if (!trace.actor.empty()) ctx->AddMetadata("x-actor", trace.actor);
+  return ctx;
+}
+
+}  // namespace store::grpcx

@@ -1,0 +1,105 @@
+// The gRPC server host every service runs in:
+// - health checking protocol: SERVING only while every readiness check
+//   (database, broker) passes; re-checked every second;
+// - server reflection, so grpcurl and other generic clients can list and call;
+// - interceptors for metrics (grpc_server_handled_total,
+//   grpc_server_handling_seconds) and one JSON access-log line per call;
+// - max message sizes; a listen address that must be given explicitly;
+// - on SIGTERM/SIGINT: NOT_SERVING, stop accepting, Shutdown(deadline) so
+//   in-flight calls finish, then the stop hooks (consumers, relay) in reverse
+//   order of registration.
+#ifndef STORE_LIBS_GRPCX_SERVER_H_
+#define STORE_LIBS_GRPCX_SERVER_H_
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "libs/core/trace.h"
+
+namespace store::grpcx {
+
+struct ServerOptions {
+  std::string listen;  // "127.0.0.1:50051"; port 0 picks a free one
+  int max_message_bytes = 8 * 1024 * 1024;
+  absl::Duration shutdown_grace = absl::Seconds(20);
+  int max_threads = 64;
+};
+
+// A named readiness check (returns OK when the dependency is reachable).
+struct ReadinessCheck {
+  std::string name;
+  std::function<absl::Status()> check;
+};
+
+class ServerHost {
+ public:
+  explicit ServerHost(ServerOptions options);
+  ~ServerHost();
+
+  void AddService(grpc::Service* service);
+  void AddReadinessCheck(ReadinessCheck check);
+  // Called on shutdown after the server stopped, in reverse order.
+  void AddStopHook(std::function<void()> hook);
+
+  // Builds and starts the server; the bound port is then port().
+  absl::Status Start();
+  int port() const { return port_; }
+  grpc::Server* server() { return server_.get(); }
+
+  // Blocks until SIGTERM or SIGINT, then shuts down. Call
+  // BlockTerminationSignals() first thing in main().
+  void WaitForTerminationSignal();
+  // The shutdown sequence (also used by tests).
+  void Shutdown();
+
+ private:
+  void HealthLoop();
+
+  ServerOptions options_;
+  std::vector<grpc::Service*> services_;
+  std::vector<ReadinessCheck> checks_;
+  std::vector<std::function<void()>> stop_hooks_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> shut_down_{false};
+  std::thread health_thread_;
+};
+
+// Blocks SIGTERM and SIGINT in this thread and every thread started after;
+// WaitForTerminationSignal() then receives them synchronously.
+void BlockTerminationSignals();
+
+// Per-call context for handlers: installs the caller's trace (traceparent
+// metadata, or a new one), x-request-id and x-actor on this thread.
+class CallScope {
+ public:
+  explicit CallScope(const grpc::ServerContext& context);
+  // "x-actor" from the caller, or "unknown".
+  const std::string& actor() const { return actor_; }
+
+ private:
+  std::string actor_;
+  ScopedTrace trace_;
+};
+
+// A client channel with the project's message limits and keepalive.
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target);
+
+// A client context for an outbound call made while serving `inbound` (or
+// none): the deadline is `timeout` but never past the inbound deadline, and
+// traceparent, x-request-id and x-actor are propagated.
+std::unique_ptr<grpc::ClientContext> OutboundContext(absl::Duration timeout,
+                                                     const grpc::ServerContext* inbound = nullptr);
+
+}  // namespace store::grpcx
+
+#endif  // STORE_LIBS_GRPCX_SERVER_H_

@@ -1,0 +1,26 @@
+// Conversions between absl::Status (used below the edge) and grpc::Status
+// (used only at the edge). The ErrorInfo payload travels as a
+// store.common.v1.StatusDetails in the grpc-status-details-bin trailer.
+#ifndef STORE_LIBS_GRPCX_STATUS_H_
+#define STORE_LIBS_GRPCX_STATUS_H_
+
+#include <optional>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/status.h"
+#include "store/common/v1/error.pb.h"
+
+namespace store::grpcx {
+
+grpc::Status ToGrpcStatus(const absl::Status& status);
+
+// For clients: the absl::Status of a call, ErrorInfo payload included.
+absl::Status FromGrpcStatus(const grpc::Status& status);
+
+// The ErrorInfo a server sent, if any.
+std::optional<common::v1::ErrorInfo> ErrorInfoOf(const grpc::Status& status);
+
+}  // namespace store::grpcx
+
+#endif  // STORE_LIBS_GRPCX_STATUS_H_

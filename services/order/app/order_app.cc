@@ -1,0 +1,521 @@
+#include "services/order/app/order_app.h"
+
+#include <functional>
+#include <memory>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "google/protobuf/util/time_util.h"
+#include "libs/core/ids.h"
+#include "libs/core/log.h"
+#include "libs/core/status.h"
+#include "libs/events/envelope.h"
+#include "libs/events/outbox.h"
+#include "libs/metrics/metrics.h"
+#include "services/order/domain/order_rules.h"
+#include "services/order/domain/order_state.h"
+#include "services/order/store/order_store.h"
+#include "store/order/v1/events.pb.h"
+
+namespace store::order {
+namespace {
+
+using google::protobuf::Message;
+using google::protobuf::util::TimeUtil;
+
+constexpr int kDefaultPageSize = 50;
+constexpr int kMaxPageSize = 1000;
+
+prometheus::Counter& OrdersPlaced() {
+  static auto& c = prometheus::BuildCounter()
+                       .Name("store_orders_placed_total")
+                       .Help("Orders placed.")
+                       .Register(metrics::Registry())
+                       .Add({});
+  return c;
+}
+
+prometheus::Family<prometheus::Counter>& StatusChanges() {
+  static auto& f = prometheus::BuildCounter()
+                       .Name("store_order_status_changes_total")
+                       .Help("Order status changes, by new status.")
+                       .Register(metrics::Registry());
+  return f;
+}
+
+google::protobuf::Timestamp Ts(absl::Time t) {
+  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
+}
+
+absl::Status CheckId(absl::string_view field, const std::string& id) {
+  if (!IsUuid(id)) return InvalidField(field, "must be an order id (a UUID)");
+  return absl::OkStatus();
+}
+
+// What a use case did to an order, for the history and the event.
+struct Change {
+  std::string action;
+  std::string reason;
+  bool noop = false;  // nothing to write (an idempotent repeat)
+};
+
+// Moves `order` to `to` if the lifecycle allows it.
+absl::Status Transition(v1::Order& order, v1::OrderStatus to) {
+  STORE_RETURN_IF_ERROR(CheckTransition(order.status(), to));
+  order.set_status(to);
+  return absl::OkStatus();
+}
+
+// Fills the `order` and `status_change` fields every order event has.
+void CompleteEvent(Message* event, const v1::Order& order, v1::OrderStatus from,
+                   const Change& change, const std::string& actor) {
+  const auto* desc = event->GetDescriptor();
+  const auto* refl = event->GetReflection();
+  if (const auto* f = desc->FindFieldByName("order")) {
+    refl->MutableMessage(event, f)->CopyFrom(order);
+  }
+  if (const auto* f = desc->FindFieldByName("status_change")) {
+    v1::StatusChange sc;
+    sc.set_from_status(from);
+    sc.set_to_status(order.status());
+    sc.set_reason(change.reason);
+    sc.set_actor(actor);
+    refl->MutableMessage(event, f)->CopyFrom(sc);
+  }
+}
+
+using MutateFn = std::function<absl::StatusOr<std::unique_ptr<Message>>(
+    pqxx::transaction_base& tx, v1::Order& order, Change& change)>;
+
+std::string PageToken(v1::OrderSortField sort, bool asc, const OrderStore::Cursor& c,
+                      const std::string& filter_hash) {
+  return absl::WebSafeBase64Escape(
+      absl::StrCat("v1|", static_cast<int>(sort), "|", asc ? 1 : 0, "|", c.sort_value, "|", c.id,
+                   "|", filter_hash));
+}
+
+absl::StatusOr<OrderStore::Cursor> ParsePageToken(const std::string& token, v1::OrderSortField sort,
+                                                  bool asc, const std::string& filter_hash) {
+  std::string raw;
+  const absl::Status bad = InvalidField(
+      "page_token", "is not a token returned by ListOrders with the same filter and sort");
+  if (!absl::WebSafeBase64Unescape(token, &raw)) return bad;
+  std::vector<std::string> parts = absl::StrSplit(raw, '|');
+  OrderStore::Cursor c;
+  if (parts.size() != 6 || parts[0] != "v1" || parts[1] != absl::StrCat(static_cast<int>(sort)) ||
+      parts[2] != (asc ? "1" : "0") || !absl::SimpleAtoi(parts[3], &c.sort_value) ||
+      !IsUuid(parts[4]) || parts[5] != filter_hash) {
+    return bad;
+  }
+  c.id = parts[4];
+  return c;
+}
+
+}  // namespace
+
+// Loads the order for update, lets `fn` change it, then writes the order,
+// one history entry and its event in the same transaction.
+static absl::StatusOr<v1::Order> Mutate(pg::Pool& pool, const Clock& clock,
+                                        const std::string& order_id, const std::string& actor,
+                                        const MutateFn& fn) {
+  STORE_RETURN_IF_ERROR(CheckId("order_id", order_id));
+  v1::Order result;
+  v1::OrderStatus from = v1::ORDER_STATUS_UNSPECIFIED;
+  bool changed = false;
+  absl::Status status = pool.InTransaction([&](pqxx::work& tx) -> absl::Status {
+    std::optional<v1::Order> order = OrderStore::Load(tx, order_id, /*for_update=*/true);
+    if (!order.has_value()) return NotFound("order", order_id);
+    from = order->status();
+    const absl::Time now = TruncateToMicros(clock.Now());
+    Change change;
+    STORE_ASSIGN_OR_RETURN(std::unique_ptr<Message> event, fn(tx, *order, change));
+    if (change.noop) {
+      result = *order;
+      return absl::OkStatus();
+    }
+    order->set_version(order->version() + 1);
+    *order->mutable_update_time() = Ts(now);
+    OrderStore::Update(tx, *order);
+    OrderStore::AppendHistory(tx, order->id(), from, order->status(), change.action, actor,
+                              change.reason, now);
+    CompleteEvent(event.get(), *order, from, change, actor);
+    events::AppendToOutbox(tx, kOrdersTopic,
+                           events::MakeEnvelope(*event, order->id(), order->version(), kSource, now));
+    result = *order;
+    changed = true;
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  if (changed && from != result.status()) {
+    StatusChanges().Add({{"to", StatusName(result.status())}}).Increment();
+  }
+  return result;
+}
+
+absl::StatusOr<v1::Order> OrderApp::PlaceOrder(const v1::PlaceOrderRequest& request,
+                                               const std::string& actor) {
+  STORE_ASSIGN_OR_RETURN(v1::Order order, BuildNewOrder(request));
+  v1::PlaceOrderRequest fingerprinted = request;
+  fingerprinted.clear_request_id();
+  const std::string hash = RequestFingerprint(fingerprinted);
+  const std::string request_id = absl::AsciiStrToLower(request.request_id());
+
+  bool duplicate = false;
+  absl::Status status = pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
+    const absl::Time now = TruncateToMicros(clock_.Now());
+    order.set_id(NewUuid());
+    order.set_number(OrderStore::NextOrderNumber(tx));
+    order.set_status(v1::ORDER_STATUS_PENDING);
+    order.set_version(1);
+    *order.mutable_create_time() = Ts(now);
+    *order.mutable_update_time() = Ts(now);
+    if (!OrderStore::InsertOrder(tx, order, request_id, hash, actor)) {
+      duplicate = true;
+      return absl::AbortedError("duplicate request");  // rolls back the number
+    }
+    v1::OrderPlaced placed;
+    *placed.mutable_order() = order;
+    events::AppendToOutbox(tx, kOrdersTopic,
+                           events::MakeEnvelope(placed, order.id(), order.version(), kSource, now));
+    return absl::OkStatus();
+  });
+  if (duplicate) {
+    std::optional<OrderStore::ByRequest> existing;
+    STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) {
+      existing = OrderStore::FindByRequestId(tx, request_id);
+      return absl::OkStatus();
+    }));
+    if (!existing.has_value()) return absl::AbortedError("concurrent request, retry");
+    if (existing->request_hash != hash) {
+      return MakeError(absl::StatusCode::kInvalidArgument, "REQUEST_ID_REUSED", "request_id",
+                       "request_id was already used for a different order; use a new UUID for "
+                       "a new order");
+    }
+    return existing->order;
+  }
+  if (!status.ok()) return status;
+  OrdersPlaced().Increment();
+  log::Info("order placed", {{"order_id", order.id()}, {"number", absl::StrCat(order.number())}});
+  return order;
+}
+
+absl::StatusOr<v1::Order> OrderApp::GetOrder(const std::string& id) {
+  STORE_RETURN_IF_ERROR(CheckId("id", id));
+  std::optional<v1::Order> order;
+  STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) {
+    order = OrderStore::Load(tx, id, false);
+    return absl::OkStatus();
+  }));
+  if (!order.has_value()) return NotFound("order", id);
+  return *order;
+}
+
+absl::StatusOr<v1::ListOrdersResponse> OrderApp::ListOrders(const v1::ListOrdersRequest& req) {
+  if (req.page_size() < 0) return InvalidField("page_size", "must not be negative");
+  const int size = req.page_size() == 0 ? kDefaultPageSize : std::min(req.page_size(), kMaxPageSize);
+  const v1::OrderFilter& f = req.filter();
+  for (int i = 0; i < f.statuses_size(); ++i) {
+    if (f.statuses(i) == v1::ORDER_STATUS_UNSPECIFIED || !v1::OrderStatus_IsValid(f.statuses(i))) {
+      return InvalidField(absl::StrCat("filter.statuses[", i, "]"), "is not an order status");
+    }
+  }
+  if (!f.customer_id().empty() && !IsUuid(f.customer_id())) {
+    return InvalidField("filter.customer_id", "must be a UUID");
+  }
+  if (f.number() < 0) return InvalidField("filter.number", "must be positive");
+  if (f.query().size() > 200) return InvalidField("filter.query", "is longer than 200 characters");
+  if (f.has_create_time_from() && f.has_create_time_to() &&
+      TimeUtil::TimestampToMicroseconds(f.create_time_from()) >
+          TimeUtil::TimestampToMicroseconds(f.create_time_to())) {
+    return InvalidField("filter.create_time_to", "is before create_time_from");
+  }
+  const bool asc = req.sort_direction() == common::v1::SORT_DIRECTION_ASC;
+  const v1::OrderSortField sort =
+      req.sort_field() == v1::ORDER_SORT_FIELD_TOTAL ? v1::ORDER_SORT_FIELD_TOTAL
+                                                      : v1::ORDER_SORT_FIELD_CREATE_TIME;
+  const std::string filter_hash = RequestFingerprint(f);
+  std::optional<OrderStore::Cursor> after;
+  if (!req.page_token().empty()) {
+    STORE_ASSIGN_OR_RETURN(after, ParsePageToken(req.page_token(), sort, asc, filter_hash));
+  }
+  std::vector<v1::Order> rows;
+  STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) {
+    rows = OrderStore::List(tx, f, sort, asc, after, size);
+    return absl::OkStatus();
+  }));
+  v1::ListOrdersResponse resp;
+  const bool more = static_cast<int>(rows.size()) > size;
+  if (more) rows.resize(size);
+  for (auto& o : rows) *resp.add_orders() = std::move(o);
+  if (more) {
+    const v1::Order& last = resp.orders(resp.orders_size() - 1);
+    OrderStore::Cursor c;
+    c.id = last.id();
+    c.sort_value = sort == v1::ORDER_SORT_FIELD_TOTAL
+                       ? last.totals().total().amount_minor()
+                       : TimeUtil::TimestampToMicroseconds(last.create_time());
+    resp.set_next_page_token(PageToken(sort, asc, c, filter_hash));
+  }
+  return resp;
+}
+
+absl::StatusOr<int64_t> OrderApp::CountUnprocessed() {
+  int64_t count = 0;
+  STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) {
+    count = OrderStore::CountUnprocessed(tx);
+    return absl::OkStatus();
+  }));
+  return count;
+}
+
+absl::StatusOr<v1::RecordPaymentResponse> OrderApp::RecordPayment(
+    const v1::RecordPaymentRequest& request, const std::string& actor) {
+  v1::Payment payment;
+  absl::StatusOr<v1::Order> order = Mutate(
+      pool_, clock_, request.order_id(), actor,
+      [&](pqxx::transaction_base& tx, v1::Order& order,
+          Change& change) -> absl::StatusOr<std::unique_ptr<Message>> {
+        STORE_RETURN_IF_ERROR(ValidatePayment(request, order));
+        if (auto existing = OrderStore::FindPayment(tx, order.id(), request.provider(),
+                                                    request.reference())) {
+          // A retried webhook or confirmation: the first record stands.
+          if (existing->amount().amount_minor() != request.amount().amount_minor() ||
+              existing->outcome() != request.outcome()) {
+            return MakeError(absl::StatusCode::kAlreadyExists, "PAYMENT_REFERENCE_REUSED",
+                             "reference",
+                             "a different payment with this provider and reference is recorded");
+          }
+          payment = *existing;
+          payment.mutable_amount()->set_currency_code(order.currency_code());
+          change.noop = true;
+          return nullptr;
+        }
+        if (order.status() != v1::ORDER_STATUS_PENDING &&
+            order.status() != v1::ORDER_STATUS_AWAITING_VERIFICATION) {
+          return Precondition("ORDER_NOT_AWAITING_PAYMENT",
+                              absl::StrCat("payments are recorded for pending or "
+                                           "awaiting_verification orders; this order is ",
+                                           StatusName(order.status())),
+                              {{"status", StatusName(order.status())}});
+        }
+        payment.set_id(NewUuid());
+        payment.set_provider(request.provider());
+        payment.set_reference(request.reference());
+        *payment.mutable_amount() = request.amount();
+        payment.mutable_amount()->set_currency_code(order.currency_code());
+        payment.set_outcome(request.outcome());
+        payment.set_failure_reason(request.failure_reason());
+        *payment.mutable_create_time() = Ts(TruncateToMicros(clock_.Now()));
+        OrderStore::InsertPayment(tx, order.id(), payment);
+        change.action = "payment";
+        switch (request.outcome()) {
+          case v1::PAYMENT_OUTCOME_FAILED: {
+            change.reason = absl::StrCat("payment failed: ", request.failure_reason());
+            auto event = std::make_unique<v1::OrderPaymentFailed>();
+            *event->mutable_payment() = payment;
+            return event;
+          }
+          case v1::PAYMENT_OUTCOME_PENDING_VERIFICATION: {
+            change.reason = "payment received, to be verified";
+            STORE_RETURN_IF_ERROR(Transition(order, v1::ORDER_STATUS_AWAITING_VERIFICATION));
+            return std::make_unique<v1::OrderStatusChanged>();
+          }
+          default: {
+            auto* paid = order.mutable_totals()->mutable_paid();
+            paid->set_amount_minor(paid->amount_minor() + payment.amount().amount_minor());
+            const bool full = paid->amount_minor() >= order.totals().total().amount_minor();
+            if (full) STORE_RETURN_IF_ERROR(Transition(order, v1::ORDER_STATUS_PROCESSING));
+            change.reason = full ? "paid in full" : "partial payment";
+            auto event = std::make_unique<v1::OrderPaid>();
+            *event->mutable_payment() = payment;
+            event->set_fully_paid(full);
+            return event;
+          }
+        }
+      });
+  if (!order.ok()) return order.status();
+  v1::RecordPaymentResponse resp;
+  *resp.mutable_order() = *order;
+  *resp.mutable_payment() = payment;
+  return resp;
+}
+
+absl::StatusOr<v1::Order> OrderApp::ShipOrder(const v1::ShipOrderRequest& request,
+                                              const std::string& actor) {
+  STORE_ASSIGN_OR_RETURN(v1::Shipment shipment, BuildShipment(request));
+  return Mutate(pool_, clock_, request.order_id(), actor,
+                [&](pqxx::transaction_base&, v1::Order& order,
+                    Change& change) -> absl::StatusOr<std::unique_ptr<Message>> {
+                  STORE_RETURN_IF_ERROR(Transition(order, v1::ORDER_STATUS_SHIPPED));
+                  *shipment.mutable_shipped_at() = Ts(TruncateToMicros(clock_.Now()));
+                  *order.mutable_shipment() = shipment;
+                  change.action = "shipped";
+                  change.reason = absl::StrCat(shipment.carrier(), " ", shipment.tracking_number());
+                  auto event = std::make_unique<v1::OrderShipped>();
+                  *event->mutable_shipment() = shipment;
+                  return event;
+                });
+}
+
+absl::StatusOr<v1::Order> OrderApp::CompleteOrder(const v1::CompleteOrderRequest& request,
+                                                  const std::string& actor) {
+  return Mutate(pool_, clock_, request.order_id(), actor,
+                [&](pqxx::transaction_base&, v1::Order& order,
+                    Change& change) -> absl::StatusOr<std::unique_ptr<Message>> {
+                  STORE_RETURN_IF_ERROR(Transition(order, v1::ORDER_STATUS_COMPLETED));
+                  change.action = "completed";
+                  return std::make_unique<v1::OrderStatusChanged>();
+                });
+}
+
+absl::StatusOr<v1::Order> OrderApp::CancelOrder(const v1::CancelOrderRequest& request,
+                                                const std::string& actor) {
+  STORE_RETURN_IF_ERROR(ValidateReason("reason", request.reason()));
+  return Mutate(pool_, clock_, request.order_id(), actor,
+                [&](pqxx::transaction_base&, v1::Order& order,
+                    Change& change) -> absl::StatusOr<std::unique_ptr<Message>> {
+                  STORE_RETURN_IF_ERROR(Transition(order, v1::ORDER_STATUS_CANCELLED));
+                  change.action = request.initiator() == v1::CANCEL_INITIATOR_CUSTOMER
+                                      ? "cancelled_by_customer"
+                                      : "cancelled";
+                  change.reason = request.reason();
+                  return std::make_unique<v1::OrderStatusChanged>();
+                });
+}
+
+absl::StatusOr<v1::Order> OrderApp::RejectOrder(const v1::RejectOrderRequest& request,
+                                                const std::string& actor) {
+  STORE_RETURN_IF_ERROR(ValidateReason("reason", request.reason()));
+  return Mutate(pool_, clock_, request.order_id(), actor,
+                [&](pqxx::transaction_base&, v1::Order& order,
+                    Change& change) -> absl::StatusOr<std::unique_ptr<Message>> {
+                  STORE_RETURN_IF_ERROR(Transition(order, v1::ORDER_STATUS_REJECTED));
+                  change.action = "rejected";
+                  change.reason = request.reason();
+                  return std::make_unique<v1::OrderStatusChanged>();
+                });
+}
+
+absl::StatusOr<v1::RefundOrderResponse> OrderApp::RefundOrder(
+    const v1::RefundOrderRequest& request, const std::string& actor) {
+  if (!IsUuid(request.request_id())) {
+    return InvalidField("request_id", "must be a UUID chosen by the caller (it makes retries safe)");
+  }
+  v1::RefundOrderRequest fingerprinted = request;
+  fingerprinted.clear_request_id();
+  const std::string hash = RequestFingerprint(fingerprinted);
+  v1::Refund refund;
+  absl::StatusOr<v1::Order> order = Mutate(
+      pool_, clock_, request.order_id(), actor,
+      [&](pqxx::transaction_base& tx, v1::Order& order,
+          Change& change) -> absl::StatusOr<std::unique_ptr<Message>> {
+        if (auto existing = OrderStore::FindRefund(tx, request.request_id())) {
+          if (existing->request_hash != hash || existing->order_id != order.id()) {
+            return MakeError(absl::StatusCode::kInvalidArgument, "REQUEST_ID_REUSED",
+                             "request_id", "request_id was already used for a different refund");
+          }
+          refund = existing->refund;
+          change.noop = true;
+          return nullptr;
+        }
+        STORE_ASSIGN_OR_RETURN(int64_t amount, ApplyRefund(request, &order));
+        const bool full = order.totals().refunded().amount_minor() >=
+                          order.totals().paid().amount_minor();
+        STORE_RETURN_IF_ERROR(Transition(
+            order, full ? v1::ORDER_STATUS_REFUNDED : v1::ORDER_STATUS_PARTIALLY_REFUNDED));
+        refund.set_id(NewUuid());
+        refund.mutable_amount()->set_amount_minor(amount);
+        refund.mutable_amount()->set_currency_code(order.currency_code());
+        *refund.mutable_lines() = request.lines();
+        refund.set_reason(request.reason());
+        *refund.mutable_create_time() = Ts(TruncateToMicros(clock_.Now()));
+        OrderStore::InsertRefund(tx, order.id(), request.request_id(), hash, refund);
+        change.action = "refund";
+        change.reason = request.reason();
+        auto event = std::make_unique<v1::OrderRefunded>();
+        *event->mutable_refund() = refund;
+        event->set_fully_refunded(full);
+        return event;
+      });
+  if (!order.ok()) return order.status();
+  v1::RefundOrderResponse resp;
+  *resp.mutable_order() = *order;
+  *resp.mutable_refund() = refund;
+  return resp;
+}
+
+absl::StatusOr<v1::OrderNote> OrderApp::AddNote(const v1::AddOrderNoteRequest& request,
+                                                const std::string& actor) {
+  STORE_RETURN_IF_ERROR(CheckId("order_id", request.order_id()));
+  if (request.text().empty() || request.text().size() > 5000) {
+    return InvalidField("text", "must be 1..5000 characters");
+  }
+  if (request.visibility() == v1::NOTE_VISIBILITY_UNSPECIFIED ||
+      !v1::NoteVisibility_IsValid(request.visibility())) {
+    return InvalidField("visibility", "must be internal or customer");
+  }
+  v1::OrderNote note;
+  note.set_id(NewUuid());
+  note.set_order_id(request.order_id());
+  note.set_text(request.text());
+  note.set_visibility(request.visibility());
+  note.set_author(actor);
+  const absl::Time now = TruncateToMicros(clock_.Now());
+  *note.mutable_create_time() = Ts(now);
+  STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
+    std::optional<v1::Order> order = OrderStore::Load(tx, request.order_id(), false);
+    if (!order.has_value()) return NotFound("order", request.order_id());
+    OrderStore::InsertNote(tx, note);
+    OrderStore::AppendHistory(tx, note.order_id(), order->status(), order->status(),
+                              request.visibility() == v1::NOTE_VISIBILITY_CUSTOMER
+                                  ? "customer_note"
+                                  : "internal_note",
+                              actor, "", now);
+    return absl::OkStatus();
+  }));
+  return note;
+}
+
+absl::StatusOr<v1::ListOrderNotesResponse> OrderApp::ListNotes(
+    const v1::ListOrderNotesRequest& request) {
+  STORE_RETURN_IF_ERROR(CheckId("order_id", request.order_id()));
+  v1::ListOrderNotesResponse resp;
+  STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
+    if (!OrderStore::Load(tx, request.order_id(), false)) return NotFound("order", request.order_id());
+    for (auto& n : OrderStore::ListNotes(tx, request.order_id(), request.visibility())) {
+      *resp.add_notes() = std::move(n);
+    }
+    return absl::OkStatus();
+  }));
+  return resp;
+}
+
+absl::StatusOr<v1::ListOrderHistoryResponse> OrderApp::ListHistory(const std::string& order_id) {
+  STORE_RETURN_IF_ERROR(CheckId("order_id", order_id));
+  v1::ListOrderHistoryResponse resp;
+  STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
+    if (!OrderStore::Load(tx, order_id, false)) return NotFound("order", order_id);
+    for (auto& e : OrderStore::ListHistory(tx, order_id)) *resp.add_entries() = std::move(e);
+    return absl::OkStatus();
+  }));
+  return resp;
+}
+
+absl::StatusOr<v1::ListOrderPaymentsResponse> OrderApp::ListPayments(const std::string& order_id) {
+  STORE_RETURN_IF_ERROR(CheckId("order_id", order_id));
+  v1::ListOrderPaymentsResponse resp;
+  STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
+    std::optional<v1::Order> order = OrderStore::Load(tx, order_id, false);
+    if (!order) return NotFound("order", order_id);
+    for (auto& p : OrderStore::ListPayments(tx, order_id, order->currency_code())) {
+      *resp.add_payments() = std::move(p);
+    }
+    for (auto& r : OrderStore::ListRefunds(tx, order_id)) *resp.add_refunds() = std::move(r);
+    return absl::OkStatus();
+  }));
+  return resp;
+}
+
+}  // namespace store::order

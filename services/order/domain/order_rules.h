@@ -1,0 +1,60 @@
+// Pure rules of an order: validation of a new order, pricing (totals are
+// always computed here, never taken from the client), payments, shipping and
+// refunds. No I/O; unit tested in order_rules_test.cc.
+#ifndef STORE_SERVICES_ORDER_DOMAIN_ORDER_RULES_H_
+#define STORE_SERVICES_ORDER_DOMAIN_ORDER_RULES_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "store/order/v1/order.pb.h"
+#include "store/order/v1/order_service.pb.h"
+
+namespace store::order {
+
+inline constexpr int kMaxItems = 500;
+inline constexpr int kMaxQuantity = 10000;
+
+// Validates a PlaceOrderRequest and returns the new order it describes:
+// normalised (email lower-cased, phones in E.164, billing address defaulted
+// to shipping), output-only fields dropped, and priced. Errors are
+// INVALID_ARGUMENT naming the field ("items[1].quantity"). Id, number,
+// status and times are left for the caller.
+absl::StatusOr<v1::Order> BuildNewOrder(const v1::PlaceOrderRequest& request);
+
+// Recomputes every output amount of `order` from its items, discounts and
+// delivery method. Discounts apply to the items subtotal, are shared among
+// lines in proportion to their subtotal (largest remainder, so the shares
+// add up exactly), and tax is computed per line on (subtotal - discount),
+// rounded half away from zero. paid and refunded are kept.
+absl::Status PriceOrder(v1::Order* order);
+
+// A stable fingerprint of a request (without its request_id), to tell a
+// retry from a different request reusing the same id.
+std::string RequestFingerprint(const google::protobuf::Message& request);
+
+// Tracking page for a carrier's tracking number; "" for an unknown carrier.
+std::string TrackingUrl(absl::string_view carrier, absl::string_view tracking_number);
+
+// Validates a shipment request (carrier and tracking number shape, an
+// https tracking URL if given) and returns the shipment to record.
+absl::StatusOr<v1::Shipment> BuildShipment(const v1::ShipOrderRequest& request);
+
+// What a refund request comes to, checked against the order: lines name
+// skus of the order with quantities not yet refunded; the amount (given or
+// computed from lines and shipping) is positive and at most paid - refunded.
+// On success `order`'s refunded quantities and refunded total are updated.
+absl::StatusOr<int64_t> ApplyRefund(const v1::RefundOrderRequest& request, v1::Order* order);
+
+// Validates a free-text reason (cancel, reject, refund): 1..500 characters.
+absl::Status ValidateReason(absl::string_view field, absl::string_view reason);
+
+// Validates a payment record against the order (currency, amount > 0,
+// provider and reference shape).
+absl::Status ValidatePayment(const v1::RecordPaymentRequest& request, const v1::Order& order);
+
+}  // namespace store::order
+
+#endif  // STORE_SERVICES_ORDER_DOMAIN_ORDER_RULES_H_

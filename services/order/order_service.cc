@@ -1,0 +1,114 @@
+#include "services/order/order_service.h"
+
+#include "libs/grpcx/server.h"
+#include "libs/grpcx/status.h"
+
+namespace store::order {
+namespace {
+
+template <typename T, typename R>
+grpc::Status Reply(absl::StatusOr<T> result, R* resp) {
+  if (!result.ok()) return grpcx::ToGrpcStatus(result.status());
+  *resp = std::move(*result);
+  return grpc::Status::OK;
+}
+
+}  // namespace
+
+grpc::Status OrderServiceImpl::PlaceOrder(grpc::ServerContext* ctx,
+                                          const v1::PlaceOrderRequest* req, v1::Order* resp) {
+  grpcx::CallScope scope(*ctx);
+  return Reply(app_.PlaceOrder(*req, scope.actor()), resp);
+}
+
+grpc::Status OrderServiceImpl::GetOrder(grpc::ServerContext* ctx, const v1::GetOrderRequest* req,
+                                        v1::Order* resp) {
+  grpcx::CallScope scope(*ctx);
+  return Reply(app_.GetOrder(req->id()), resp);
+}
+
+grpc::Status OrderServiceImpl::ListOrders(grpc::ServerContext* ctx,
+                                          const v1::ListOrdersRequest* req,
+                                          v1::ListOrdersResponse* resp) {
+  grpcx::CallScope scope(*ctx);
+  return Reply(app_.ListOrders(*req), resp);
+}
+
+grpc::Status OrderServiceImpl::CountUnprocessedOrders(grpc::ServerContext* ctx,
+                                                      const v1::CountUnprocessedOrdersRequest*,
+                                                      v1::CountUnprocessedOrdersResponse* resp) {
+  grpcx::CallScope scope(*ctx);
+  absl::StatusOr<int64_t> count = app_.CountUnprocessed();
+  if (!count.ok()) return grpcx::ToGrpcStatus(count.status());
+  resp->set_count(*count);
+  return grpc::Status::OK;
+}
+
+grpc::Status OrderServiceImpl::RecordPayment(grpc::ServerContext* ctx,
+                                             const v1::RecordPaymentRequest* req,
+                                             v1::RecordPaymentResponse* resp) {
+  grpcx::CallScope scope(*ctx);
+  return Reply(app_.RecordPayment(*req, scope.actor()), resp);
+}
+
+grpc::Status OrderServiceImpl::ShipOrder(grpc::ServerContext* ctx, const v1::ShipOrderRequest* req,
+                                         v1::Order* resp) {
+  grpcx::CallScope scope(*ctx);
+  return Reply(app_.ShipOrder(*req, scope.actor()), resp);
+}
+
+grpc::Status OrderServiceImpl::CompleteOrder(grpc::ServerContext* ctx,
+                                             const v1::CompleteOrderRequest* req,
+                                             v1::Order* resp) {
+  grpcx::CallScope scope(*ctx);
+  return Reply(app_.CompleteOrder(*req, scope.actor()), resp);
+}
+
+grpc::Status OrderServiceImpl::CancelOrder(grpc::ServerContext* ctx,
+                                           const v1::CancelOrderRequest* req, v1::Order* resp) {
+  grpcx::CallScope scope(*ctx);
+  return Reply(app_.CancelOrder(*req, scope.actor()), resp);
+}
+
+grpc::Status OrderServiceImpl::RejectOrder(grpc::ServerContext* ctx,
+                                           const v1::RejectOrderRequest* req, v1::Order* resp) {
+  grpcx::CallScope scope(*ctx);
+  return Reply(app_.RejectOrder(*req, scope.actor()), resp);
+}
+
+grpc::Status OrderServiceImpl::RefundOrder(grpc::ServerContext* ctx,
+                                           const v1::RefundOrderRequest* req,
+                                           v1::RefundOrderResponse* resp) {
+  grpcx::CallScope scope(*ctx);
+  return Reply(app_.RefundOrder(*req, scope.actor()), resp);
+}
+
+grpc::Status OrderServiceImpl::AddOrderNote(grpc::ServerContext* ctx,
+                                            const v1::AddOrderNoteRequest* req,
+                                            v1::OrderNote* resp) {
+  grpcx::CallScope scope(*ctx);
+  return Reply(app_.AddNote(*req, scope.actor()), resp);
+}
+
+grpc::Status OrderServiceImpl::ListOrderNotes(grpc::ServerContext* ctx,
+                                              const v1::ListOrderNotesRequest* req,
+                                              v1::ListOrderNotesResponse* resp) {
+  grpcx::CallScope scope(*ctx);
+  return Reply(app_.ListNotes(*req), resp);
+}
+
+grpc::Status OrderServiceImpl::ListOrderHistory(grpc::ServerContext* ctx,
+                                                const v1::ListOrderHistoryRequest* req,
+                                                v1::ListOrderHistoryResponse* resp) {
+  grpcx::CallScope scope(*ctx);
+  return Reply(app_.ListHistory(req->order_id()), resp);
+}
+
+grpc::Status OrderServiceImpl::ListOrderPayments(grpc::ServerContext* ctx,
+                                                 const v1::ListOrderPaymentsRequest* req,
+                                                 v1::ListOrderPaymentsResponse* resp) {
+  grpcx::CallScope scope(*ctx);
+  return Reply(app_.ListPayments(req->order_id()), resp);
+}
+
+}  // namespace store::order

@@ -1,0 +1,52 @@
+// The gRPC edge of the order service: translates calls to OrderApp use cases
+// and absl::Status to grpc::Status. No rules here.
+#ifndef STORE_SERVICES_ORDER_ORDER_SERVICE_H_
+#define STORE_SERVICES_ORDER_ORDER_SERVICE_H_
+
+#include "services/order/app/order_app.h"
+#include "store/order/v1/order_service.grpc.pb.h"
+
+namespace store::order {
+
+class OrderServiceImpl final : public v1::OrderService::Service {
+ public:
+  explicit OrderServiceImpl(OrderApp& app) : app_(app) {}
+
+  grpc::Status PlaceOrder(grpc::ServerContext* ctx, const v1::PlaceOrderRequest* req,
+                          v1::Order* resp) override;
+  grpc::Status GetOrder(grpc::ServerContext* ctx, const v1::GetOrderRequest* req,
+                        v1::Order* resp) override;
+  grpc::Status ListOrders(grpc::ServerContext* ctx, const v1::ListOrdersRequest* req,
+                          v1::ListOrdersResponse* resp) override;
+  grpc::Status CountUnprocessedOrders(grpc::ServerContext* ctx,
+                                      const v1::CountUnprocessedOrdersRequest* req,
+                                      v1::CountUnprocessedOrdersResponse* resp) override;
+  grpc::Status RecordPayment(grpc::ServerContext* ctx, const v1::RecordPaymentRequest* req,
+                             v1::RecordPaymentResponse* resp) override;
+  grpc::Status ShipOrder(grpc::ServerContext* ctx, const v1::ShipOrderRequest* req,
+                         v1::Order* resp) override;
+  grpc::Status CompleteOrder(grpc::ServerContext* ctx, const v1::CompleteOrderRequest* req,
+                             v1::Order* resp) override;
+  grpc::Status CancelOrder(grpc::ServerContext* ctx, const v1::CancelOrderRequest* req,
+                           v1::Order* resp) override;
+  grpc::Status RejectOrder(grpc::ServerContext* ctx, const v1::RejectOrderRequest* req,
+                           v1::Order* resp) override;
+  grpc::Status RefundOrder(grpc::ServerContext* ctx, const v1::RefundOrderRequest* req,
+                           v1::RefundOrderResponse* resp) override;
+  grpc::Status AddOrderNote(grpc::ServerContext* ctx, const v1::AddOrderNoteRequest* req,
+                            v1::OrderNote* resp) override;
+  grpc::Status ListOrderNotes(grpc::ServerContext* ctx, const v1::ListOrderNotesRequest* req,
+                              v1::ListOrderNotesResponse* resp) override;
+  grpc::Status ListOrderHistory(grpc::ServerContext* ctx, const v1::ListOrderHistoryRequest* req,
+                                v1::ListOrderHistoryResponse* resp) override;
+  grpc::Status ListOrderPayments(grpc::ServerContext* ctx,
+                                 const v1::ListOrderPaymentsRequest* req,
+                                 v1::ListOrderPaymentsResponse* resp) override;
+
+ private:
+  OrderApp& app_;
+};
+
+}  // namespace store::order
+
+#endif  // STORE_SERVICES_ORDER_ORDER_SERVICE_H_

@@ -1,0 +1,391 @@
+#include "services/order/store/order_store.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "google/protobuf/util/time_util.h"
+#include "libs/core/log.h"
+
+namespace store::order {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+const pg::Statement kFindByRequest("order_find_by_request",
+                                   "SELECT body, request_hash FROM orders WHERE request_id = $1::uuid");
+const pg::Statement kLoad("order_load", "SELECT body FROM orders WHERE id = $1::uuid");
+const pg::Statement kLoadForUpdate("order_load_for_update",
+                                   "SELECT body FROM orders WHERE id = $1::uuid FOR UPDATE");
+const pg::Statement kUpdate(
+    "order_update",
+    "UPDATE orders SET status = $2::smallint, total_minor = $3::bigint, search_text = $4,"
+    " body = $5, version = $6::bigint, updated_at = $7::timestamptz, customer_email = $8"
+    " WHERE id = $1::uuid");
+const pg::Statement kInsertHistory(
+    "order_history_insert",
+    "INSERT INTO order_history (order_id, from_status, to_status, action, actor, reason,"
+    " created_at) VALUES ($1::uuid, $2::smallint, $3::smallint, $4, $5, $6, $7::timestamptz)");
+const pg::Statement kListHistory(
+    "order_history_list",
+    "SELECT from_status, to_status, action, actor, reason,"
+    " (extract(epoch FROM created_at) * 1000000)::bigint"
+    " FROM order_history WHERE order_id = $1::uuid ORDER BY id");
+const pg::Statement kInsertPayment(
+    "order_payment_insert",
+    "INSERT INTO order_payments (id, order_id, provider, reference, amount_minor, outcome,"
+    " failure_reason, created_at) VALUES ($1::uuid, $2::uuid, $3, $4, $5::bigint, $6::smallint,"
+    " $7, $8::timestamptz) ON CONFLICT (order_id, provider, reference) DO NOTHING");
+const pg::Statement kSelectPayments(
+    "order_payment_select",
+    "SELECT id::text, provider, reference, amount_minor, outcome, failure_reason,"
+    " (extract(epoch FROM created_at) * 1000000)::bigint FROM order_payments"
+    " WHERE order_id = $1::uuid AND ($2 = '' OR (provider = $2 AND reference = $3))"
+    " ORDER BY created_at, id");
+const pg::Statement kInsertRefund(
+    "order_refund_insert",
+    "INSERT INTO order_refunds (id, order_id, request_id, request_hash, amount_minor, body,"
+    " created_at) VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $5::bigint, $6, $7::timestamptz)");
+const pg::Statement kFindRefund(
+    "order_refund_find",
+    "SELECT order_id::text, request_hash, body FROM order_refunds WHERE request_id = $1::uuid");
+const pg::Statement kListRefunds(
+    "order_refund_list",
+    "SELECT body FROM order_refunds WHERE order_id = $1::uuid ORDER BY created_at, id");
+const pg::Statement kInsertNote(
+    "order_note_insert",
+    "INSERT INTO order_notes (id, order_id, text, visibility, author, created_at)"
+    " VALUES ($1::uuid, $2::uuid, $3, $4::smallint, $5, $6::timestamptz)");
+const pg::Statement kListNotes(
+    "order_note_list",
+    "SELECT id::text, text, visibility, author,"
+    " (extract(epoch FROM created_at) * 1000000)::bigint FROM order_notes"
+    " WHERE order_id = $1::uuid AND ($2::smallint = 0 OR visibility = $2::smallint)"
+    " ORDER BY created_at, id");
+const pg::Statement kCountUnprocessed(
+    "order_count_unprocessed", "SELECT count(*) FROM orders WHERE status IN (1, 2, 3)");
+
+pqxx::binarystring Bytes(const std::string& s) { return pqxx::binarystring(s.data(), s.size()); }
+
+v1::Order ParseOrder(const pqxx::field& f) {
+  pqxx::binarystring b(f);
+  v1::Order order;
+  if (!order.ParseFromArray(b.data(), static_cast<int>(b.size()))) {
+    log::Error("corrupt order body");
+  }
+  return order;
+}
+
+google::protobuf::Timestamp FromMicros(int64_t micros) {
+  return TimeUtil::MicrosecondsToTimestamp(micros);
+}
+
+std::string SearchText(const v1::Order& order) {
+  std::vector<std::string> parts = {absl::StrCat("#", order.number()), order.customer().email(),
+                                    order.customer().name(), order.customer().phone()};
+  for (const auto& item : order.items()) {
+    parts.push_back(item.sku());
+    parts.push_back(item.name());
+  }
+  return absl::AsciiStrToLower(absl::StrJoin(parts, " "));
+}
+
+std::string ItemsJson(const v1::Order& order) {
+  std::string out = "[";
+  for (int i = 0; i < order.items_size(); ++i) {
+    const auto& item = order.items(i);
+    absl::StrAppend(&out, i == 0 ? "" : ",", "{\"line_no\":", i + 1,
+                    ",\"sku\":", log::JsonQuote(item.sku()), ",\"name\":", log::JsonQuote(item.name()),
+                    ",\"quantity\":", item.quantity(),
+                    ",\"unit_price_minor\":", item.unit_price().amount_minor(),
+                    ",\"total_minor\":", item.total().amount_minor(), "}");
+  }
+  out += "]";
+  return out;
+}
+
+std::string TimeOf(const google::protobuf::Timestamp& ts) {
+  return PgTime(absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(ts)));
+}
+
+// LIKE pattern matching `text` literally anywhere.
+std::string ContainsPattern(const std::string& text) {
+  return absl::StrCat("%",
+                      absl::StrReplaceAll(absl::AsciiStrToLower(text),
+                                          {{"\\", "\\\\"}, {"%", "\\%"}, {"_", "\\_"}}),
+                      "%");
+}
+
+}  // namespace
+
+const pg::Statement kNextOrderNumber(
+    "order_next_number",
+    "UPDATE order_number_counter SET next_value = next_value + 1 WHERE id = 1"
+    " RETURNING next_value - 1");
+
+const pg::Statement kInsertOrder(
+    "order_insert",
+    "WITH o AS ("
+    "  INSERT INTO orders (id, number, request_id, request_hash, status, customer_id,"
+    "   customer_email, currency_code, payment_method, delivery_method, total_minor, search_text,"
+    "   body, version, created_at, updated_at)"
+    "  VALUES ($1::uuid, $2::bigint, $3::uuid, $4, $5::smallint, NULLIF($6, '')::uuid, $7, $8,"
+    "   $9::smallint, $10, $11::bigint, $12, $13, 1, $14::timestamptz, $14::timestamptz)"
+    "  ON CONFLICT (request_id) DO NOTHING RETURNING id, created_at),"
+    " i AS ("
+    "  INSERT INTO order_items (order_id, line_no, sku, name, quantity, unit_price_minor,"
+    "   total_minor)"
+    "  SELECT o.id, x.line_no, x.sku, x.name, x.quantity, x.unit_price_minor, x.total_minor"
+    "  FROM o, jsonb_to_recordset($15::jsonb) AS x(line_no int, sku text, name text,"
+    "   quantity int, unit_price_minor bigint, total_minor bigint)),"
+    " h AS ("
+    "  INSERT INTO order_history (order_id, from_status, to_status, action, actor, reason,"
+    "   created_at)"
+    "  SELECT o.id, 0, $5::smallint, 'placed', $16, '', o.created_at FROM o)"
+    " SELECT count(*) FROM o");
+
+std::string PgTime(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", t, absl::UTCTimeZone());
+}
+
+absl::Time TruncateToMicros(absl::Time t) {
+  return absl::FromUnixMicros(absl::ToUnixMicros(t));
+}
+
+int64_t OrderStore::NextOrderNumber(pqxx::transaction_base& tx) {
+  return tx.exec_prepared1(kNextOrderNumber.name)[0].as<int64_t>();
+}
+
+bool OrderStore::InsertOrder(pqxx::transaction_base& tx, const v1::Order& order,
+                             const std::string& request_id, const std::string& request_hash,
+                             const std::string& actor) {
+  const std::string body = order.SerializeAsString();
+  pqxx::row r = tx.exec_prepared1(
+      kInsertOrder.name, order.id(), order.number(), request_id, request_hash,
+      static_cast<int>(order.status()), order.customer().customer_id(), order.customer().email(),
+      order.currency_code(), static_cast<int>(order.payment_method()),
+      order.delivery_method().code(), order.totals().total().amount_minor(), SearchText(order),
+      Bytes(body), TimeOf(order.create_time()), ItemsJson(order), actor);
+  return r[0].as<int64_t>() == 1;
+}
+
+std::optional<OrderStore::ByRequest> OrderStore::FindByRequestId(pqxx::transaction_base& tx,
+                                                                 const std::string& request_id) {
+  pqxx::result r = tx.exec_prepared(kFindByRequest.name, request_id);
+  if (r.empty()) return std::nullopt;
+  return ByRequest{ParseOrder(r[0][0]), r[0][1].as<std::string>()};
+}
+
+std::optional<v1::Order> OrderStore::Load(pqxx::transaction_base& tx, const std::string& id,
+                                          bool for_update) {
+  pqxx::result r = tx.exec_prepared(for_update ? kLoadForUpdate.name : kLoad.name, id);
+  if (r.empty()) return std::nullopt;
+  return ParseOrder(r[0][0]);
+}
+
+void OrderStore::Update(pqxx::transaction_base& tx, const v1::Order& order) {
+  const std::string body = order.SerializeAsString();
+  tx.exec_prepared(kUpdate.name, order.id(), static_cast<int>(order.status()),
+                   order.totals().total().amount_minor(), SearchText(order), Bytes(body),
+                   order.version(), TimeOf(order.update_time()), order.customer().email());
+}
+
+void OrderStore::AppendHistory(pqxx::transaction_base& tx, const std::string& order_id,
+                               v1::OrderStatus from, v1::OrderStatus to, const std::string& action,
+                               const std::string& actor, const std::string& reason, absl::Time at) {
+  tx.exec_prepared(kInsertHistory.name, order_id, static_cast<int>(from), static_cast<int>(to),
+                   action, actor, reason, PgTime(at));
+}
+
+std::vector<v1::HistoryEntry> OrderStore::ListHistory(pqxx::transaction_base& tx,
+                                                      const std::string& order_id) {
+  std::vector<v1::HistoryEntry> out;
+  for (const auto& row : tx.exec_prepared(kListHistory.name, order_id)) {
+    v1::HistoryEntry e;
+    e.set_from_status(static_cast<v1::OrderStatus>(row[0].as<int>()));
+    e.set_to_status(static_cast<v1::OrderStatus>(row[1].as<int>()));
+    e.set_action(row[2].as<std::string>());
+    e.set_actor(row[3].as<std::string>());
+    e.set_reason(row[4].as<std::string>());
+    *e.mutable_create_time() = FromMicros(row[5].as<int64_t>());
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+bool OrderStore::InsertPayment(pqxx::transaction_base& tx, const std::string& order_id,
+                               const v1::Payment& p) {
+  pqxx::result r = tx.exec_prepared(kInsertPayment.name, p.id(), order_id, p.provider(),
+                                    p.reference(), p.amount().amount_minor(),
+                                    static_cast<int>(p.outcome()), p.failure_reason(),
+                                    TimeOf(p.create_time()));
+  return r.affected_rows() == 1;
+}
+
+namespace {
+std::vector<v1::Payment> SelectPayments(pqxx::transaction_base& tx, const std::string& order_id,
+                                        const std::string& provider, const std::string& reference,
+                                        const std::string& currency) {
+  std::vector<v1::Payment> out;
+  for (const auto& row : tx.exec_prepared(kSelectPayments.name, order_id, provider, reference)) {
+    v1::Payment p;
+    p.set_id(row[0].as<std::string>());
+    p.set_provider(row[1].as<std::string>());
+    p.set_reference(row[2].as<std::string>());
+    p.mutable_amount()->set_amount_minor(row[3].as<int64_t>());
+    p.mutable_amount()->set_currency_code(currency);
+    p.set_outcome(static_cast<v1::PaymentOutcome>(row[4].as<int>()));
+    p.set_failure_reason(row[5].as<std::string>());
+    *p.mutable_create_time() = FromMicros(row[6].as<int64_t>());
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+}  // namespace
+
+std::optional<v1::Payment> OrderStore::FindPayment(pqxx::transaction_base& tx,
+                                                   const std::string& order_id,
+                                                   const std::string& provider,
+                                                   const std::string& reference) {
+  auto found = SelectPayments(tx, order_id, provider, reference, "");
+  if (found.empty()) return std::nullopt;
+  return found.front();
+}
+
+std::vector<v1::Payment> OrderStore::ListPayments(pqxx::transaction_base& tx,
+                                                  const std::string& order_id,
+                                                  const std::string& currency) {
+  return SelectPayments(tx, order_id, "", "", currency);
+}
+
+void OrderStore::InsertRefund(pqxx::transaction_base& tx, const std::string& order_id,
+                              const std::string& request_id, const std::string& request_hash,
+                              const v1::Refund& refund) {
+  tx.exec_prepared(kInsertRefund.name, refund.id(), order_id, request_id, request_hash,
+                   refund.amount().amount_minor(), Bytes(refund.SerializeAsString()),
+                   TimeOf(refund.create_time()));
+}
+
+std::optional<OrderStore::RefundByRequest> OrderStore::FindRefund(pqxx::transaction_base& tx,
+                                                                  const std::string& request_id) {
+  pqxx::result r = tx.exec_prepared(kFindRefund.name, request_id);
+  if (r.empty()) return std::nullopt;
+  RefundByRequest out;
+  out.order_id = r[0][0].as<std::string>();
+  out.request_hash = r[0][1].as<std::string>();
+  pqxx::binarystring b(r[0][2]);
+  out.refund.ParseFromArray(b.data(), static_cast<int>(b.size()));
+  return out;
+}
+
+std::vector<v1::Refund> OrderStore::ListRefunds(pqxx::transaction_base& tx,
+                                                const std::string& order_id) {
+  std::vector<v1::Refund> out;
+  for (const auto& row : tx.exec_prepared(kListRefunds.name, order_id)) {
+    pqxx::binarystring b(row[0]);
+    v1::Refund refund;
+    refund.ParseFromArray(b.data(), static_cast<int>(b.size()));
+    out.push_back(std::move(refund));
+  }
+  return out;
+}
+
+void OrderStore::InsertNote(pqxx::transaction_base& tx, const v1::OrderNote& note) {
+  tx.exec_prepared(kInsertNote.name, note.id(), note.order_id(), note.text(),
+                   static_cast<int>(note.visibility()), note.author(), TimeOf(note.create_time()));
+}
+
+std::vector<v1::OrderNote> OrderStore::ListNotes(pqxx::transaction_base& tx,
+                                                 const std::string& order_id,
+                                                 v1::NoteVisibility visibility) {
+  std::vector<v1::OrderNote> out;
+  for (const auto& row : tx.exec_prepared(kListNotes.name, order_id, static_cast<int>(visibility))) {
+    v1::OrderNote n;
+    n.set_id(row[0].as<std::string>());
+    n.set_order_id(order_id);
+    n.set_text(row[1].as<std::string>());
+    n.set_visibility(static_cast<v1::NoteVisibility>(row[2].as<int>()));
+    n.set_author(row[3].as<std::string>());
+    *n.mutable_create_time() = FromMicros(row[4].as<int64_t>());
+    out.push_back(std::move(n));
+  }
+  return out;
+}
+
+int64_t OrderStore::CountUnprocessed(pqxx::transaction_base& tx) {
+  return tx.exec_prepared1(kCountUnprocessed.name)[0].as<int64_t>();
+}
+
+std::vector<v1::Order> OrderStore::List(pqxx::transaction_base& tx, const v1::OrderFilter& f,
+                                        v1::OrderSortField sort, bool ascending,
+                                        const std::optional<Cursor>& after, int limit) {
+  // Built from fixed fragments only; every value is a numbered parameter.
+  std::vector<std::string> params;
+  std::vector<std::string> where;
+  auto param = [&params](std::string value) {
+    params.push_back(std::move(value));
+    return absl::StrCat("$", params.size());
+  };
+  if (!f.statuses().empty()) {
+    std::vector<std::string> values;
+    for (int s : f.statuses()) values.push_back(absl::StrCat(s));
+    where.push_back(absl::StrCat("status = ANY(", param(absl::StrCat("{", absl::StrJoin(values, ","), "}")),
+                                 "::smallint[])"));
+  }
+  if (!f.customer_id().empty()) where.push_back(absl::StrCat("customer_id = ", param(f.customer_id()), "::uuid"));
+  if (!f.email().empty()) {
+    where.push_back(absl::StrCat("customer_email = ", param(absl::AsciiStrToLower(f.email()))));
+  }
+  if (f.number() != 0) where.push_back(absl::StrCat("number = ", param(absl::StrCat(f.number())), "::bigint"));
+  if (f.has_create_time_from()) {
+    where.push_back(absl::StrCat("created_at >= ", param(TimeOf(f.create_time_from())), "::timestamptz"));
+  }
+  if (f.has_create_time_to()) {
+    where.push_back(absl::StrCat("created_at < ", param(TimeOf(f.create_time_to())), "::timestamptz"));
+  }
+  if (f.total().has_min_minor()) {
+    where.push_back(absl::StrCat("total_minor >= ", param(absl::StrCat(f.total().min_minor())), "::bigint"));
+  }
+  if (f.total().has_max_minor()) {
+    where.push_back(absl::StrCat("total_minor < ", param(absl::StrCat(f.total().max_minor())), "::bigint"));
+  }
+  if (!f.payment_methods().empty()) {
+    std::vector<std::string> values;
+    for (int m : f.payment_methods()) values.push_back(absl::StrCat(m));
+    where.push_back(absl::StrCat("payment_method = ANY(",
+                                 param(absl::StrCat("{", absl::StrJoin(values, ","), "}")), "::smallint[])"));
+  }
+  if (!f.delivery_methods().empty()) {
+    std::vector<std::string> quoted;
+    for (const auto& m : f.delivery_methods()) {
+      quoted.push_back(absl::StrCat("\"", absl::StrReplaceAll(m, {{"\\", "\\\\"}, {"\"", "\\\""}}), "\""));
+    }
+    where.push_back(absl::StrCat("delivery_method = ANY(",
+                                 param(absl::StrCat("{", absl::StrJoin(quoted, ","), "}")), "::text[])"));
+  }
+  if (!f.query().empty()) {
+    where.push_back(absl::StrCat("search_text LIKE ", param(ContainsPattern(f.query()))));
+  }
+  const bool by_total = sort == v1::ORDER_SORT_FIELD_TOTAL;
+  const std::string column = by_total ? "total_minor" : "created_at";
+  if (after.has_value()) {
+    const std::string value =
+        by_total ? absl::StrCat(param(absl::StrCat(after->sort_value)), "::bigint")
+                 : absl::StrCat("('epoch'::timestamptz + ", param(absl::StrCat(after->sort_value)),
+                                "::bigint * interval '1 microsecond')");
+    where.push_back(absl::StrCat("(", column, ", id) ", ascending ? ">" : "<", " (", value, ", ",
+                                 param(after->id), "::uuid)"));
+  }
+  const std::string dir = ascending ? "ASC" : "DESC";
+  std::string sql = "SELECT body FROM orders";
+  if (!where.empty()) absl::StrAppend(&sql, " WHERE ", absl::StrJoin(where, " AND "));
+  absl::StrAppend(&sql, " ORDER BY ", column, " ", dir, ", id ", dir, " LIMIT ",
+                  param(absl::StrCat(limit + 1)), "::int");
+  std::vector<v1::Order> out;
+  for (const auto& row : tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params))) {
+    out.push_back(ParseOrder(row[0]));
+  }
+  return out;
+}
+
+}  // namespace store::order

@@ -1,0 +1,107 @@
+// The order service's SQL, and nothing else. Every function runs inside the
+// caller's transaction; statements are prepared once per connection
+// (pg::Statement) and always parameterised.
+#ifndef STORE_SERVICES_ORDER_STORE_ORDER_STORE_H_
+#define STORE_SERVICES_ORDER_STORE_ORDER_STORE_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "libs/pg/pool.h"
+#include "store/order/v1/order.pb.h"
+#include "store/order/v1/order_service.pb.h"
+
+namespace store::order {
+
+// Statements of PlaceOrder, exposed so the benchmark's pgbench script runs
+// exactly what the service runs.
+extern const pg::Statement kNextOrderNumber;
+extern const pg::Statement kInsertOrder;
+
+// "2026-01-02T03:04:05.123456Z": the text form timestamps are passed in.
+std::string PgTime(absl::Time t);
+// Times are kept to the microsecond, as PostgreSQL stores them.
+absl::Time TruncateToMicros(absl::Time t);
+
+class OrderStore {
+ public:
+  // Takes the next order number (locks the counter row until commit).
+  static int64_t NextOrderNumber(pqxx::transaction_base& tx);
+
+  // Inserts a new order with its items and the "placed" history entry.
+  // False when an order with the same request_id exists (nothing written).
+  static bool InsertOrder(pqxx::transaction_base& tx, const v1::Order& order,
+                          const std::string& request_id, const std::string& request_hash,
+                          const std::string& actor);
+
+  struct ByRequest {
+    v1::Order order;
+    std::string request_hash;
+  };
+  static std::optional<ByRequest> FindByRequestId(pqxx::transaction_base& tx,
+                                                  const std::string& request_id);
+
+  // The order, optionally locked for update until commit.
+  static std::optional<v1::Order> Load(pqxx::transaction_base& tx, const std::string& id,
+                                       bool for_update);
+
+  // Writes the aggregate back (body and projections).
+  static void Update(pqxx::transaction_base& tx, const v1::Order& order);
+
+  static void AppendHistory(pqxx::transaction_base& tx, const std::string& order_id,
+                            v1::OrderStatus from, v1::OrderStatus to, const std::string& action,
+                            const std::string& actor, const std::string& reason, absl::Time at);
+  static std::vector<v1::HistoryEntry> ListHistory(pqxx::transaction_base& tx,
+                                                   const std::string& order_id);
+
+  // False when the (order, provider, reference) payment exists already.
+  static bool InsertPayment(pqxx::transaction_base& tx, const std::string& order_id,
+                            const v1::Payment& payment);
+  static std::optional<v1::Payment> FindPayment(pqxx::transaction_base& tx,
+                                                const std::string& order_id,
+                                                const std::string& provider,
+                                                const std::string& reference);
+  static std::vector<v1::Payment> ListPayments(pqxx::transaction_base& tx,
+                                               const std::string& order_id,
+                                               const std::string& currency);
+
+  static void InsertRefund(pqxx::transaction_base& tx, const std::string& order_id,
+                           const std::string& request_id, const std::string& request_hash,
+                           const v1::Refund& refund);
+  struct RefundByRequest {
+    std::string order_id;
+    std::string request_hash;
+    v1::Refund refund;
+  };
+  static std::optional<RefundByRequest> FindRefund(pqxx::transaction_base& tx,
+                                                   const std::string& request_id);
+  static std::vector<v1::Refund> ListRefunds(pqxx::transaction_base& tx,
+                                             const std::string& order_id);
+
+  static void InsertNote(pqxx::transaction_base& tx, const v1::OrderNote& note);
+  static std::vector<v1::OrderNote> ListNotes(pqxx::transaction_base& tx,
+                                              const std::string& order_id,
+                                              v1::NoteVisibility visibility);
+
+  static int64_t CountUnprocessed(pqxx::transaction_base& tx);
+
+  // A page of orders. `after` is the keyset cursor (sort value, id) of the
+  // last row of the previous page. Returns up to `limit` + 1 rows, so the
+  // caller can tell whether another page follows.
+  struct Cursor {
+    int64_t sort_value = 0;  // micros since epoch, or total minor units
+    std::string id;
+  };
+  static std::vector<v1::Order> List(pqxx::transaction_base& tx, const v1::OrderFilter& filter,
+                                     v1::OrderSortField sort, bool ascending,
+                                     const std::optional<Cursor>& after, int limit);
+};
+
+}  // namespace store::order
+
+#endif  // STORE_SERVICES_ORDER_STORE_ORDER_STORE_H_
