@@ -230,12 +230,26 @@ absl::StatusOr<int> RedriveDeadLetters(const std::string& brokers, const std::st
   std::unique_ptr<RdKafka::Producer> producer(RdKafka::Producer::create(pconf->get(), err));
   if (!producer) return absl::InternalError(err);
   consumer->subscribe({dlq_topic});
-  int count = 0;
+  // The idle clock starts once the group has given this consumer its
+  // partitions (joining a group takes a few seconds).
+  const absl::Time join_deadline = absl::Now() + absl::Seconds(60);
+  bool assigned = false;
   absl::Time last = absl::Now();
+  int count = 0;
   absl::Status result;
-  while (count < max_messages && absl::Now() - last < idle) {
+  while (count < max_messages) {
     std::unique_ptr<RdKafka::Message> msg(consumer->consume(200));
-    if (msg->err() != RdKafka::ERR_NO_ERROR) continue;
+    if (!assigned) {
+      std::vector<RdKafka::TopicPartition*> partitions;
+      consumer->assignment(partitions);
+      assigned = !partitions.empty();
+      RdKafka::TopicPartition::destroy(partitions);
+      last = absl::Now();
+    }
+    if (msg->err() != RdKafka::ERR_NO_ERROR) {
+      if (assigned ? absl::Now() - last > idle : absl::Now() > join_deadline) break;
+      continue;
+    }
     last = absl::Now();
     const std::string target = HeaderValue(*msg, kDlqTopicHeader);
     if (target.empty()) {

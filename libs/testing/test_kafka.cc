@@ -55,9 +55,27 @@ std::vector<Record> TestKafka::ReadTopic(const std::string& topic, size_t min_co
   std::string err;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer(
       RdKafka::KafkaConsumer::create(conf->get(), err));
-  consumer->subscribe({topic});
-  std::vector<Record> out;
+  // Manual assignment of every partition from the start: no group join.
   const absl::Time deadline = absl::Now() + timeout;
+  std::vector<RdKafka::TopicPartition*> partitions;
+  while (partitions.empty() && absl::Now() < deadline) {
+    std::unique_ptr<RdKafka::Topic> t(RdKafka::Topic::create(consumer.get(), topic, nullptr, err));
+    RdKafka::Metadata* md = nullptr;
+    if (consumer->metadata(false, t.get(), &md, 2000) == RdKafka::ERR_NO_ERROR) {
+      for (const auto* tm : *md->topics()) {
+        if (tm->topic() != topic || tm->err() != RdKafka::ERR_NO_ERROR) continue;
+        for (const auto* pm : *tm->partitions()) {
+          partitions.push_back(
+              RdKafka::TopicPartition::create(topic, pm->id(), RdKafka::Topic::OFFSET_BEGINNING));
+        }
+      }
+    }
+    delete md;
+    if (partitions.empty()) absl::SleepFor(absl::Milliseconds(50));
+  }
+  consumer->assign(partitions);
+  RdKafka::TopicPartition::destroy(partitions);
+  std::vector<Record> out;
   while (out.size() < min_count && absl::Now() < deadline) {
     std::unique_ptr<RdKafka::Message> msg(consumer->consume(100));
     if (msg->err() != RdKafka::ERR_NO_ERROR) continue;

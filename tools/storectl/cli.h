@@ -1,0 +1,65 @@
+// Small command-line plumbing shared by storectl's commands: flags, the
+// service addresses (flags, environment, or .dev/env), output, and calls.
+#ifndef STORE_TOOLS_STORECTL_CLI_H_
+#define STORE_TOOLS_STORECTL_CLI_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "google/protobuf/message.h"
+
+namespace store::cli {
+
+// Parsed command line: positionals and --flags (repeatable; "--k v" or
+// "--k=v"; a flag without value is "true").
+class Args {
+ public:
+  Args(std::vector<std::string> positionals, std::multimap<std::string, std::string> flags)
+      : positionals_(std::move(positionals)), flags_(std::move(flags)) {}
+  static absl::StatusOr<Args> Parse(const std::vector<std::string>& argv,
+                                    const std::vector<std::string>& bool_flags);
+
+  const std::vector<std::string>& positionals() const { return positionals_; }
+  std::string Positional(size_t i) const {
+    return i < positionals_.size() ? positionals_[i] : "";
+  }
+  bool Has(const std::string& name) const { return flags_.count(name) > 0; }
+  std::string Get(const std::string& name, const std::string& fallback = "") const;
+  std::vector<std::string> GetAll(const std::string& name) const;
+  // Flags given but not in `known`: an error listing them.
+  absl::Status CheckKnown(const std::vector<std::string>& known) const;
+
+ private:
+  std::vector<std::string> positionals_;
+  std::multimap<std::string, std::string> flags_;
+};
+
+// KEY from the environment, else from `$STORE_DEV_HOME/env` or `.dev/env`
+// found from the current directory upwards; "" when nowhere.
+std::string Setting(const std::string& key);
+
+// Options every command shares.
+struct Global {
+  bool json = false;
+  std::string actor;  // x-actor sent with every call
+};
+
+std::unique_ptr<grpc::ClientContext> Context(const Global& g, int timeout_seconds = 30);
+
+// Prints a message as proto3 JSON (one document) to stdout.
+void PrintJson(const google::protobuf::Message& message);
+
+// Prints a failed call to stderr (code, message, reason, field); returns the
+// process exit code for it.
+int Fail(const grpc::Status& status);
+int Fail(const absl::Status& status);
+
+}  // namespace store::cli
+
+#endif  // STORE_TOOLS_STORECTL_CLI_H_

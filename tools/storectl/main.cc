@@ -1,0 +1,170 @@
+// storectl: the operator's command line for the store backend.
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/support/stub_options.h>
+
+#include <condition_variable>
+#include <mutex>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "libs/core/log.h"
+#include "libs/events/consumer.h"
+#include "libs/events/migrations.h"
+#include "libs/grpcx/server.h"
+#include "libs/pg/migrate.h"
+#include "services/order/migrations.h"
+#include "tools/storectl/cli.h"
+#include "tools/storectl/order_commands.h"
+
+namespace store::cli {
+namespace {
+
+constexpr char kHelp[] = R"(storectl: operate the store backend
+
+usage: storectl [--json] COMMAND ...
+
+commands:
+  order ...            place, list and manage orders (storectl order --help)
+  seed demo            load the demo store (idempotent)
+  health --addr H:P    exit 0 when the service at H:P reports SERVING
+                       (gRPC health checking protocol); --service NAME for one service
+  migrate --service order --database-url URL
+                       apply a service's schema migrations (forward-only)
+  dlq redrive --topic TOPIC.CONSUMER.dlq [--max N] [--brokers B]
+                       copy dead-lettered events back to their topic
+
+global options:
+  --json               machine-readable output (proto3 JSON)
+  --help               help for any command
+
+Service addresses come from flags, the environment (ORDER_SERVICE_ADDR, KAFKA_BROKERS,
+...) or .dev/env written by `tools/dev up`.
+)";
+
+int Health(const std::vector<std::string>& argv) {
+  auto args = Args::Parse(argv, {"help"});
+  if (!args.ok()) return Fail(args.status());
+  if (args->Has("help") || !args->Has("addr")) {
+    std::puts("usage: storectl health --addr HOST:PORT [--service NAME] [--timeout SECONDS]");
+    return args->Has("help") ? 0 : 2;
+  }
+  int timeout = 2;
+  (void)absl::SimpleAtoi(args->Get("timeout", "2"), &timeout);
+  auto channel = grpcx::MakeChannel(args->Get("addr"));
+  grpc::ByteBuffer request_buf;
+  // grpc.health.v1.HealthCheckRequest{service}: field 1, string.
+  const std::string service = args->Get("service");
+  std::string request;
+  if (!service.empty()) {
+    request.push_back(0x0a);
+    request.push_back(static_cast<char>(service.size()));
+    request += service;
+  }
+  grpc::Slice slice(request);
+  grpc::ByteBuffer req(&slice, 1);
+  grpc::ByteBuffer resp;
+  grpc::GenericStub stub(channel);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(timeout));
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  grpc::Status status;
+  stub.UnaryCall(&ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &req, &resp,
+                 [&](grpc::Status s) {
+                   std::lock_guard<std::mutex> lock(mu);
+                   status = s;
+                   done = true;
+                   cv.notify_one();
+                 });
+  std::unique_lock<std::mutex> lock(mu);
+  cv.wait(lock, [&] { return done; });
+  if (!status.ok()) {
+    std::fprintf(stderr, "not reachable: %s\n", status.error_message().c_str());
+    return 1;
+  }
+  std::vector<grpc::Slice> slices;
+  (void)resp.Dump(&slices);
+  std::string bytes;
+  for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  // HealthCheckResponse{status = 1 (SERVING)} is encoded as 08 01.
+  const bool serving = bytes.size() >= 2 && bytes[0] == 0x08 && bytes[1] == 0x01;
+  std::printf("%s\n", serving ? "SERVING" : "NOT_SERVING");
+  return serving ? 0 : 1;
+}
+
+int Migrate(const std::vector<std::string>& argv) {
+  auto args = Args::Parse(argv, {"help"});
+  if (!args.ok()) return Fail(args.status());
+  const std::string service = args->Get("service");
+  std::string url = args->Get("database-url");
+  if (url.empty() && service == "order") url = Setting("ORDER_DATABASE_URL");
+  if (args->Has("help") || service != "order" || url.empty()) {
+    std::puts("usage: storectl migrate --service order [--database-url URL]\n"
+              "(URL defaults to ORDER_DATABASE_URL from the environment or .dev/env)");
+    return args->Has("help") ? 0 : 2;
+  }
+  auto applied = pg::Migrate(url, {{"events", &EventsMigrations()}, {"order", &OrderMigrations()}});
+  if (!applied.ok()) return Fail(applied.status());
+  std::printf("%zu migration(s) applied; schema up to date\n", applied->size());
+  for (const auto& v : *applied) std::printf("  %s\n", v.c_str());
+  return 0;
+}
+
+int Dlq(const std::vector<std::string>& argv) {
+  auto args = Args::Parse(argv, {"help"});
+  if (!args.ok()) return Fail(args.status());
+  const std::string topic = args->Get("topic");
+  const std::string brokers = args->Get("brokers", Setting("KAFKA_BROKERS"));
+  if (args->Has("help") || args->Positional(0) != "redrive" || topic.empty() || brokers.empty()) {
+    std::puts("usage: storectl dlq redrive --topic TOPIC.CONSUMER.dlq [--max N] [--brokers B]\n"
+              "Copies dead-lettered events back to their original topic (the dlq-original-topic\n"
+              "header) and records progress, so a second run does not copy them again.");
+    return args->Has("help") ? 0 : 2;
+  }
+  int max = 1000000;
+  (void)absl::SimpleAtoi(args->Get("max", "1000000"), &max);
+  auto n = events::RedriveDeadLetters(brokers, topic, max, absl::Seconds(5));
+  if (!n.ok()) return Fail(n.status());
+  std::printf("re-drove %d event(s) from %s\n", *n, topic.c_str());
+  return 0;
+}
+
+}  // namespace
+}  // namespace store::cli
+
+int main(int argc, char** argv) {
+  using namespace store::cli;
+  store::log::Init("storectl", store::log::Level::kWarning, /*json=*/false);
+  std::vector<std::string> rest;
+  Global g;
+  const char* user = std::getenv("USER");
+  g.actor = absl::StrCat("cli:", user != nullptr ? user : "operator");
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (rest.empty() && a == "--json") {
+      g.json = true;
+    } else {
+      rest.push_back(a);
+    }
+  }
+  if (rest.empty() || rest[0] == "--help" || rest[0] == "help" || rest[0] == "-h") {
+    std::fputs(kHelp, stdout);
+    return rest.empty() ? 2 : 0;
+  }
+  const std::string cmd = rest[0];
+  std::vector<std::string> sub(rest.begin() + 1, rest.end());
+  if (cmd == "order") return OrderCommand(g, sub);
+  if (cmd == "seed") return SeedCommand(g, sub);
+  if (cmd == "health") return Health(sub);
+  if (cmd == "migrate") return Migrate(sub);
+  if (cmd == "dlq") return Dlq(sub);
+  std::fprintf(stderr, "error: unknown command '%s'\n\n%s", cmd.c_str(), kHelp);
+  return 2;
+}

@@ -1,0 +1,17 @@
+// `storectl order ...` and `storectl seed demo`.
+#ifndef STORE_TOOLS_STORECTL_ORDER_COMMANDS_H_
+#define STORE_TOOLS_STORECTL_ORDER_COMMANDS_H_
+
+#include <string>
+#include <vector>
+
+#include "tools/storectl/cli.h"
+
+namespace store::cli {
+
+int OrderCommand(const Global& g, const std::vector<std::string>& argv);
+int SeedCommand(const Global& g, const std::vector<std::string>& argv);
+
+}  // namespace store::cli
+
+#endif  // STORE_TOOLS_STORECTL_ORDER_COMMANDS_H_
