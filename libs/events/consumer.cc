@@ -84,6 +84,12 @@ class Consumer::Impl {
     (*pconf)->set("dr_cb", static_cast<RdKafka::DeliveryReportCb*>(&delivery_), err);
     dlq_producer_.reset(RdKafka::Producer::create(pconf->get(), err));
     if (!dlq_producer_) return absl::InternalError(absl::StrCat("kafka producer: ", err));
+    // Create every result series at 0 so increase() sees the first one.
+    for (const std::string& topic : options_.topics) {
+      for (const char* result : {"ok", "duplicate", "retry", "dead_letter"}) {
+        metrics::EventsConsumed().Add({{"topic", topic}, {"result", result}});
+      }
+    }
     RdKafka::ErrorCode code = consumer_->subscribe(options_.topics);
     if (code != RdKafka::ERR_NO_ERROR) {
       return absl::InternalError(absl::StrCat("subscribe: ", RdKafka::err2str(code)));

@@ -128,7 +128,11 @@ absl::Status ServerHost::Start() {
   if (!server_ || port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", options_.listen));
   }
-  server_->GetHealthCheckService()->SetServingStatus(false);
+  // "" (the whole server) follows readiness; "liveness" is SERVING while the
+  // process runs, so a Kubernetes liveness probe does not restart pods
+  // during a database or broker outage they would not fix.
+  server_->GetHealthCheckService()->SetServingStatus("", false);
+  server_->GetHealthCheckService()->SetServingStatus(std::string(kLivenessService), true);
   health_thread_ = std::thread([this] { HealthLoop(); });
   log::Info("grpc server listening", {{"address", options_.listen}, {"port", absl::StrCat(port_)}});
   return absl::OkStatus();
@@ -149,7 +153,7 @@ void ServerHost::HealthLoop() {
     }
     if (stopping_) break;
     if (ok != last || first) {
-      server_->GetHealthCheckService()->SetServingStatus(ok);
+      server_->GetHealthCheckService()->SetServingStatus("", ok);
       if (ok) log::Info("serving");
       last = ok;
       first = false;

@@ -1,6 +1,7 @@
 // The gRPC server host every service runs in:
-// - health checking protocol: SERVING only while every readiness check
-//   (database, broker) passes; re-checked every second;
+// - health checking protocol: "" is SERVING only while every readiness
+//   check (database, broker) passes, re-checked every second; "liveness"
+//   is SERVING while the process runs;
 // - server reflection, so grpcurl and other generic clients can list and call;
 // - interceptors for metrics (grpc_server_handled_total,
 //   grpc_server_handling_seconds) and one JSON access-log line per call;
@@ -25,6 +26,10 @@
 #include "libs/core/trace.h"
 
 namespace store::grpcx {
+
+// Health-check service name that reports SERVING while the process is up
+// (for liveness probes); "" reports readiness.
+inline constexpr char kLivenessService[] = "liveness";
 
 struct ServerOptions {
   std::string listen;  // "127.0.0.1:50051"; port 0 picks a free one

@@ -174,6 +174,9 @@ settings, overridden by svc.env.
 {{- if eq .svc.health.type "grpc" -}}
 grpc:
   port: {{ int .svc.ports.grpc }}
+{{- if .grpcService }}
+  service: {{ .grpcService }}
+{{- end }}
 {{- else -}}
 httpGet:
   path: {{ .path }}
