@@ -5,6 +5,11 @@
 #include <chrono>
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/support/stub_options.h>
+
+#include <condition_variable>
+#include <mutex>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/support/server_interceptor.h>
 
@@ -198,6 +203,45 @@ void ServerHost::Shutdown() {
 CallScope::CallScope(const grpc::ServerContext& context)
     : actor_(Metadata(context, "x-actor")), trace_(TraceFrom(context)) {
   if (actor_.empty()) actor_ = "unknown";
+}
+
+absl::Status CheckHealth(const std::shared_ptr<grpc::Channel>& channel, const std::string& service,
+                         absl::Duration timeout) {
+  // grpc.health.v1.HealthCheckRequest{service = 1}, encoded by hand: the
+  // health protos are not shipped with Debian's gRPC headers.
+  std::string request;
+  if (!service.empty()) {
+    request.push_back(0x0a);
+    request.push_back(static_cast<char>(service.size()));
+    request += service;
+  }
+  grpc::Slice slice(request);
+  grpc::ByteBuffer req(&slice, 1);
+  grpc::ByteBuffer resp;
+  grpc::GenericStub stub(channel);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + absl::ToChronoNanoseconds(timeout));
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  grpc::Status status;
+  stub.UnaryCall(&ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &req, &resp,
+                 [&](grpc::Status s) {
+                   std::lock_guard<std::mutex> lock(mu);
+                   status = std::move(s);
+                   done = true;
+                   cv.notify_one();
+                 });
+  std::unique_lock<std::mutex> lock(mu);
+  cv.wait(lock, [&] { return done; });
+  if (!status.ok()) return absl::UnavailableError(status.error_message());
+  std::vector<grpc::Slice> slices;
+  (void)resp.Dump(&slices);
+  std::string bytes;
+  for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  // HealthCheckResponse{status = SERVING (1)} is 08 01.
+  if (bytes.size() >= 2 && bytes[0] == 0x08 && bytes[1] == 0x01) return absl::OkStatus();
+  return absl::UnavailableError("NOT_SERVING");
 }
 
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target) {

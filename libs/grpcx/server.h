@@ -96,6 +96,11 @@ class CallScope {
   ScopedTrace trace_;
 };
 
+// Asks `channel`'s gRPC health service about `service` ("" = the server):
+// OK when SERVING, UNAVAILABLE otherwise (or when unreachable).
+absl::Status CheckHealth(const std::shared_ptr<grpc::Channel>& channel, const std::string& service,
+                         absl::Duration timeout);
+
 // A client channel with the project's message limits and keepalive.
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target);
 

@@ -4,6 +4,7 @@
 #include <librdkafka/rdkafka_mock.h>
 #include <librdkafka/rdkafkacpp.h>
 
+#include <set>
 #include <stdexcept>
 
 #include "absl/strings/str_cat.h"
@@ -51,6 +52,7 @@ std::vector<Record> TestKafka::ReadTopic(const std::string& topic, size_t min_co
                                          absl::Duration timeout) const {
   auto props = events::ConsumerProps(bootstrap_, absl::StrCat("test-reader-", NewUuid()));
   props["enable.auto.commit"] = "false";
+  props["enable.partition.eof"] = "true";
   auto conf = events::MakeConf(props);
   std::string err;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer(
@@ -74,11 +76,18 @@ std::vector<Record> TestKafka::ReadTopic(const std::string& topic, size_t min_co
     if (partitions.empty()) absl::SleepFor(absl::Milliseconds(50));
   }
   consumer->assign(partitions);
+  const size_t partition_count = partitions.size();
   RdKafka::TopicPartition::destroy(partitions);
   std::vector<Record> out;
-  while (out.size() < min_count && absl::Now() < deadline) {
+  std::set<int> at_end;
+  while ((out.size() < min_count || at_end.size() < partition_count) && absl::Now() < deadline) {
     std::unique_ptr<RdKafka::Message> msg(consumer->consume(100));
+    if (msg->err() == RdKafka::ERR__PARTITION_EOF) {
+      at_end.insert(msg->partition());
+      continue;
+    }
     if (msg->err() != RdKafka::ERR_NO_ERROR) continue;
+    at_end.erase(msg->partition());
     Record r;
     r.topic = msg->topic_name();
     r.partition = msg->partition();

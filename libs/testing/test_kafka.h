@@ -40,7 +40,8 @@ class TestKafka {
   void FailNextProduces(int count, int error);
 
   // Reads `topic` from the beginning until at least `min_count` records were
-  // seen or `timeout` passed, then returns what was read.
+  // seen and every partition was read to its end, or `timeout` passed; then
+  // returns what was read.
   std::vector<Record> ReadTopic(const std::string& topic, size_t min_count,
                                 absl::Duration timeout = absl::Seconds(10)) const;
   // Produces one record and waits for its acknowledgement.

@@ -5,11 +5,6 @@
 #include <vector>
 
 #include <grpcpp/grpcpp.h>
-#include <grpcpp/generic/generic_stub.h>
-#include <grpcpp/support/stub_options.h>
-
-#include <condition_variable>
-#include <mutex>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -56,47 +51,10 @@ int Health(const std::vector<std::string>& argv) {
   }
   int timeout = 2;
   (void)absl::SimpleAtoi(args->Get("timeout", "2"), &timeout);
-  auto channel = grpcx::MakeChannel(args->Get("addr"));
-  grpc::ByteBuffer request_buf;
-  // grpc.health.v1.HealthCheckRequest{service}: field 1, string.
-  const std::string service = args->Get("service");
-  std::string request;
-  if (!service.empty()) {
-    request.push_back(0x0a);
-    request.push_back(static_cast<char>(service.size()));
-    request += service;
-  }
-  grpc::Slice slice(request);
-  grpc::ByteBuffer req(&slice, 1);
-  grpc::ByteBuffer resp;
-  grpc::GenericStub stub(channel);
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(timeout));
-  std::mutex mu;
-  std::condition_variable cv;
-  bool done = false;
-  grpc::Status status;
-  stub.UnaryCall(&ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &req, &resp,
-                 [&](grpc::Status s) {
-                   std::lock_guard<std::mutex> lock(mu);
-                   status = s;
-                   done = true;
-                   cv.notify_one();
-                 });
-  std::unique_lock<std::mutex> lock(mu);
-  cv.wait(lock, [&] { return done; });
-  if (!status.ok()) {
-    std::fprintf(stderr, "not reachable: %s\n", status.error_message().c_str());
-    return 1;
-  }
-  std::vector<grpc::Slice> slices;
-  (void)resp.Dump(&slices);
-  std::string bytes;
-  for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  // HealthCheckResponse{status = 1 (SERVING)} is encoded as 08 01.
-  const bool serving = bytes.size() >= 2 && bytes[0] == 0x08 && bytes[1] == 0x01;
-  std::printf("%s\n", serving ? "SERVING" : "NOT_SERVING");
-  return serving ? 0 : 1;
+  absl::Status s = grpcx::CheckHealth(grpcx::MakeChannel(args->Get("addr")),
+                                      args->Get("service"), absl::Seconds(timeout));
+  std::printf("%s\n", s.ok() ? "SERVING" : std::string(s.message()).c_str());
+  return s.ok() ? 0 : 1;
 }
 
 int Migrate(const std::vector<std::string>& argv) {

@@ -1,0 +1,203 @@
+#!/usr/bin/env bash
+# End to end: the order lifecycle through the real local stack.
+#
+#   1. `tools/dev up` on a private stack (temporary DEV_HOME, free ports), with
+#      the binaries already built (DEV_SKIP_BUILD=1) and no demo data;
+#   2. `storectl --json order place` a guest order, then `order pay` it in full
+#      and `order ship` it;
+#   3. read topic store.order.orders.v1 with kcat until the order's events
+#      (keyed by its id) are there: OrderPlaced, OrderPaid, OrderStatusChanged,
+#      OrderShipped;
+#   4. `tools/dev down`, and check that no process of this stack is left.
+#
+# Needs: STORE_REPO_ROOT (set by ctest; else derived from this file's path),
+# STORE_BUILD_DIR (default $STORE_REPO_ROOT/build), python3, kcat.
+set -euo pipefail
+
+REPO="${STORE_REPO_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)}"
+BUILD_DIR="${STORE_BUILD_DIR:-$REPO/build}"
+DEV="$REPO/tools/dev"
+STORECTL="$BUILD_DIR/bin/storectl"
+TOPIC=store.order.orders.v1
+EVENT_DEADLINE_S="${E2E_EVENT_DEADLINE_S:-60}"
+EXPECTED_TOTAL_MINOR=3000 # 2 x 12.50 + 5.00 delivery
+
+step() { printf 'e2e: %s\n' "$*"; }
+fail() {
+  printf 'e2e: FAIL: %s\n' "$*" >&2
+  exit 1
+}
+
+[[ -x "$STORECTL" ]] || fail "$STORECTL not built"
+command -v kcat >/dev/null || fail "kcat is not installed (tools/dev deps)"
+
+# A private stack: own state directory, own ports, nothing shared with a
+# developer's running stack.
+DEV_HOME="$(mktemp -d /tmp/store-e2e.XXXXXX)"
+read -r DEV_PG_PORT DEV_PORT_BASE < <(python3 - <<'PY'
+import random, socket
+
+def free(port):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+# Below the kernel's ephemeral range (32768+), so broker ports cannot collide.
+for _ in range(200):
+    base = random.randrange(20000, 32000 - 300, 10)
+    ports = [base + i for i in range(10)] + [base + 100 + i for i in range(10)] + [base + 200]
+    if all(free(p) for p in ports):
+        print(base + 200, base)
+        break
+else:
+    raise SystemExit("no free port range found")
+PY
+)
+export DEV_HOME DEV_PG_PORT DEV_PORT_BASE
+export DEV_BUILD_DIR="$BUILD_DIR" DEV_SKIP_DEPS=1 DEV_SKIP_BUILD=1 DEV_SKIP_SEED=1
+STACK_DOWN=0
+
+cleanup() {
+  local rc=$?
+  if ((STACK_DOWN == 0)); then
+    "$DEV" down >/dev/null 2>&1 || true
+  fi
+  "$DEV" clean >/dev/null 2>&1 || true
+  rm -rf -- "$DEV_HOME"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Prints the field at a dotted path of the JSON document on stdin ("" if absent).
+json_get() {
+  python3 -c '
+import json, sys
+value = json.load(sys.stdin)
+for key in sys.argv[1].split("."):
+    value = value.get(key, "") if isinstance(value, dict) else ""
+print(value)' "$1"
+}
+
+# Runs storectl --json and prints its stdout; fails the test on error.
+storectl_json() {
+  local out err="$DEV_HOME/storectl.err"
+  if ! out="$("$STORECTL" --json "$@" 2>"$err")"; then
+    fail "storectl $* failed: $(cat "$err") $out"
+  fi
+  printf '%s' "$out"
+}
+
+step "stack: DEV_HOME=$DEV_HOME, PostgreSQL port $DEV_PG_PORT, port base $DEV_PORT_BASE"
+if ! "$DEV" up >"$DEV_HOME.up.log" 2>&1; then
+  cat "$DEV_HOME.up.log" >&2
+  rm -f "$DEV_HOME.up.log"
+  fail "tools/dev up failed"
+fi
+rm -f "$DEV_HOME.up.log"
+# shellcheck disable=SC1091
+source "$DEV_HOME/env"
+step "tools/dev up: order service at $ORDER_SERVICE_ADDR, Kafka at $KAFKA_BROKERS"
+
+# --- place -----------------------------------------------------------------
+order="$(storectl_json order place --email a@example.com --name "Ann Lee" \
+  --phone "+15551234567" --item 'SKU-1:Blue mug:2:1250' --currency USD \
+  --payment card --delivery standard:500 \
+  --address "Ann Lee|1 Main St|Springfield|US|12345")"
+id="$(json_get id <<<"$order")"
+number="$(json_get number <<<"$order")"
+status="$(json_get status <<<"$order")"
+total="$(json_get totals.total.amountMinor <<<"$order")"
+currency="$(json_get totals.total.currencyCode <<<"$order")"
+[[ -n "$id" ]] || fail "placed order has no id: $order"
+[[ "$status" == ORDER_STATUS_PENDING ]] || fail "placed order status is '$status', want ORDER_STATUS_PENDING"
+[[ "$currency" == USD ]] || fail "total currency is '$currency', want USD"
+[[ "$total" == "$EXPECTED_TOTAL_MINOR" ]] ||
+  fail "total is '$total' minor units, want $EXPECTED_TOTAL_MINOR (2 x 1250 + 500 delivery)"
+step "placed order $number (id $id): $status, total $total $currency"
+
+# --- pay -------------------------------------------------------------------
+# Each step's outcome is read back with `order get` (the order as stored).
+storectl_json order pay "$id" --amount "$total" >/dev/null
+status="$(storectl_json order get "$id" | json_get status)"
+[[ "$status" == ORDER_STATUS_PROCESSING ]] ||
+  fail "after paying in full the status is '$status', want ORDER_STATUS_PROCESSING"
+step "paid $total: $status"
+
+# --- ship ------------------------------------------------------------------
+storectl_json order ship "$id" --carrier ups --tracking 1Z999 >/dev/null
+status="$(storectl_json order get "$id" | json_get status)"
+[[ "$status" == ORDER_STATUS_SHIPPED ]] ||
+  fail "after shipping the status is '$status', want ORDER_STATUS_SHIPPED"
+step "shipped with ups 1Z999: $status"
+
+# --- events ----------------------------------------------------------------
+# Reads the whole topic (kcat -e stops at its end) until the order's events
+# are all there or the deadline passes.
+want="OrderPlaced OrderPaid OrderStatusChanged OrderShipped"
+# Reads kcat's "key<TAB>headers" lines on stdin; passes when every wanted type
+# is among the events keyed by the order id (and there are at least 3).
+check_events_py='
+import re, sys
+order_id, want = sys.argv[1], sys.argv[2].split()
+types = []
+for line in sys.stdin.read().splitlines():
+    key, _, headers = line.partition("\t")
+    if key != order_id:
+        continue
+    found = re.findall(r"(?:^|[.=,/])(Order[A-Za-z]+)(?=$|,)", headers)
+    types.append(found[0] if found else "?(" + headers + ")")
+missing = [t for t in want if t not in types]
+sep = ", "
+report = str(len(types)) + " events keyed by the order id: " + (sep.join(types) or "none")
+if missing:
+    report += "; missing " + sep.join(missing)
+print(report)
+sys.exit(0 if not missing and len(types) >= 3 else 1)
+'
+deadline=$(($(date +%s) + EVENT_DEADLINE_S))
+while :; do
+  dump="$(kcat -b "$KAFKA_BROKERS" -C -t "$TOPIC" -e -o beginning -q \
+    -f '%k\t%h\n' 2>/dev/null || true)"
+  if report="$(python3 -c "$check_events_py" "$id" "$want" <<<"$dump")"; then
+    step "topic $TOPIC: $report"
+    break
+  fi
+  if (($(date +%s) >= deadline)); then
+    fail "after ${EVENT_DEADLINE_S}s on $TOPIC: $report"
+  fi
+  sleep 0.5
+done
+
+# --- down ------------------------------------------------------------------
+pg_real="$(realpath -m "$DEV_HOME/pg")"
+"$DEV" down >/dev/null || fail "tools/dev down failed"
+STACK_DOWN=1
+left="$(python3 - "$DEV_HOME" "$pg_real" "$$" <<'PY'
+import os, sys
+home, pg_dir, me = sys.argv[1], sys.argv[2], {sys.argv[3], str(os.getpid()), str(os.getppid())}
+marker = b"STORE_DEV_STACK_ID=" + home.encode()
+left = []
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    if pid in me:
+        continue
+    try:
+        env = open(f"/proc/{pid}/environ", "rb").read().split(b"\0")
+        cmd = open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        continue
+    if marker in env or home in cmd or pg_dir in cmd:
+        left.append(f"{pid}: {cmd.strip()}")
+print("\n".join(left))
+PY
+)"
+[[ -z "$left" ]] || fail "processes of the stack still running after tools/dev down:
+$left"
+step "tools/dev down: no process of the stack is left"
+step "PASS: order placed, paid, shipped; events on $TOPIC; stack stopped"
