@@ -44,7 +44,7 @@ std::map<std::string, std::string> ConsumerProps(absl::string_view brokers,
       // Offsets are stored only after the consumer's transaction commits.
       {"enable.auto.offset.store", "false"},
       {"auto.offset.reset", "earliest"},
-      {"session.timeout.ms", "10000"},
+      {"session.timeout.ms", "6000"},
       {"heartbeat.interval.ms", "1000"},
       {"topic.metadata.refresh.interval.ms", "5000"},
       {"reconnect.backoff.max.ms", "2000"},

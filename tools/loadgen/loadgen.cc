@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
+#include "google/protobuf/util/time_util.h"
 #include "libs/core/ids.h"
 #include "libs/events/envelope.h"
 #include "libs/events/outbox.h"
@@ -100,6 +101,8 @@ int PrintPgbenchScript() {
   order.set_number(10001);
   order.set_status(v1::ORDER_STATUS_PENDING);
   order.set_version(1);
+  *order.mutable_create_time() = google::protobuf::util::TimeUtil::GetCurrentTime();
+  *order.mutable_update_time() = order.create_time();
   v1::OrderPlaced placed;
   *placed.mutable_order() = order;
   auto env = store::events::MakeEnvelope(placed, order.id(), 1, store::order::kSource, absl::Now());
@@ -119,7 +122,7 @@ int PrintPgbenchScript() {
        SqlString(order.customer().email()), SqlString("USD"), "1", SqlString("standard"),
        absl::StrCat(order.totals().total().amount_minor()),
        SqlString("#10001 load@example.com load tester"), SqlBytes(order.SerializeAsString()),
-       "now()", SqlString(items), SqlString("cli:loadgen")});
+       "now()", SqlString(items), SqlString("loadgen")});
   const std::string outbox_sql =
       Inline(store::events::kInsertOutbox.sql,
              {"gen_random_uuid()", SqlString(store::order::kOrdersTopic), "gen_random_uuid()::text",
@@ -179,7 +182,7 @@ int main(int argc, char** argv) {
         req.set_request_id(store::NewUuid());
         grpc::ClientContext ctx;
         ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-        ctx.AddMetadata("x-actor", "cli:loadgen");
+        ctx.AddMetadata("x-actor", "loadgen");
         v1::Order resp;
         const auto t0 = std::chrono::steady_clock::now();
         grpc::Status s = stub->PlaceOrder(&ctx, req, &resp);
