@@ -1,17 +1,26 @@
 #include "libs/core/ids.h"
 
-#include <uuid/uuid.h>
-
+#include "absl/random/random.h"
 #include "absl/strings/ascii.h"
 
 namespace store {
 
 std::string NewUuid() {
-  uuid_t raw;
-  uuid_generate_random(raw);
-  char text[37];
-  uuid_unparse_lower(raw, text);
-  return std::string(text, 36);
+  // Version 4 (random) UUID. A per-thread generator seeded once from the OS
+  // keeps this free of system calls; ids are unique, not secret.
+  thread_local absl::BitGen gen;
+  const uint64_t hi = (absl::Uniform<uint64_t>(gen) & ~0xF000ull) | 0x4000ull;
+  const uint64_t lo = (absl::Uniform<uint64_t>(gen) & ~(0xC000ull << 48)) | (0x8000ull << 48);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(36, '-');
+  int pos = 0;
+  for (int i = 0; i < 32; ++i) {
+    if (pos == 8 || pos == 13 || pos == 18 || pos == 23) ++pos;
+    const uint64_t word = i < 16 ? hi : lo;
+    const int shift = 60 - 4 * (i % 16);
+    out[pos++] = kHex[(word >> shift) & 0xF];
+  }
+  return out;
 }
 
 bool IsUuid(absl::string_view text) {

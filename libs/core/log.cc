@@ -72,6 +72,8 @@ std::string JsonQuote(absl::string_view text) {
   return out;
 }
 
+bool Enabled(Level level) { return level >= GetState().min_level; }
+
 void Write(Level level, absl::string_view message, Fields fields) {
   const State& s = GetState();
   if (level < s.min_level) return;

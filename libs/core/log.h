@@ -21,6 +21,8 @@ void Init(absl::string_view service, Level min_level = Level::kInfo, bool json =
 Level ParseLevel(absl::string_view text);
 
 void Write(Level level, absl::string_view message, Fields fields = {});
+// Whether a message at `level` would be written (to skip building fields).
+bool Enabled(Level level);
 inline void Debug(absl::string_view m, Fields f = {}) { Write(Level::kDebug, m, f); }
 inline void Info(absl::string_view m, Fields f = {}) { Write(Level::kInfo, m, f); }
 inline void Warning(absl::string_view m, Fields f = {}) { Write(Level::kWarning, m, f); }

@@ -5,6 +5,8 @@
 
 #include <pqxx/pqxx>
 
+#include <string>
+
 #include "absl/strings/string_view.h"
 #include "libs/pg/pool.h"
 #include "store/common/v1/event.pb.h"
@@ -19,9 +21,26 @@ void AppendToOutbox(pqxx::transaction_base& tx, absl::string_view topic,
                     const common::v1::EventEnvelope& envelope);
 
 // The statement AppendToOutbox runs ($1 event_id, $2 topic, $3 aggregate_id,
-// $4 event_type, $5 envelope bytes, $6 traceparent). Exposed so the benchmark
-// runs the very same SQL.
+// $4 event_type, $5 envelope bytes, $6 traceparent).
 extern const pg::Statement kInsertOutbox;
+
+// The same insert as common table expressions, for a statement that writes a
+// state change and its event in one round trip: inserts one outbox row per
+// row of CTE `driver` (none when it is empty), with parameters $first ..
+// $first+5 in the order above, and wakes the relay. The statement's final
+// SELECT must read from `outbox_notify` (an unread SELECT CTE never runs).
+std::string OutboxCte(int first_param, absl::string_view driver);
+
+// The parameters of both, in order.
+struct OutboxParams {
+  explicit OutboxParams(absl::string_view topic, const common::v1::EventEnvelope& envelope);
+  std::string event_id;
+  std::string topic;
+  std::string aggregate_id;
+  std::string event_type;
+  std::string envelope;  // bytes
+  std::string traceparent;
+};
 
 }  // namespace store::events
 

@@ -3,6 +3,7 @@
 #include <librdkafka/rdkafkacpp.h>
 
 #include <pqxx/pqxx>
+#include <algorithm>
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
@@ -188,16 +189,26 @@ class OutboxRelay::Impl final : public RdKafka::DeliveryReportCb {
     return static_cast<int>(rows.size());
   }
 
-  // Waits for a notification, a delivery report, or the poll interval.
+  // Waits for a notification, a delivery report, or the poll interval. Once
+  // there is something to do it lingers a little, so that a burst of commits
+  // is fetched, produced and marked in a few round trips instead of one each.
   void Wait() {
     const absl::Time until = absl::Now() + options_.poll_interval;
+    absl::Time due = absl::InfiniteFuture();
     notified_ = false;
-    while (!stop_ && !notified_ && delivered_.empty() && absl::Now() < until) {
+    while (!stop_) {
+      const absl::Time now = absl::Now();
+      if (now >= until || now >= due) break;
       if (in_flight_.empty()) {
-        conn_->await_notification(0, 50'000);
+        const int64_t wait_us = std::clamp<int64_t>(
+            absl::ToInt64Microseconds(std::min(until, due) - now), 1, 50'000);
+        conn_->await_notification(0, static_cast<long>(wait_us));
       } else {
-        producer_->poll(2);
+        producer_->poll(5);
         conn_->get_notifs();
+      }
+      if ((notified_ || !delivered_.empty()) && due == absl::InfiniteFuture()) {
+        due = absl::Now() + options_.linger;
       }
     }
   }

@@ -29,6 +29,8 @@ struct RelayOptions {
   std::string client_id = "outbox-relay";
   // Fallback poll when no notification arrives.
   absl::Duration poll_interval = absl::Milliseconds(500);
+  // After a wake-up, how long to gather more events before fetching.
+  absl::Duration linger = absl::Milliseconds(5);
   int batch_size = 500;
   // At most this many events handed to the producer and not yet reported.
   int max_in_flight = 10000;

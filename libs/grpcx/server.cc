@@ -65,10 +65,13 @@ class ObservabilityInterceptor final : public grpc::experimental::Interceptor {
       const bool server_fault = status.error_code() == grpc::StatusCode::INTERNAL ||
                                 status.error_code() == grpc::StatusCode::UNKNOWN ||
                                 status.error_code() == grpc::StatusCode::DATA_LOSS;
-      log::Write(server_fault ? log::Level::kError : log::Level::kDebug, "grpc call",
-                 {{"method", method_},
-                  {"code", code},
-                  {"duration_ms", absl::StrCat(static_cast<int64_t>(seconds * 1000))}});
+      const log::Level level = server_fault ? log::Level::kError : log::Level::kDebug;
+      if (log::Enabled(level)) {
+        log::Write(level, "grpc call",
+                   {{"method", method_},
+                    {"code", code},
+                    {"duration_ms", absl::StrCat(static_cast<int64_t>(seconds * 1000))}});
+      }
     }
     methods->Proceed();
   }
@@ -125,6 +128,11 @@ absl::Status ServerHost::Start() {
   grpc::ResourceQuota quota("store-server");
   quota.SetMaxThreads(options_.max_threads);
   builder.SetResourceQuota(quota);
+  // Keep handler threads around between calls instead of creating and
+  // destroying one per burst (gRPC's defaults keep at most 2 idle pollers).
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 2);
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
+                              options_.max_threads);
   for (grpc::Service* s : services_) builder.RegisterService(s);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
   factories.push_back(std::make_unique<ObservabilityInterceptorFactory>());

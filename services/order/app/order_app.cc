@@ -171,14 +171,14 @@ absl::StatusOr<v1::Order> OrderApp::PlaceOrder(const v1::PlaceOrderRequest& requ
     order.set_version(1);
     *order.mutable_create_time() = Ts(now);
     *order.mutable_update_time() = Ts(now);
-    if (!OrderStore::InsertOrder(tx, order, request_id, hash, actor)) {
+    v1::OrderPlaced placed;
+    *placed.mutable_order() = order;
+    const events::OutboxParams event(
+        kOrdersTopic, events::MakeEnvelope(placed, order.id(), order.version(), kSource, now));
+    if (!OrderStore::InsertOrder(tx, order, request_id, hash, actor, event)) {
       duplicate = true;
       return absl::AbortedError("duplicate request");  // rolls back the number
     }
-    v1::OrderPlaced placed;
-    *placed.mutable_order() = order;
-    events::AppendToOutbox(tx, kOrdersTopic,
-                           events::MakeEnvelope(placed, order.id(), order.version(), kSource, now));
     return absl::OkStatus();
   });
   if (duplicate) {
@@ -197,7 +197,7 @@ absl::StatusOr<v1::Order> OrderApp::PlaceOrder(const v1::PlaceOrderRequest& requ
   }
   if (!status.ok()) return status;
   OrdersPlaced().Increment();
-  log::Info("order placed", {{"order_id", order.id()}, {"number", absl::StrCat(order.number())}});
+  log::Debug("order placed", {{"order_id", order.id()}, {"number", absl::StrCat(order.number())}});
   return order;
 }
 

@@ -6,6 +6,7 @@
 #include "absl/strings/str_replace.h"
 #include "google/protobuf/util/time_util.h"
 #include "libs/core/log.h"
+#include "libs/events/outbox.h"
 
 namespace store::order {
 namespace {
@@ -123,26 +124,34 @@ const pg::Statement kNextOrderNumber(
     "UPDATE order_number_counter SET next_value = next_value + 1 WHERE id = 1"
     " RETURNING next_value - 1");
 
-const pg::Statement kInsertOrder(
-    "order_insert",
-    "WITH o AS ("
-    "  INSERT INTO orders (id, number, request_id, request_hash, status, customer_id,"
-    "   customer_email, currency_code, payment_method, delivery_method, total_minor, search_text,"
-    "   body, version, created_at, updated_at)"
-    "  VALUES ($1::uuid, $2::bigint, $3::uuid, $4, $5::smallint, NULLIF($6, '')::uuid, $7, $8,"
-    "   $9::smallint, $10, $11::bigint, $12, $13, 1, $14::timestamptz, $14::timestamptz)"
-    "  ON CONFLICT (request_id) DO NOTHING RETURNING id, created_at),"
-    " i AS ("
-    "  INSERT INTO order_items (order_id, line_no, sku, name, quantity, unit_price_minor,"
-    "   total_minor)"
-    "  SELECT o.id, x.line_no, x.sku, x.name, x.quantity, x.unit_price_minor, x.total_minor"
-    "  FROM o, jsonb_to_recordset($15::jsonb) AS x(line_no int, sku text, name text,"
-    "   quantity int, unit_price_minor bigint, total_minor bigint)),"
-    " h AS ("
-    "  INSERT INTO order_history (order_id, from_status, to_status, action, actor, reason,"
-    "   created_at)"
-    "  SELECT o.id, 0, $5::smallint, 'placed', $16, '', o.created_at FROM o)"
-    " SELECT count(*) FROM o");
+namespace {
+// One round trip writes the order, its items, the "placed" history entry and
+// the OrderPlaced outbox row; nothing at all when the request_id exists.
+const std::string& InsertOrderSql() {
+  static const auto* const kSql = new std::string(absl::StrCat(
+      "WITH o AS ("
+      "  INSERT INTO orders (id, number, request_id, request_hash, status, customer_id,"
+      "   customer_email, currency_code, payment_method, delivery_method, total_minor, search_text,"
+      "   body, version, created_at, updated_at)"
+      "  VALUES ($1::uuid, $2::bigint, $3::uuid, $4, $5::smallint, NULLIF($6, '')::uuid, $7, $8,"
+      "   $9::smallint, $10, $11::bigint, $12, $13, 1, $14::timestamptz, $14::timestamptz)"
+      "  ON CONFLICT (request_id) DO NOTHING RETURNING id, created_at),"
+      " i AS ("
+      "  INSERT INTO order_items (order_id, line_no, sku, name, quantity, unit_price_minor,"
+      "   total_minor)"
+      "  SELECT o.id, x.line_no, x.sku, x.name, x.quantity, x.unit_price_minor, x.total_minor"
+      "  FROM o, jsonb_to_recordset($15::jsonb) AS x(line_no int, sku text, name text,"
+      "   quantity int, unit_price_minor bigint, total_minor bigint)),"
+      " h AS ("
+      "  INSERT INTO order_history (order_id, from_status, to_status, action, actor, reason,"
+      "   created_at)"
+      "  SELECT o.id, 0, $5::smallint, 'placed', $16, '', o.created_at FROM o), ",
+      events::OutboxCte(17, "o"), " SELECT count(*) FROM o, outbox_notify"));
+  return *kSql;
+}
+}  // namespace
+
+const pg::Statement kInsertOrder("order_insert", InsertOrderSql().c_str());
 
 std::string PgTime(absl::Time t) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", t, absl::UTCTimeZone());
@@ -158,14 +167,15 @@ int64_t OrderStore::NextOrderNumber(pqxx::transaction_base& tx) {
 
 bool OrderStore::InsertOrder(pqxx::transaction_base& tx, const v1::Order& order,
                              const std::string& request_id, const std::string& request_hash,
-                             const std::string& actor) {
+                             const std::string& actor, const events::OutboxParams& event) {
   const std::string body = order.SerializeAsString();
   pqxx::row r = tx.exec_prepared1(
       kInsertOrder.name, order.id(), order.number(), request_id, request_hash,
       static_cast<int>(order.status()), order.customer().customer_id(), order.customer().email(),
       order.currency_code(), static_cast<int>(order.payment_method()),
       order.delivery_method().code(), order.totals().total().amount_minor(), SearchText(order),
-      Bytes(body), TimeOf(order.create_time()), ItemsJson(order), actor);
+      Bytes(body), TimeOf(order.create_time()), ItemsJson(order), actor, event.event_id,
+      event.topic, event.aggregate_id, event.event_type, Bytes(event.envelope), event.traceparent);
   return r[0].as<int64_t>() == 1;
 }
 

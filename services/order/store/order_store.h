@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "libs/events/outbox.h"
 #include "libs/pg/pool.h"
 #include "store/order/v1/order.pb.h"
 #include "store/order/v1/order_service.pb.h"
@@ -33,11 +34,12 @@ class OrderStore {
   // Takes the next order number (locks the counter row until commit).
   static int64_t NextOrderNumber(pqxx::transaction_base& tx);
 
-  // Inserts a new order with its items and the "placed" history entry.
-  // False when an order with the same request_id exists (nothing written).
+  // Inserts a new order with its items, the "placed" history entry and its
+  // event's outbox row, in one statement. False when an order with the same
+  // request_id exists (nothing written).
   static bool InsertOrder(pqxx::transaction_base& tx, const v1::Order& order,
                           const std::string& request_id, const std::string& request_hash,
-                          const std::string& actor);
+                          const std::string& actor, const events::OutboxParams& event);
 
   struct ByRequest {
     v1::Order order;
