@@ -92,7 +92,6 @@ absl::StatusOr<Lease> Pool::Acquire() {
     for (const Statement* statement : RegisteredStatements()) {
       conn->prepare(statement->name, statement->sql);
     }
-    if (options_.on_connect) options_.on_connect(*conn);
     return Lease(this, std::move(conn));
   } catch (const std::exception& e) {
     lock.lock();

@@ -27,8 +27,6 @@ struct PoolOptions {
   absl::Duration acquire_timeout = absl::Seconds(5);
   // Per-statement timeout set on every connection.
   absl::Duration statement_timeout = absl::Seconds(10);
-  // Run on each new connection (e.g. to prepare statements).
-  std::function<void(pqxx::connection&)> on_connect;
 };
 
 class Pool;

@@ -152,7 +152,9 @@ class OrderFaultTest : public ::testing::Test {
       for (const auto& [request_id, id] : load.acked) {
         auto r = tx.exec_params("SELECT id::text FROM orders WHERE request_id = $1::uuid", request_id);
         EXPECT_EQ(r.size(), 1u) << request_id;
-        if (r.size() == 1) EXPECT_EQ(r[0][0].as<std::string>(), id);
+        if (r.size() == 1) {
+          EXPECT_EQ(r[0][0].as<std::string>(), id);
+        }
       }
     }
     std::map<std::string, std::set<std::string>> placed_events;  // order id -> event ids
