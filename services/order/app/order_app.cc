@@ -3,13 +3,12 @@
 #include <functional>
 #include <memory>
 
-#include "absl/strings/escaping.h"
-#include "absl/strings/numbers.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "google/protobuf/util/time_util.h"
 #include "libs/core/ids.h"
 #include "libs/core/log.h"
+#include "libs/core/paging.h"
 #include "libs/core/status.h"
 #include "libs/events/envelope.h"
 #include "libs/events/outbox.h"
@@ -24,9 +23,6 @@ namespace {
 
 using google::protobuf::Message;
 using google::protobuf::util::TimeUtil;
-
-constexpr int kDefaultPageSize = 50;
-constexpr int kMaxPageSize = 1000;
 
 prometheus::Counter& OrdersPlaced() {
   static auto& c = prometheus::BuildCounter()
@@ -89,30 +85,6 @@ void CompleteEvent(Message* event, const v1::Order& order, v1::OrderStatus from,
 using MutateFn = std::function<absl::StatusOr<std::unique_ptr<Message>>(
     pqxx::transaction_base& tx, v1::Order& order, Change& change)>;
 
-std::string PageToken(v1::OrderSortField sort, bool asc, const OrderStore::Cursor& c,
-                      const std::string& filter_hash) {
-  return absl::WebSafeBase64Escape(
-      absl::StrCat("v1|", static_cast<int>(sort), "|", asc ? 1 : 0, "|", c.sort_value, "|", c.id,
-                   "|", filter_hash));
-}
-
-absl::StatusOr<OrderStore::Cursor> ParsePageToken(const std::string& token, v1::OrderSortField sort,
-                                                  bool asc, const std::string& filter_hash) {
-  std::string raw;
-  const absl::Status bad = InvalidField(
-      "page_token", "is not a token returned by ListOrders with the same filter and sort");
-  if (!absl::WebSafeBase64Unescape(token, &raw)) return bad;
-  std::vector<std::string> parts = absl::StrSplit(raw, '|');
-  OrderStore::Cursor c;
-  if (parts.size() != 6 || parts[0] != "v1" || parts[1] != absl::StrCat(static_cast<int>(sort)) ||
-      parts[2] != (asc ? "1" : "0") || !absl::SimpleAtoi(parts[3], &c.sort_value) ||
-      !IsUuid(parts[4]) || parts[5] != filter_hash) {
-    return bad;
-  }
-  c.id = parts[4];
-  return c;
-}
-
 }  // namespace
 
 // Loads the order for update, lets `fn` change it, then writes the order,
@@ -159,7 +131,7 @@ absl::StatusOr<v1::Order> OrderApp::PlaceOrder(const v1::PlaceOrderRequest& requ
   STORE_ASSIGN_OR_RETURN(v1::Order order, BuildNewOrder(request));
   v1::PlaceOrderRequest fingerprinted = request;
   fingerprinted.clear_request_id();
-  const std::string hash = RequestFingerprint(fingerprinted);
+  const std::string hash = Fingerprint(fingerprinted);
   const std::string request_id = absl::AsciiStrToLower(request.request_id());
 
   bool duplicate = false;
@@ -213,8 +185,7 @@ absl::StatusOr<v1::Order> OrderApp::GetOrder(const std::string& id) {
 }
 
 absl::StatusOr<v1::ListOrdersResponse> OrderApp::ListOrders(const v1::ListOrdersRequest& req) {
-  if (req.page_size() < 0) return InvalidField("page_size", "must not be negative");
-  const int size = req.page_size() == 0 ? kDefaultPageSize : std::min(req.page_size(), kMaxPageSize);
+  STORE_ASSIGN_OR_RETURN(const int size, PageSize(req.page_size()));
   const v1::OrderFilter& f = req.filter();
   for (int i = 0; i < f.statuses_size(); ++i) {
     if (f.statuses(i) == v1::ORDER_STATUS_UNSPECIFIED || !v1::OrderStatus_IsValid(f.statuses(i))) {
@@ -235,10 +206,10 @@ absl::StatusOr<v1::ListOrdersResponse> OrderApp::ListOrders(const v1::ListOrders
   const v1::OrderSortField sort =
       req.sort_field() == v1::ORDER_SORT_FIELD_TOTAL ? v1::ORDER_SORT_FIELD_TOTAL
                                                       : v1::ORDER_SORT_FIELD_CREATE_TIME;
-  const std::string filter_hash = RequestFingerprint(f);
-  std::optional<OrderStore::Cursor> after;
+  const std::string binding = absl::StrCat(Fingerprint(f), "|", static_cast<int>(sort), asc);
+  std::optional<KeysetCursor> after;
   if (!req.page_token().empty()) {
-    STORE_ASSIGN_OR_RETURN(after, ParsePageToken(req.page_token(), sort, asc, filter_hash));
+    STORE_ASSIGN_OR_RETURN(after, DecodePageToken(req.page_token(), binding));
   }
   std::vector<v1::Order> rows;
   STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) {
@@ -251,12 +222,12 @@ absl::StatusOr<v1::ListOrdersResponse> OrderApp::ListOrders(const v1::ListOrders
   for (auto& o : rows) *resp.add_orders() = std::move(o);
   if (more) {
     const v1::Order& last = resp.orders(resp.orders_size() - 1);
-    OrderStore::Cursor c;
+    KeysetCursor c;
     c.id = last.id();
     c.sort_value = sort == v1::ORDER_SORT_FIELD_TOTAL
                        ? last.totals().total().amount_minor()
                        : TimeUtil::TimestampToMicroseconds(last.create_time());
-    resp.set_next_page_token(PageToken(sort, asc, c, filter_hash));
+    resp.set_next_page_token(EncodePageToken(c, binding));
   }
   return resp;
 }
@@ -405,7 +376,7 @@ absl::StatusOr<v1::RefundOrderResponse> OrderApp::RefundOrder(
   }
   v1::RefundOrderRequest fingerprinted = request;
   fingerprinted.clear_request_id();
-  const std::string hash = RequestFingerprint(fingerprinted);
+  const std::string hash = Fingerprint(fingerprinted);
   v1::Refund refund;
   absl::StatusOr<v1::Order> order = Mutate(
       pool_, clock_, request.order_id(), actor,

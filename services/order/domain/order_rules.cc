@@ -8,8 +8,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "libs/core/contact.h"
 #include "libs/core/ids.h"
 #include "libs/core/money.h"
@@ -61,6 +59,12 @@ absl::Status CheckAddress(absl::string_view field, common::v1::Address* a) {
   STORE_RETURN_IF_ERROR(CheckText(absl::StrCat(field, ".city"), a->city(), 1, 100));
   STORE_RETURN_IF_ERROR(CheckText(absl::StrCat(field, ".region"), a->region(), 0, 100));
   STORE_RETURN_IF_ERROR(CheckText(absl::StrCat(field, ".postal_code"), a->postal_code(), 0, 20));
+  STORE_RETURN_IF_ERROR(CheckText(absl::StrCat(field, ".vat_id"), a->vat_id(), 0, 32));
+  for (char c : a->vat_id()) {
+    if (!absl::ascii_isalnum(c) && c != '-' && c != '.' && c != ' ') {
+      return InvalidField(absl::StrCat(field, ".vat_id"), "may contain only letters, digits, spaces, - and .");
+    }
+  }
   const std::string country = absl::AsciiStrToUpper(a->country_code());
   if (country.size() != 2 || !absl::ascii_isalpha(country[0]) || !absl::ascii_isalpha(country[1])) {
     return InvalidField(absl::StrCat(field, ".country_code"),
@@ -262,22 +266,6 @@ absl::Status PriceOrder(v1::Order* order) {
   *totals->mutable_paid() = MakeMoney(totals->paid().amount_minor(), currency);
   *totals->mutable_refunded() = MakeMoney(totals->refunded().amount_minor(), currency);
   return absl::OkStatus();
-}
-
-std::string RequestFingerprint(const google::protobuf::Message& request) {
-  std::string bytes;
-  {
-    google::protobuf::io::StringOutputStream stream(&bytes);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    request.SerializeToCodedStream(&coded);
-  }
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : bytes) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return absl::StrFormat("%016x", h);
 }
 
 std::string TrackingUrl(absl::string_view carrier, absl::string_view tracking_number) {

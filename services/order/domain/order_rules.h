@@ -31,10 +31,6 @@ absl::StatusOr<v1::Order> BuildNewOrder(const v1::PlaceOrderRequest& request);
 // rounded half away from zero. paid and refunded are kept.
 absl::Status PriceOrder(v1::Order* order);
 
-// A stable fingerprint of a request (without its request_id), to tell a
-// retry from a different request reusing the same id.
-std::string RequestFingerprint(const google::protobuf::Message& request);
-
 // Tracking page for a carrier's tracking number; "" for an unknown carrier.
 std::string TrackingUrl(absl::string_view carrier, absl::string_view tracking_number);
 

@@ -2,6 +2,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "libs/core/paging.h"
 #include "libs/core/status.h"
 
 namespace store::order {
@@ -184,9 +185,9 @@ TEST(ShipmentTest, DerivesTrackingUrl) {
 TEST(FingerprintTest, StableAndSensitive) {
   v1::PlaceOrderRequest a = ValidRequest();
   v1::PlaceOrderRequest b = ValidRequest();
-  EXPECT_EQ(RequestFingerprint(a), RequestFingerprint(b));
+  EXPECT_EQ(Fingerprint(a), Fingerprint(b));
   b.mutable_items(0)->set_quantity(4);
-  EXPECT_NE(RequestFingerprint(a), RequestFingerprint(b));
+  EXPECT_NE(Fingerprint(a), Fingerprint(b));
 }
 
 }  // namespace

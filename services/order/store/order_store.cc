@@ -328,7 +328,7 @@ int64_t OrderStore::CountUnprocessed(pqxx::transaction_base& tx) {
 
 std::vector<v1::Order> OrderStore::List(pqxx::transaction_base& tx, const v1::OrderFilter& f,
                                         v1::OrderSortField sort, bool ascending,
-                                        const std::optional<Cursor>& after, int limit) {
+                                        const std::optional<KeysetCursor>& after, int limit) {
   // Built from fixed fragments only; every value is a numbered parameter.
   std::vector<std::string> params;
   std::vector<std::string> where;

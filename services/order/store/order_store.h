@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "libs/core/paging.h"
 #include "libs/events/outbox.h"
 #include "libs/pg/pool.h"
 #include "store/order/v1/order.pb.h"
@@ -95,13 +96,11 @@ class OrderStore {
   // A page of orders. `after` is the keyset cursor (sort value, id) of the
   // last row of the previous page. Returns up to `limit` + 1 rows, so the
   // caller can tell whether another page follows.
-  struct Cursor {
-    int64_t sort_value = 0;  // micros since epoch, or total minor units
-    std::string id;
-  };
+  // The cursor's sort value is micros since the epoch, or the total in minor
+  // units.
   static std::vector<v1::Order> List(pqxx::transaction_base& tx, const v1::OrderFilter& filter,
                                      v1::OrderSortField sort, bool ascending,
-                                     const std::optional<Cursor>& after, int limit);
+                                     const std::optional<KeysetCursor>& after, int limit);
 };
 
 }  // namespace store::order
