@@ -30,8 +30,7 @@ std::string RenderInvoiceHtml(const v1::Invoice& invoice, absl::string_view foot
 // The same document as an A4 PDF (PDF title = the document number). Long
 // line tables continue on the following pages under a repeated table header.
 // Cairo failures are INTERNAL.
-absl::StatusOr<std::string> RenderInvoicePdf(const v1::Invoice& invoice,
-                                             absl::string_view footer);
+absl::StatusOr<std::string> RenderInvoicePdf(const v1::Invoice& invoice, absl::string_view footer);
 
 }  // namespace store::invoicing
 

@@ -1,0 +1,97 @@
+#include "services/invoicing/invoicing_service.h"
+
+#include "libs/grpcx/server.h"
+#include "libs/grpcx/status.h"
+
+namespace store::invoicing {
+namespace {
+
+template <typename T, typename R>
+grpc::Status Reply(absl::StatusOr<T> result, R* resp) {
+  if (!result.ok()) return grpcx::ToGrpcStatus(result.status());
+  *resp = std::move(*result);
+  return grpc::Status::OK;
+}
+
+constexpr size_t kChunkBytes = 64 * 1024;
+
+}  // namespace
+
+grpc::Status InvoicingServiceImpl::GetInvoice(grpc::ServerContext* ctx,
+                                              const v1::GetInvoiceRequest* req, v1::Invoice* resp) {
+  grpcx::CallScope scope(*ctx);
+  return Reply(app_.GetInvoice(req->id()), resp);
+}
+
+grpc::Status InvoicingServiceImpl::ListInvoices(grpc::ServerContext* ctx,
+                                                const v1::ListInvoicesRequest* req,
+                                                v1::ListInvoicesResponse* resp) {
+  grpcx::CallScope scope(*ctx);
+  return Reply(app_.ListInvoices(*req), resp);
+}
+
+grpc::Status InvoicingServiceImpl::IssueInvoice(grpc::ServerContext* ctx,
+                                                const v1::IssueInvoiceRequest* req,
+                                                v1::Invoice* resp) {
+  grpcx::CallScope scope(*ctx);
+  return Reply(app_.IssueInvoice(req->order_id()), resp);
+}
+
+grpc::Status InvoicingServiceImpl::CancelInvoice(grpc::ServerContext* ctx,
+                                                 const v1::CancelInvoiceRequest* req,
+                                                 v1::Invoice* resp) {
+  grpcx::CallScope scope(*ctx);
+  return Reply(app_.CancelInvoice(req->id(), req->reason()), resp);
+}
+
+grpc::Status InvoicingServiceImpl::RenderInvoice(grpc::ServerContext* ctx,
+                                                 const v1::RenderInvoiceRequest* req,
+                                                 grpc::ServerWriter<v1::DocumentChunk>* writer) {
+  grpcx::CallScope scope(*ctx);
+  absl::StatusOr<InvoicingApp::Document> doc = app_.Render(req->id(), req->format());
+  if (!doc.ok()) return grpcx::ToGrpcStatus(doc.status());
+  for (size_t off = 0; off == 0 || off < doc->data.size(); off += kChunkBytes) {
+    v1::DocumentChunk chunk;
+    if (off == 0) {
+      chunk.set_content_type(doc->content_type);
+      chunk.set_file_name(doc->file_name);
+    }
+    chunk.set_data(doc->data.substr(off, kChunkBytes));
+    if (!writer->Write(chunk)) return grpc::Status(grpc::StatusCode::CANCELLED, "client went away");
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status InvoicingServiceImpl::ExportInvoices(grpc::ServerContext* ctx,
+                                                  const v1::ExportInvoicesRequest* req,
+                                                  grpc::ServerWriter<v1::DocumentChunk>* writer) {
+  grpcx::CallScope scope(*ctx);
+  bool first = true;
+  absl::Status s = app_.ExportCsv(req->filter(), [&](const std::string& data) {
+    v1::DocumentChunk chunk;
+    if (first) {
+      chunk.set_content_type("text/csv; charset=utf-8");
+      chunk.set_file_name("invoices.csv");
+      first = false;
+    }
+    chunk.set_data(data);
+    return !ctx->IsCancelled() && writer->Write(chunk);
+  });
+  return grpcx::ToGrpcStatus(s);
+}
+
+grpc::Status InvoicingServiceImpl::GetSettings(grpc::ServerContext* ctx,
+                                               const v1::GetSettingsRequest*,
+                                               v1::InvoicingSettings* resp) {
+  grpcx::CallScope scope(*ctx);
+  return Reply(app_.GetSettings(), resp);
+}
+
+grpc::Status InvoicingServiceImpl::UpdateSettings(grpc::ServerContext* ctx,
+                                                  const v1::UpdateSettingsRequest* req,
+                                                  v1::InvoicingSettings* resp) {
+  grpcx::CallScope scope(*ctx);
+  return Reply(app_.UpdateSettings(*req), resp);
+}
+
+}  // namespace store::invoicing
