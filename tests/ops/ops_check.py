@@ -41,7 +41,8 @@ MIGRATION_MODES = {"initContainer", "job", "none"}
 HEALTH_TYPES = {"grpc", "http"}
 PROBE_ACTIONS = ("grpc", "httpGet", "tcpSocket", "exec")
 
-# The metric families the services export (libs/metrics), plus Prometheus' own `up`.
+# The metric families the services export (libs/metrics and each service's own), plus
+# Prometheus' own `up`.
 KNOWN_METRICS = {
     "up",
     "grpc_server_handled_total",
@@ -57,6 +58,9 @@ KNOWN_METRICS = {
     "db_pool_size",
     "store_orders_placed_total",
     "store_order_status_changes_total",
+    # invoicing: store_invoices_issued_total{kind="invoice|credit_note"}
+    "store_invoices_issued_total",
+    "store_invoices_cancelled_total",
 }
 
 

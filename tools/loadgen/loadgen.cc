@@ -32,11 +32,13 @@ namespace {
 
 namespace v1 = store::order::v1;
 
-constexpr char kHelp[] = R"(usage: loadgen --addr HOST:PORT [--concurrency N] [--duration-seconds T] [--json]
+constexpr char kHelp[] = R"(usage: loadgen --addr HOST:PORT [--concurrency N] [--duration-seconds T] [--pay] [--json]
        loadgen --print-pgbench-script
 
 Places guest orders (3 lines, card) with N concurrent clients for T seconds and
-prints orders/s, p50 and p99 latency. Each client has its own connection.
+prints orders/s, p50 and p99 latency of PlaceOrder. Each client has its own
+connection. With --pay each order is then paid in full (RecordPayment), so the
+services reacting to OrderPaid (invoicing) get work too.
 )";
 
 v1::PlaceOrderRequest Template() {
@@ -141,6 +143,7 @@ int main(int argc, char** argv) {
   std::string addr;
   int concurrency = 16;
   int seconds = 20;
+  bool pay = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
@@ -151,6 +154,8 @@ int main(int argc, char** argv) {
       (void)absl::SimpleAtoi(next(), &concurrency);
     } else if (a == "--duration-seconds") {
       (void)absl::SimpleAtoi(next(), &seconds);
+    } else if (a == "--pay") {
+      pay = true;
     } else if (a == "--json") {
       // The only output format.
     } else {
@@ -188,6 +193,20 @@ int main(int argc, char** argv) {
           latencies[t].push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
         } else {
           ++errors[t];
+          continue;
+        }
+        if (pay) {
+          v1::RecordPaymentRequest p;
+          p.set_order_id(resp.id());
+          p.set_provider("loadgen");
+          p.set_reference(resp.id());
+          *p.mutable_amount() = resp.totals().total();
+          p.set_outcome(v1::PAYMENT_OUTCOME_SUCCEEDED);
+          grpc::ClientContext pctx;
+          pctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+          pctx.AddMetadata("x-actor", "loadgen");
+          v1::RecordPaymentResponse presp;
+          if (!stub->RecordPayment(&pctx, p, &presp).ok()) ++errors[t];
         }
       }
     });

@@ -1,5 +1,7 @@
 // storectl: the operator's command line for the store backend.
+#include <cctype>
 #include <cstdio>
+#include <map>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -15,7 +17,9 @@
 #include "libs/pg/migrate.h"
 #include "services/order/migrations.h"
 #include "tools/storectl/cli.h"
+#include "tools/storectl/invoice_commands.h"
 #include "tools/storectl/order_commands.h"
+#include "services/invoicing/migrations.h"
 
 namespace store::cli {
 namespace {
@@ -26,10 +30,11 @@ usage: storectl [--json] COMMAND ...
 
 commands:
   order ...            place, list and manage orders (storectl order --help)
+  invoice ...          invoices, credit notes, documents, settings (storectl invoice --help)
   seed demo            load the demo store (idempotent)
   health --addr H:P    exit 0 when the service at H:P reports SERVING
                        (gRPC health checking protocol); --service NAME for one service
-  migrate --service order --database-url URL
+  migrate --service order|invoicing [--database-url URL]
                        apply a service's schema migrations (forward-only)
   dlq redrive --topic TOPIC.CONSUMER.dlq [--max N] [--brokers B]
                        copy dead-lettered events back to their topic
@@ -61,14 +66,21 @@ int Migrate(const std::vector<std::string>& argv) {
   auto args = Args::Parse(argv, {"help"});
   if (!args.ok()) return Fail(args.status());
   const std::string service = args->Get("service");
+  const std::map<std::string, const std::vector<pg::Migration>*> kServices = {
+      {"order", &OrderMigrations()}, {"invoicing", &InvoicingMigrations()}};
+  auto it = kServices.find(service);
   std::string url = args->Get("database-url");
-  if (url.empty() && service == "order") url = Setting("ORDER_DATABASE_URL");
-  if (args->Has("help") || service != "order" || url.empty()) {
-    std::puts("usage: storectl migrate --service order [--database-url URL]\n"
-              "(URL defaults to ORDER_DATABASE_URL from the environment or .dev/env)");
+  if (url.empty() && it != kServices.end()) {
+    std::string var = service;
+    for (char& c : var) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    url = Setting(var + "_DATABASE_URL");
+  }
+  if (args->Has("help") || it == kServices.end() || url.empty()) {
+    std::puts("usage: storectl migrate --service order|invoicing [--database-url URL]\n"
+              "(URL defaults to <SERVICE>_DATABASE_URL from the environment or .dev/env)");
     return args->Has("help") ? 0 : 2;
   }
-  auto applied = pg::Migrate(url, {{"events", &EventsMigrations()}, {"order", &OrderMigrations()}});
+  auto applied = pg::Migrate(url, {{"events", &EventsMigrations()}, {service, it->second}});
   if (!applied.ok()) return Fail(applied.status());
   std::printf("%zu migration(s) applied; schema up to date\n", applied->size());
   for (const auto& v : *applied) std::printf("  %s\n", v.c_str());
@@ -119,6 +131,7 @@ int main(int argc, char** argv) {
   const std::string cmd = rest[0];
   std::vector<std::string> sub(rest.begin() + 1, rest.end());
   if (cmd == "order") return OrderCommand(g, sub);
+  if (cmd == "invoice") return InvoiceCommand(g, sub);
   if (cmd == "seed") return SeedCommand(g, sub);
   if (cmd == "health") return Health(sub);
   if (cmd == "migrate") return Migrate(sub);

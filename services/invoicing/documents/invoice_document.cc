@@ -366,9 +366,8 @@ class PdfLayout {
 
   // Width of the widest line.
   static double Width(PangoLayout* layout) {
-    PangoRectangle ink;
     PangoRectangle logical;
-    pango_layout_get_extents(layout, &ink, &logical);
+    pango_layout_get_extents(layout, nullptr, &logical);
     return pango_units_to_double(logical.width);
   }
 
@@ -469,9 +468,10 @@ class PdfLayout {
   double Header(double y, bool paint) {
     const double half = kContentWidth / 2;
     const double title = Put(doc_.title, {.size = 18, .bold = true}, kMargin, y, half, paint);
-    double right = Put(doc_.number, {.size = 13, .bold = true, .align = PANGO_ALIGN_RIGHT},
-                       kMargin + half, y + 2, half, paint) +
-                   2;
+    double right =
+        Put(doc_.number, {.size = 13, .bold = true, .align = PANGO_ALIGN_RIGHT, .max_lines = 2},
+            kMargin + half, y + 2, half, paint) +
+        2;
     if (doc_.cancelled) {
       LayoutPtr stamp = Text("CANCELLED", {.size = 12, .bold = true}, half);
       const double width = Width(stamp.get());

@@ -1,0 +1,461 @@
+// The invoicing service against real PostgreSQL and the Kafka-protocol
+// broker: order events in (duplicates included), documents and events out.
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <mutex>
+#include <random>
+#include <set>
+#include <thread>
+
+#include <pqxx/pqxx>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "libs/core/ids.h"
+#include "libs/events/consumer.h"
+#include "libs/events/envelope.h"
+#include "libs/events/migrations.h"
+#include "libs/events/relay.h"
+#include "libs/grpcx/server.h"
+#include "libs/grpcx/status.h"
+#include "libs/testing/test_database.h"
+#include "libs/testing/test_kafka.h"
+#include "libs/testing/wait.h"
+#include "services/invoicing/app/invoicing_app.h"
+#include "services/invoicing/domain/invoice_rules.h"
+#include "services/invoicing/invoicing_service.h"
+#include "services/invoicing/migrations.h"
+#include "services/invoicing/store/invoice_store.h"
+#include "services/order/domain/order_rules.h"
+#include "store/invoicing/v1/events.pb.h"
+#include "store/order/v1/events.pb.h"
+
+namespace store::invoicing {
+namespace {
+
+namespace ov1 = store::order::v1;
+using ::testing::HasSubstr;
+
+class InvoicingTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto db = testing::TestDatabase::Create(
+        {{"events", &EventsMigrations()}, {"invoicing", &InvoicingMigrations()}});
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = std::move(*db);
+    kafka_ = std::make_unique<testing::TestKafka>();
+    kafka_->CreateTopic(kOrdersTopic, 3);
+    kafka_->CreateTopic(kInvoicesTopic, 3);
+    pool_ = std::make_unique<pg::Pool>(pg::PoolOptions{.url = db_->url(), .size = 16});
+    app_ = std::make_unique<InvoicingApp>(*pool_, clock_, [this](const std::string& id)
+                                                               -> absl::StatusOr<ov1::Order> {
+      // Stands in for the order service's GetOrder.
+      auto it = known_orders_.find(id);
+      if (it == known_orders_.end()) return absl::NotFoundError("order not found");
+      return it->second;
+    });
+    relay_ = std::make_unique<events::OutboxRelay>(
+        events::RelayOptions{.database_url = db_->url(), .brokers = kafka_->brokers()});
+    ASSERT_TRUE(relay_->Start().ok());
+    service_ = std::make_unique<InvoicingServiceImpl>(*app_);
+    host_ = std::make_unique<grpcx::ServerHost>(grpcx::ServerOptions{.listen = "127.0.0.1:0"});
+    host_->AddService(service_.get());
+    ASSERT_TRUE(host_->Start().ok());
+    stub_ = v1::InvoicingService::NewStub(grpcx::MakeChannel(absl::StrCat("127.0.0.1:", host_->port())));
+  }
+
+  void StartConsumer() {
+    consumer_ = std::make_unique<events::Consumer>(
+        events::ConsumerOptions{.name = kConsumerName, .brokers = kafka_->brokers(),
+                                .topics = {kOrdersTopic}},
+        *pool_, [this](pqxx::work& tx, const common::v1::EventEnvelope& env) {
+          return app_->HandleOrderEvent(tx, env);
+        });
+    ASSERT_TRUE(consumer_->Start().ok());
+  }
+
+  void TearDown() override {
+    if (consumer_) consumer_->Stop();
+    if (host_) host_->Shutdown();
+    if (relay_) relay_->Stop(absl::Seconds(1));
+  }
+
+  ov1::Order NewOrder(const std::string& company = "") {
+    ov1::PlaceOrderRequest r;
+    r.set_request_id(NewUuid());
+    r.set_currency_code("EUR");
+    r.mutable_customer()->set_email("ivan@example.com");
+    r.mutable_customer()->set_name("Иван Петров");
+    auto* item = r.add_items();
+    item->set_sku("SAMOVAR");
+    item->set_name("Samovar");
+    item->set_quantity(2);
+    item->mutable_unit_price()->set_amount_minor(4500);
+    item->set_tax_rate_bp(1900);
+    auto* a = r.mutable_shipping_address();
+    a->set_name("Иван Петров");
+    a->set_company(company);
+    a->set_line1("Tverskaya 1");
+    a->set_city("Moscow");
+    a->set_country_code("RU");
+    r.mutable_delivery_method()->set_code("standard");
+    r.mutable_delivery_method()->mutable_fee()->set_amount_minor(500);
+    r.set_payment_method(ov1::PAYMENT_METHOD_CARD);
+    ov1::Order o = *order::BuildNewOrder(r);
+    std::lock_guard<std::mutex> lock(mu_);
+    o.set_id(NewUuid());
+    o.set_number(++next_number_);
+    o.set_status(ov1::ORDER_STATUS_PENDING);
+    o.set_version(1);
+    known_orders_[o.id()] = o;
+    return o;
+  }
+
+  // Publishes an order event the way the order service does.
+  std::string Send(const google::protobuf::Message& event, const ov1::Order& o) {
+    auto env = events::MakeEnvelope(event, o.id(), o.version(), "order-service", clock_.Now());
+    kafka_->Produce(kOrdersTopic, o.id(), env.SerializeAsString());
+    return env.SerializeAsString();
+  }
+  void Placed(ov1::Order& o) {
+    ov1::OrderPlaced e;
+    *e.mutable_order() = o;
+    Send(e, o);
+  }
+  std::string Paid(ov1::Order& o) {
+    o.set_version(o.version() + 1);
+    o.set_status(ov1::ORDER_STATUS_PROCESSING);
+    *o.mutable_totals()->mutable_paid() = o.totals().total();
+    ov1::OrderPaid e;
+    *e.mutable_order() = o;
+    e.set_fully_paid(true);
+    return Send(e, o);
+  }
+  void StatusChanged(ov1::Order& o, ov1::OrderStatus to, const std::string& reason) {
+    ov1::OrderStatusChanged e;
+    e.mutable_status_change()->set_from_status(o.status());
+    e.mutable_status_change()->set_to_status(to);
+    e.mutable_status_change()->set_reason(reason);
+    o.set_version(o.version() + 1);
+    o.set_status(to);
+    *e.mutable_order() = o;
+    Send(e, o);
+  }
+  std::string Refunded(ov1::Order& o, int64_t amount, std::string refund_id = "") {
+    o.set_version(o.version() + 1);
+    ov1::OrderRefunded e;
+    *e.mutable_order() = o;
+    e.mutable_refund()->set_id(refund_id.empty() ? NewUuid() : refund_id);
+    e.mutable_refund()->mutable_amount()->set_amount_minor(amount);
+    e.mutable_refund()->set_reason("damaged in transit");
+    return Send(e, o);
+  }
+
+  int64_t Count(const std::string& sql) {
+    pqxx::connection conn(db_->url());
+    pqxx::nontransaction tx(conn);
+    return tx.exec1(sql)[0].as<int64_t>();
+  }
+
+  v1::ListInvoicesResponse ListFor(const std::string& order_id) {
+    v1::ListInvoicesRequest req;
+    req.mutable_filter()->set_order_id(order_id);
+    v1::ListInvoicesResponse resp;
+    grpc::ClientContext ctx;
+    EXPECT_TRUE(stub_->ListInvoices(&ctx, req, &resp).ok());
+    return resp;
+  }
+
+  bool WaitForDocuments(const std::string& order_id, int n) {
+    return testing::WaitFor([&] { return ListFor(order_id).invoices_size() == n; }, absl::Seconds(30));
+  }
+
+  void SetSettings(std::function<void(v1::InvoicingSettings*)> change) {
+    grpc::ClientContext get_ctx;
+    v1::InvoicingSettings s;
+    ASSERT_TRUE(stub_->GetSettings(&get_ctx, {}, &s).ok());
+    change(&s);
+    v1::UpdateSettingsRequest req;
+    *req.mutable_settings() = s;
+    grpc::ClientContext ctx;
+    v1::InvoicingSettings out;
+    grpc::Status st = stub_->UpdateSettings(&ctx, req, &out);
+    ASSERT_TRUE(st.ok()) << st.error_message();
+  }
+
+  FakeClock clock_;
+  std::mutex mu_;
+  int64_t next_number_ = 10000;
+  std::map<std::string, ov1::Order> known_orders_;
+  std::unique_ptr<testing::TestDatabase> db_;
+  std::unique_ptr<testing::TestKafka> kafka_;
+  std::unique_ptr<pg::Pool> pool_;
+  std::unique_ptr<InvoicingApp> app_;
+  std::unique_ptr<events::OutboxRelay> relay_;
+  std::unique_ptr<events::Consumer> consumer_;
+  std::unique_ptr<InvoicingServiceImpl> service_;
+  std::unique_ptr<grpcx::ServerHost> host_;
+  std::unique_ptr<v1::InvoicingService::Stub> stub_;
+};
+
+TEST_F(InvoicingTest, OnePaidOrderGetsOneInvoiceWhateverTheBusRedelivers) {
+  ov1::Order o = NewOrder();
+  Placed(o);
+  const std::string paid = Paid(o);
+  kafka_->Produce(kOrdersTopic, o.id(), paid);  // the very same event again
+  ov1::Order again = o;
+  Paid(again);                                  // and another payment event for it
+  StartConsumer();
+  ASSERT_TRUE(WaitForDocuments(o.id(), 1));
+  // Three distinct events applied (the redelivered one was dropped by the
+  // inbox), one invoice.
+  ASSERT_TRUE(testing::WaitFor([&] {
+    return Count("SELECT count(*) FROM inbox") == 3 &&
+           Count("SELECT count(*) FROM order_snapshots WHERE version = 3") == 1;
+  }));
+  EXPECT_EQ(Count("SELECT count(*) FROM invoices"), 1);
+  v1::Invoice inv = ListFor(o.id()).invoices(0);
+  EXPECT_EQ(inv.number(), "INV-2026-000001");
+  EXPECT_EQ(inv.order_number(), o.number());
+  EXPECT_EQ(inv.buyer().name(), "Иван Петров");
+  EXPECT_EQ(inv.total().amount_minor(), o.totals().total().amount_minor());
+  EXPECT_EQ(inv.tax_total().amount_minor(), o.totals().tax().amount_minor());
+  // InvoiceIssued reached the invoices topic.
+  auto records = kafka_->ReadTopic(kInvoicesTopic, 1);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].key, o.id());
+  EXPECT_EQ(records[0].headers.at("type"), "store.invoicing.v1.InvoiceIssued");
+}
+
+TEST_F(InvoicingTest, RejectedOrderCancelsItsInvoice) {
+  ov1::Order o = NewOrder();
+  Paid(o);
+  StatusChanged(o, ov1::ORDER_STATUS_REJECTED, "fraud suspected");
+  StartConsumer();
+  ASSERT_TRUE(testing::WaitFor([&] {
+    auto list = ListFor(o.id());
+    return list.invoices_size() == 1 && list.invoices(0).status() == v1::INVOICE_STATUS_CANCELLED;
+  }, absl::Seconds(30)));
+  v1::Invoice inv = ListFor(o.id()).invoices(0);
+  EXPECT_THAT(inv.reason(), HasSubstr("rejected: fraud suspected"));
+  EXPECT_EQ(inv.version(), 2);
+  std::vector<std::string> types;
+  for (const auto& r : kafka_->ReadTopic(kInvoicesTopic, 2)) types.push_back(r.headers.at("type"));
+  EXPECT_THAT(types, ::testing::ElementsAre("store.invoicing.v1.InvoiceIssued",
+                                            "store.invoicing.v1.InvoiceCancelled"));
+  // The cancelled invoice stays listed, excluded from the totals.
+  v1::ListInvoicesRequest req;
+  req.mutable_filter()->add_statuses(v1::INVOICE_STATUS_CANCELLED);
+  v1::ListInvoicesResponse resp;
+  grpc::ClientContext ctx;
+  ASSERT_TRUE(stub_->ListInvoices(&ctx, req, &resp).ok());
+  ASSERT_EQ(resp.invoices_size(), 1);
+  ASSERT_EQ(resp.totals_size(), 1);
+  EXPECT_EQ(resp.totals(0).total().amount_minor(), 0);
+}
+
+TEST_F(InvoicingTest, RefundsIssueCreditNotesNeverAboveTheInvoice) {
+  ov1::Order o = NewOrder();
+  Paid(o);
+  const std::string refund_id = NewUuid();
+  const std::string first = Refunded(o, 1000, refund_id);
+  kafka_->Produce(kOrdersTopic, o.id(), first);  // duplicate delivery
+  Refunded(o, 999999);                          // more than is left: the rest is credited
+  Refunded(o, 5);                               // nothing left
+  StartConsumer();
+  ASSERT_TRUE(testing::WaitFor([&] { return Count("SELECT count(*) FROM inbox") == 4; }, absl::Seconds(30)));
+  v1::ListInvoicesResponse list = ListFor(o.id());
+  ASSERT_EQ(list.invoices_size(), 3);
+  int64_t credited = 0;
+  std::set<std::string> numbers;
+  v1::Invoice invoice;
+  for (const auto& d : list.invoices()) {
+    if (d.kind() == v1::DOCUMENT_KIND_CREDIT_NOTE) {
+      credited += d.total().amount_minor();
+      numbers.insert(d.number());
+      EXPECT_EQ(d.credited_invoice_number(), "INV-2026-000001");
+      EXPECT_EQ(d.net_total().amount_minor() + d.tax_total().amount_minor(), d.total().amount_minor());
+    } else {
+      invoice = d;
+    }
+  }
+  EXPECT_EQ(numbers, (std::set<std::string>{"CN-2026-000001", "CN-2026-000002"}));
+  EXPECT_EQ(credited, invoice.total().amount_minor());
+  EXPECT_EQ(invoice.credited_total().amount_minor(), invoice.total().amount_minor());
+  EXPECT_EQ(invoice.version(), 3);
+}
+
+TEST_F(InvoicingTest, SettingsDecideWhenAndForWhom) {
+  SetSettings([](v1::InvoicingSettings* s) {
+    s->set_mode(v1::ISSUE_MODE_ON_ORDER_PLACED);
+    s->set_scope(v1::ISSUE_SCOPE_COMPANIES_ONLY);
+  });
+  ov1::Order person = NewOrder();
+  ov1::Order company = NewOrder("Petrov LLC");
+  Placed(person);
+  Placed(company);
+  StartConsumer();
+  ASSERT_TRUE(WaitForDocuments(company.id(), 1));
+  ASSERT_TRUE(testing::WaitFor([&] { return Count("SELECT count(*) FROM inbox") == 2; }));
+  EXPECT_EQ(ListFor(person.id()).invoices_size(), 0);
+  EXPECT_EQ(ListFor(company.id()).invoices(0).buyer().company(), "Petrov LLC");
+
+  // Off: nothing automatic; issuing by hand uses the snapshot from the topic.
+  SetSettings([](v1::InvoicingSettings* s) { s->set_mode(v1::ISSUE_MODE_OFF); });
+  Paid(person);
+  ASSERT_TRUE(testing::WaitFor([&] { return Count("SELECT count(*) FROM inbox") == 3; }));
+  EXPECT_EQ(ListFor(person.id()).invoices_size(), 0);
+  v1::IssueInvoiceRequest issue;
+  issue.set_order_id(person.id());
+  v1::Invoice inv;
+  grpc::ClientContext c1;
+  ASSERT_TRUE(stub_->IssueInvoice(&c1, issue, &inv).ok());
+  EXPECT_EQ(inv.number(), "INV-2026-000002");
+  v1::Invoice again;
+  grpc::ClientContext c2;
+  ASSERT_TRUE(stub_->IssueInvoice(&c2, issue, &again).ok());
+  EXPECT_EQ(again.id(), inv.id());  // one per order
+  // An order never seen on the topic is fetched from the order service.
+  ov1::Order unseen = NewOrder();
+  issue.set_order_id(unseen.id());
+  grpc::ClientContext c3;
+  ASSERT_TRUE(stub_->IssueInvoice(&c3, issue, &inv).ok());
+  EXPECT_EQ(inv.order_id(), unseen.id());
+  issue.set_order_id(NewUuid());
+  grpc::ClientContext c4;
+  EXPECT_EQ(stub_->IssueInvoice(&c4, issue, &inv).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(InvoicingTest, BadSettingsAreRefusedNamingTheField) {
+  v1::UpdateSettingsRequest req;
+  req.mutable_settings()->set_invoice_prefix("inv 1");
+  req.mutable_update_mask()->add_paths("invoice_prefix");
+  grpc::ClientContext ctx;
+  v1::InvoicingSettings out;
+  grpc::Status s = stub_->UpdateSettings(&ctx, req, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(grpcx::ErrorInfoOf(s)->field(), "invoice_prefix");
+  req.mutable_update_mask()->set_paths(0, "no_such_field");
+  grpc::ClientContext ctx2;
+  s = stub_->UpdateSettings(&ctx2, req, &out);
+  EXPECT_EQ(grpcx::ErrorInfoOf(s)->field(), "update_mask");
+  // A masked update changes only the named field.
+  req.mutable_settings()->set_invoice_prefix("RE");
+  req.mutable_settings()->set_payment_terms_days(99);
+  req.mutable_update_mask()->set_paths(0, "invoice_prefix");
+  grpc::ClientContext ctx3;
+  ASSERT_TRUE(stub_->UpdateSettings(&ctx3, req, &out).ok());
+  EXPECT_EQ(out.invoice_prefix(), "RE");
+  EXPECT_EQ(out.payment_terms_days(), 14);
+}
+
+TEST_F(InvoicingTest, ThousandConcurrentIssuesWithRandomAbortsGiveContiguousNumbers) {  // REL-7
+  std::atomic<int> committed{0};
+  std::atomic<int> aborted{0};
+  std::vector<std::thread> workers;
+  for (int w = 0; w < 8; ++w) {
+    workers.emplace_back([&, w] {
+      std::mt19937 rng(w);
+      while (committed.load() < 1000) {
+        ov1::Order o = NewOrder();
+        const bool abort = std::uniform_int_distribution<int>(0, 4)(rng) == 0;
+        absl::Status s = pool_->InTransaction([&](pqxx::work& tx) -> absl::Status {
+          v1::Invoice inv = BuildInvoice(o, DefaultSettings(), clock_.Now());
+          const int64_t seq = InvoiceStore::NextInSeries(tx, "INV-2026");
+          inv.set_id(NewUuid());
+          inv.set_number(FormatNumber("INV-2026", seq));
+          InvoiceStore::Insert(tx, {.invoice = &inv, .series = "INV-2026", .seq = seq});
+          if (abort) return absl::AbortedError("injected abort");
+          if (committed.fetch_add(1) >= 1000) return absl::AbortedError("enough");
+          return absl::OkStatus();
+        });
+        if (!s.ok()) ++aborted;
+      }
+    });
+  }
+  for (auto& t : workers) t.join();
+  pqxx::connection conn(db_->url());
+  pqxx::nontransaction tx(conn);
+  pqxx::row r = tx.exec1(
+      "SELECT count(*), count(DISTINCT number), min(seq), max(seq) FROM invoices"
+      " WHERE series = 'INV-2026'");
+  EXPECT_EQ(r[0].as<int64_t>(), 1000);
+  EXPECT_EQ(r[1].as<int64_t>(), 1000);
+  EXPECT_EQ(r[2].as<int64_t>(), 1);
+  EXPECT_EQ(r[3].as<int64_t>(), 1000);
+  std::printf("REL-7: 1000 invoices from 8 workers, %d aborted transactions, numbers "
+              "INV-2026-000001..%06lld unique and contiguous\n",
+              aborted.load(), static_cast<long long>(r[3].as<int64_t>()));
+}
+
+TEST_F(InvoicingTest, ListsFiltersPagesExportsAndRenders) {
+  std::vector<ov1::Order> orders;
+  for (int i = 0; i < 7; ++i) {
+    orders.push_back(NewOrder(i % 2 == 0 ? "=cmd|' /C calc'!A0" : ""));
+    Paid(orders.back());
+    clock_.Advance(absl::Hours(1));
+  }
+  StartConsumer();
+  ASSERT_TRUE(testing::WaitFor([&] { return Count("SELECT count(*) FROM invoices") == 7; }, absl::Seconds(30)));
+  v1::ListInvoicesRequest req;
+  req.set_page_size(3);
+  std::set<std::string> seen;
+  int pages = 0;
+  do {
+    v1::ListInvoicesResponse resp;
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(stub_->ListInvoices(&ctx, req, &resp).ok());
+    for (const auto& inv : resp.invoices()) seen.insert(inv.number());
+    ASSERT_EQ(resp.totals_size(), 1);
+    EXPECT_EQ(resp.totals(0).count(), 7);
+    EXPECT_EQ(resp.totals(0).total().amount_minor(), 7 * orders[0].totals().total().amount_minor());
+    req.set_page_token(resp.next_page_token());
+    ++pages;
+  } while (!req.page_token().empty());
+  EXPECT_EQ(seen.size(), 7u);
+  EXPECT_EQ(pages, 3);
+
+  // CSV export, streamed, with the formula guard.
+  v1::ExportInvoicesRequest ex;
+  grpc::ClientContext ectx;
+  auto reader = stub_->ExportInvoices(&ectx, ex);
+  v1::DocumentChunk chunk;
+  std::string csv;
+  std::string type;
+  while (reader->Read(&chunk)) {
+    if (!chunk.content_type().empty()) type = chunk.content_type();
+    csv += chunk.data();
+  }
+  ASSERT_TRUE(reader->Finish().ok());
+  EXPECT_EQ(type, "text/csv; charset=utf-8");
+  EXPECT_THAT(csv, HasSubstr("number,kind,status,order_number"));
+  EXPECT_THAT(csv, HasSubstr("INV-2026-000007,invoice,issued"));
+  EXPECT_THAT(csv, HasSubstr("'=cmd"));
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 8);
+
+  // The PDF of an invoice, read back with pdftotext.
+  v1::RenderInvoiceRequest rr;
+  rr.set_id(ListFor(orders[0].id()).invoices(0).id());
+  grpc::ClientContext rctx;
+  auto pdf_reader = stub_->RenderInvoice(&rctx, rr);
+  std::string pdf;
+  while (pdf_reader->Read(&chunk)) pdf += chunk.data();
+  ASSERT_TRUE(pdf_reader->Finish().ok());
+  ASSERT_EQ(pdf.substr(0, 5), "%PDF-");
+  const std::string path = ::testing::TempDir() + "/invoice-" + NewUuid() + ".pdf";
+  std::ofstream(path, std::ios::binary) << pdf;
+  FILE* p = popen(("pdftotext -layout " + path + " - 2>/dev/null").c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string text;
+  char buf[4096];
+  while (size_t n = fread(buf, 1, sizeof buf, p)) text.append(buf, n);
+  ASSERT_EQ(pclose(p), 0) << "pdftotext failed (poppler-utils is installed by tools/dev)";
+  EXPECT_THAT(text, HasSubstr(ListFor(orders[0].id()).invoices(0).number()));
+  EXPECT_THAT(text, HasSubstr("Иван Петров"));
+  EXPECT_THAT(text, HasSubstr("Samovar"));
+  std::remove(path.c_str());
+}
+
+}  // namespace
+}  // namespace store::invoicing

@@ -1,0 +1,16 @@
+// `storectl invoice ...`.
+#ifndef STORE_TOOLS_STORECTL_INVOICE_COMMANDS_H_
+#define STORE_TOOLS_STORECTL_INVOICE_COMMANDS_H_
+
+#include <string>
+#include <vector>
+
+#include "tools/storectl/cli.h"
+
+namespace store::cli {
+
+int InvoiceCommand(const Global& g, const std::vector<std::string>& argv);
+
+}  // namespace store::cli
+
+#endif  // STORE_TOOLS_STORECTL_INVOICE_COMMANDS_H_
