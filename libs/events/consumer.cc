@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "libs/core/log.h"
+#include "libs/core/status.h"
 #include "libs/core/trace.h"
 #include "libs/events/envelope.h"
 #include "libs/events/kafka.h"
@@ -109,22 +110,76 @@ class Consumer::Impl {
 
  private:
   void Run() {
+    std::vector<std::unique_ptr<RdKafka::Message>> batch;
     while (!stop_) {
-      std::unique_ptr<RdKafka::Message> msg(consumer_->consume(200));
-      if (msg->err() == RdKafka::ERR__TIMED_OUT || msg->err() == RdKafka::ERR__PARTITION_EOF) {
+      batch.clear();
+      // Block for the first record, then take what is already there.
+      for (int timeout_ms = 200; batch.size() < static_cast<size_t>(options_.max_batch);
+           timeout_ms = 0) {
+        std::unique_ptr<RdKafka::Message> msg(consumer_->consume(timeout_ms));
+        if (msg->err() == RdKafka::ERR__TIMED_OUT || msg->err() == RdKafka::ERR__PARTITION_EOF) {
+          break;
+        }
+        if (msg->err() != RdKafka::ERR_NO_ERROR) {
+          log::Warning("consumer error", {{"consumer", options_.name}, {"error", msg->errstr()}});
+          break;
+        }
+        batch.push_back(std::move(msg));
+      }
+      if (batch.empty()) continue;
+      if (HandleBatch(batch)) {
+        for (const auto& msg : batch) StoreOffset(*msg);
         continue;
       }
-      if (msg->err() != RdKafka::ERR_NO_ERROR) {
-        log::Warning("consumer error", {{"consumer", options_.name}, {"error", msg->errstr()}});
-        continue;
-      }
-      if (Handle(*msg)) {
-        std::vector<RdKafka::TopicPartition*> offsets = {RdKafka::TopicPartition::create(
-            msg->topic_name(), msg->partition(), msg->offset() + 1)};
-        consumer_->offsets_store(offsets);
-        RdKafka::TopicPartition::destroy(offsets);
+      // Something in the batch failed: apply the records one by one, with
+      // retries and dead letters, so the good ones still go through.
+      for (const auto& msg : batch) {
+        if (!Handle(*msg)) break;  // stopping: its offset is not stored
+        StoreOffset(*msg);
       }
     }
+  }
+
+  void StoreOffset(RdKafka::Message& msg) {
+    std::vector<RdKafka::TopicPartition*> offsets = {
+        RdKafka::TopicPartition::create(msg.topic_name(), msg.partition(), msg.offset() + 1)};
+    consumer_->offsets_store(offsets);
+    RdKafka::TopicPartition::destroy(offsets);
+  }
+
+  // Applies a whole batch in one transaction (one commit for many events).
+  // False when any record is not an envelope or any handler fails: nothing of
+  // the batch is then applied.
+  bool HandleBatch(const std::vector<std::unique_ptr<RdKafka::Message>>& batch) {
+    std::vector<common::v1::EventEnvelope> envelopes;
+    for (const auto& msg : batch) {
+      absl::StatusOr<common::v1::EventEnvelope> env = ParseEnvelope(absl::string_view(
+          static_cast<const char*>(msg->payload()), msg->payload() == nullptr ? 0 : msg->len()));
+      if (!env.ok()) return false;
+      envelopes.push_back(*std::move(env));
+    }
+    std::vector<bool> duplicate(batch.size(), false);
+    absl::Status status = pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
+      for (size_t i = 0; i < batch.size(); ++i) {
+        std::optional<TraceContext> trace = ParseTraceparent(envelopes[i].traceparent());
+        ScopedTrace scope(trace.has_value() ? ChildSpan(*trace) : NewTrace());
+        pqxx::result r = tx.exec_prepared(kInsertInbox.name, options_.name,
+                                          envelopes[i].event_id(), batch[i]->topic_name());
+        if (r.affected_rows() == 0) {
+          duplicate[i] = true;
+          continue;
+        }
+        STORE_RETURN_IF_ERROR(handler_(tx, envelopes[i]));
+      }
+      return absl::OkStatus();
+    }, /*max_attempts=*/1);
+    if (!status.ok()) return false;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      metrics::EventsConsumed()
+          .Add({{"topic", batch[i]->topic_name()}, {"result", duplicate[i] ? "duplicate" : "ok"}})
+          .Increment();
+    }
+    return true;
   }
 
   // Applies one record; false only when stopping before it was settled.

@@ -6,6 +6,9 @@
 //   redelivered event is skipped.
 // - The offset is stored only after that transaction commits, and committed
 //   to Kafka in the background and on Stop().
+// - Records that arrive together are applied in one transaction (one commit
+//   for many events); when one of them fails, the batch is rolled back and
+//   its records are applied one by one.
 // - A handler error is retried with backoff. Database unavailability is
 //   retried until it comes back; other errors up to `max_attempts`, then the
 //   record goes to the dead-letter topic "<topic>.<consumer>.dlq" with the
@@ -41,6 +44,9 @@ struct ConsumerOptions {
   std::string brokers;
   std::vector<std::string> topics;
   int max_attempts = 5;
+  // Records already fetched are applied together, in one transaction, up to
+  // this many; if any of them fails the batch is applied one by one.
+  int max_batch = 200;
   absl::Duration initial_backoff = absl::Milliseconds(100);
   absl::Duration max_backoff = absl::Seconds(5);
 };

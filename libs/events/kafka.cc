@@ -44,6 +44,8 @@ std::map<std::string, std::string> ConsumerProps(absl::string_view brokers,
       // Offsets are stored only after the consumer's transaction commits.
       {"enable.auto.offset.store", "false"},
       {"auto.offset.reset", "earliest"},
+      // Deliver what is there promptly instead of waiting to fill a fetch.
+      {"fetch.wait.max.ms", "50"},
       {"session.timeout.ms", "6000"},
       {"heartbeat.interval.ms", "1000"},
       {"topic.metadata.refresh.interval.ms", "5000"},
