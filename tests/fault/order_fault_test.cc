@@ -22,7 +22,9 @@
 #include "libs/testing/test_kafka.h"
 #include "libs/testing/wait.h"
 #include "services/order/app/order_app.h"
+#include "services/invoicing/migrations.h"
 #include "services/order/migrations.h"
+#include "store/invoicing/v1/invoicing_service.grpc.pb.h"
 #include "store/order/v1/events.pb.h"
 #include "store/order/v1/order_service.grpc.pb.h"
 
@@ -59,6 +61,37 @@ class OrderFaultTest : public ::testing::Test {
         [&] { return grpcx::CheckHealth(channel, "", absl::Milliseconds(300)).ok(); },
         absl::Seconds(30)))
         << "order-service did not become SERVING; log: " << log_;
+  }
+
+  // The invoicing service as a process of its own, consuming the same topic,
+  // issuing an invoice for every placed order.
+  void StartInvoicing() {
+    auto db = testing::TestDatabase::Create(
+        {{"events", &EventsMigrations()}, {"invoicing", &InvoicingMigrations()}});
+    ASSERT_TRUE(db.ok()) << db.status();
+    invoicing_db_ = std::move(*db);
+    const std::string addr = absl::StrCat("127.0.0.1:", testing::FreePort());
+    invoicing_ = std::make_unique<testing::ChildProcess>(
+        "invoicing-service",
+        std::map<std::string, std::string>{
+            {"DATABASE_URL", invoicing_db_->url()},
+            {"KAFKA_BROKERS", kafka_->brokers()},
+            {"GRPC_LISTEN", addr},
+            {"METRICS_LISTEN", absl::StrCat("127.0.0.1:", testing::FreePort())},
+            {"ORDER_SERVICE_ADDR", addr_},
+            {"LOG_LEVEL", "warning"}},
+        log_ + ".invoicing");
+    auto channel = grpcx::MakeChannel(addr);
+    ASSERT_TRUE(testing::WaitFor(
+        [&] { return grpcx::CheckHealth(channel, "", absl::Milliseconds(300)).ok(); },
+        absl::Seconds(30)));
+    auto stub = invoicing::v1::InvoicingService::NewStub(channel);
+    invoicing::v1::UpdateSettingsRequest req;
+    req.mutable_settings()->set_mode(invoicing::v1::ISSUE_MODE_ON_ORDER_PLACED);
+    req.mutable_update_mask()->add_paths("mode");
+    grpc::ClientContext ctx;
+    invoicing::v1::InvoicingSettings out;
+    ASSERT_TRUE(stub->UpdateSettings(&ctx, req, &out).ok());
   }
 
   static v1::PlaceOrderRequest Request(const std::string& request_id) {
@@ -173,8 +206,10 @@ class OrderFaultTest : public ::testing::Test {
   }
 
   std::unique_ptr<testing::TestDatabase> db_;
+  std::unique_ptr<testing::TestDatabase> invoicing_db_;
   std::unique_ptr<testing::TestKafka> kafka_;
   std::unique_ptr<testing::ChildProcess> service_;
+  std::unique_ptr<testing::ChildProcess> invoicing_;
   int port_ = 0;
   std::string addr_;
   std::string log_;
@@ -182,6 +217,7 @@ class OrderFaultTest : public ::testing::Test {
 
 TEST_F(OrderFaultTest, KillNineWhilePlacingLosesAndDuplicatesNothing) {  // REL-1
   StartService();
+  StartInvoicing();
   Load load;
   std::atomic<bool> stop{false};
   std::thread clients([&] { RunClients(load, stop, 8); });
@@ -202,12 +238,33 @@ TEST_F(OrderFaultTest, KillNineWhilePlacingLosesAndDuplicatesNothing) {  // REL-
   clients.join();
   const int redeliveries = VerifyNothingLostOrDuplicated(load);
   EXPECT_EQ(load.other_failures.load(), 0);
+  // Exactly one invoice per acknowledged order, numbered without gaps.
+  auto invoicing_count = [&](const std::string& sql) {
+    pqxx::connection conn(invoicing_db_->url());
+    pqxx::nontransaction tx(conn);
+    return tx.exec1(sql)[0].as<int64_t>();
+  };
+  EXPECT_TRUE(testing::WaitFor([&] {
+    return invoicing_count("SELECT count(*) FROM invoices") >= static_cast<int64_t>(load.acked.size());
+  }, absl::Seconds(60)));
+  const int64_t invoices = invoicing_count("SELECT count(*) FROM invoices");
+  EXPECT_EQ(invoices, static_cast<int64_t>(load.acked.size()));
+  EXPECT_EQ(invoicing_count("SELECT count(DISTINCT order_id) FROM invoices"), invoices);
+  EXPECT_EQ(invoicing_count("SELECT coalesce(max(seq), 0) FROM invoices"), invoices);
+  {
+    pqxx::connection conn(invoicing_db_->url());
+    pqxx::nontransaction tx(conn);
+    for (const auto& [request_id, id] : load.acked) {
+      EXPECT_EQ(tx.exec_params("SELECT 1 FROM invoices WHERE order_id = $1::uuid", id).size(), 1u);
+    }
+  }
   std::printf(
       "REL-1: %d kill -9, %zu orders acknowledged, %lld stored, lost 0, duplicated orders 0, "
-      "OrderPlaced redelivered (same event id) %d, retried calls %d, worst restart-to-SERVING "
-      "%s\n",
+      "OrderPlaced redelivered (same event id) %d, invoices %lld (one per order, numbers "
+      "1..%lld), retried calls %d, worst restart-to-SERVING %s\n",
       kills, load.acked.size(), static_cast<long long>(Count("SELECT count(*) FROM orders")),
-      redeliveries, load.retryable_failures.load(), absl::FormatDuration(worst_recovery).c_str());
+      redeliveries, static_cast<long long>(invoices), static_cast<long long>(invoices),
+      load.retryable_failures.load(), absl::FormatDuration(worst_recovery).c_str());
 }
 
 TEST_F(OrderFaultTest, SigtermUnderLoadDrainsCleanly) {  // REL-8
