@@ -67,7 +67,6 @@ struct DocumentView {
   std::string net_total;
   std::string tax_total;
   std::string total;
-  std::string credited_total;  // empty when nothing was credited
   std::string footer;
 };
 
@@ -164,9 +163,6 @@ DocumentView BuildView(const v1::Invoice& invoice, absl::string_view footer) {
   doc.net_total = Amount(invoice.net_total(), currency);
   doc.tax_total = Amount(invoice.tax_total(), currency);
   doc.total = Amount(invoice.total(), currency);
-  if (invoice.credited_total().amount_minor() != 0) {
-    doc.credited_total = Amount(invoice.credited_total(), currency);
-  }
   doc.footer = Utf8(footer);
   return doc;
 }
@@ -664,9 +660,6 @@ class PdfLayout {
     }
     right += 3;
     total_row("Total", doc_.total, 11.5, true);
-    if (!doc_.credited_total.empty()) {
-      total_row("Credited so far", doc_.credited_total, 8.5, false);
-    }
     return std::max(left, right);
   }
 
@@ -813,10 +806,6 @@ std::string RenderInvoiceHtml(const v1::Invoice& invoice, absl::string_view foot
                   HtmlEscape(doc.tax_total),
                   "</td></tr>\n<tr class=\"grand\"><th>Total</th><td class=\"num\">",
                   HtmlEscape(doc.total), "</td></tr>\n");
-  if (!doc.credited_total.empty()) {
-    absl::StrAppend(&out, "<tr><th>Credited so far</th><td class=\"num\">",
-                    HtmlEscape(doc.credited_total), "</td></tr>\n");
-  }
   absl::StrAppend(&out, "</table>\n</section>\n");
   if (!doc.footer.empty()) {
     absl::StrAppend(&out, "<footer dir=\"auto\">", HtmlEscape(doc.footer), "</footer>\n");
