@@ -29,7 +29,6 @@ shopt -s inherit_errexit
 
 REPO="${STORE_REPO_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)}"
 BUILD_DIR="${STORE_BUILD_DIR:-$REPO/build}"
-DEV="$REPO/tools/dev"
 STORECTL="$BUILD_DIR/bin/storectl"
 TOPIC=store.order.orders.v1
 DEADLINE_S="${E2E_EVENT_DEADLINE_S:-60}"
@@ -38,66 +37,18 @@ REFUND_MINOR=1000
 INVOICE_NUMBER_RE='^INV-[0-9]{4}-[0-9]{6}$'
 CREDIT_NOTE_NUMBER_RE='^CN-[0-9]{4}-[0-9]{6}$'
 
-step() { printf 'e2e: %s\n' "$*"; }
-fail() {
-  printf 'e2e: FAIL: %s\n' "$*" >&2
-  exit 1
-}
+# shellcheck source-path=SCRIPTDIR source=e2e_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/e2e_lib.sh"
 
 [[ -x "$STORECTL" ]] || fail "$STORECTL not built"
 [[ -x "$BUILD_DIR/bin/invoicing-service" ]] || fail "$BUILD_DIR/bin/invoicing-service not built"
 command -v pdftotext >/dev/null || fail "pdftotext is not installed (tools/dev deps: poppler-utils)"
 command -v curl >/dev/null || fail "curl is not installed (tools/dev deps)"
 
-# A private stack: own state directory, own ports, nothing shared with a
-# developer's running stack.
-DEV_HOME="$(mktemp -d /tmp/store-e2e.XXXXXX)"
-read -r DEV_PG_PORT DEV_PORT_BASE < <(python3 - <<'PY'
-import random, socket
-
-def free(port):
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", port))
-        return True
-    except OSError:
-        return False
-    finally:
-        s.close()
-
-# Below the kernel's ephemeral range (32768+), so broker ports cannot collide.
-for _ in range(200):
-    base = random.randrange(20000, 32000 - 300, 10)
-    ports = [base + i for i in range(10)] + [base + 100 + i for i in range(10)] + [base + 200]
-    if all(free(p) for p in ports):
-        print(base + 200, base)
-        break
-else:
-    raise SystemExit("no free port range found")
-PY
-)
-export DEV_HOME DEV_PG_PORT DEV_PORT_BASE
-export DEV_BUILD_DIR="$BUILD_DIR" DEV_SKIP_DEPS=1 DEV_SKIP_BUILD=1 DEV_SKIP_SEED=1
-STACK_DOWN=0
+e2e_private_stack
+E2E_LOG_SERVICES=(order invoicing)
 WORK="$(mktemp -d /tmp/store-e2e-files.XXXXXX)"
-
-cleanup() {
-  local rc=$?
-  if ((STACK_DOWN == 0)); then
-    if ((rc != 0)) && [[ -f "$DEV_HOME/logs/invoicing.log" ]]; then
-      echo "---- last lines of the invoicing service's log ----" >&2
-      tail -n 30 "$DEV_HOME/logs/invoicing.log" >&2 || true
-      echo "----" >&2
-    fi
-    "$DEV" down >/dev/null 2>&1 || true
-  fi
-  "$DEV" clean >/dev/null 2>&1 || true
-  rm -rf -- "$DEV_HOME" "$WORK"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+E2E_CLEANUP_DIRS=("$WORK")
 
 # Prints the field at a dotted path of the JSON document on stdin ("" if absent).
 json_get() {
@@ -328,28 +279,5 @@ report="$(python3 "$WORK/check_metrics.py" "$TOPIC" <<<"$metrics")" ||
 step "metrics: $report"
 
 # --- down ------------------------------------------------------------------
-pg_real="$(realpath -m "$DEV_HOME/pg")"
-"$DEV" down >/dev/null || fail "tools/dev down failed"
-STACK_DOWN=1
-left="$(python3 - "$DEV_HOME" "$pg_real" "$$" <<'PY'
-import os, sys
-home, pg_dir, me = sys.argv[1], sys.argv[2], {sys.argv[3], str(os.getpid()), str(os.getppid())}
-marker = b"STORE_DEV_STACK_ID=" + home.encode()
-left = []
-for pid in filter(str.isdigit, os.listdir("/proc")):
-    if pid in me:
-        continue
-    try:
-        env = open(f"/proc/{pid}/environ", "rb").read().split(b"\0")
-        cmd = open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        continue
-    if marker in env or home in cmd or pg_dir in cmd:
-        left.append(f"{pid}: {cmd.strip()}")
-print("\n".join(left))
-PY
-)"
-[[ -z "$left" ]] || fail "processes of the stack still running after tools/dev down:
-$left"
-step "tools/dev down: no process of the stack is left"
+e2e_stack_down
 step "PASS: invoice on payment ($number_a, PDF with number and buyer), cancelled on rejection ($number_b), credit note on refund ($credit_number_a for $REFUND_MINOR, crediting $number_a), metrics; stack stopped"

@@ -16,7 +16,6 @@ set -euo pipefail
 
 REPO="${STORE_REPO_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)}"
 BUILD_DIR="${STORE_BUILD_DIR:-$REPO/build}"
-DEV="$REPO/tools/dev"
 STORECTL="$BUILD_DIR/bin/storectl"
 TOPIC=store.order.orders.v1
 EVENT_DEADLINE_S="${E2E_EVENT_DEADLINE_S:-60}"
@@ -25,58 +24,14 @@ EXPECTED_TOTAL_MINOR=3000 # 2 x 12.50 + 5.00 delivery
 # keyed by the order id, after place + pay + ship.
 REQUIRED_EVENTS="OrderPlaced OrderPaid OrderShipped"
 
-step() { printf 'e2e: %s\n' "$*"; }
-fail() {
-  printf 'e2e: FAIL: %s\n' "$*" >&2
-  exit 1
-}
+# shellcheck source-path=SCRIPTDIR source=e2e_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/e2e_lib.sh"
 
 [[ -x "$STORECTL" ]] || fail "$STORECTL not built"
 command -v kcat >/dev/null || fail "kcat is not installed (tools/dev deps)"
 
-# A private stack: own state directory, own ports, nothing shared with a
-# developer's running stack.
-DEV_HOME="$(mktemp -d /tmp/store-e2e.XXXXXX)"
-read -r DEV_PG_PORT DEV_PORT_BASE < <(python3 - <<'PY'
-import random, socket
-
-def free(port):
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", port))
-        return True
-    except OSError:
-        return False
-    finally:
-        s.close()
-
-# Below the kernel's ephemeral range (32768+), so broker ports cannot collide.
-for _ in range(200):
-    base = random.randrange(20000, 32000 - 300, 10)
-    ports = [base + i for i in range(10)] + [base + 100 + i for i in range(10)] + [base + 200]
-    if all(free(p) for p in ports):
-        print(base + 200, base)
-        break
-else:
-    raise SystemExit("no free port range found")
-PY
-)
-export DEV_HOME DEV_PG_PORT DEV_PORT_BASE
-export DEV_BUILD_DIR="$BUILD_DIR" DEV_SKIP_DEPS=1 DEV_SKIP_BUILD=1 DEV_SKIP_SEED=1
-STACK_DOWN=0
-
-cleanup() {
-  local rc=$?
-  if ((STACK_DOWN == 0)); then
-    "$DEV" down >/dev/null 2>&1 || true
-  fi
-  "$DEV" clean >/dev/null 2>&1 || true
-  rm -rf -- "$DEV_HOME"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+e2e_private_stack
+E2E_LOG_SERVICES=(order)
 
 # Prints the field at a dotted path of the JSON document on stdin ("" if absent).
 json_get() {
@@ -178,28 +133,5 @@ while :; do
 done
 
 # --- down ------------------------------------------------------------------
-pg_real="$(realpath -m "$DEV_HOME/pg")"
-"$DEV" down >/dev/null || fail "tools/dev down failed"
-STACK_DOWN=1
-left="$(python3 - "$DEV_HOME" "$pg_real" "$$" <<'PY'
-import os, sys
-home, pg_dir, me = sys.argv[1], sys.argv[2], {sys.argv[3], str(os.getpid()), str(os.getppid())}
-marker = b"STORE_DEV_STACK_ID=" + home.encode()
-left = []
-for pid in filter(str.isdigit, os.listdir("/proc")):
-    if pid in me:
-        continue
-    try:
-        env = open(f"/proc/{pid}/environ", "rb").read().split(b"\0")
-        cmd = open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        continue
-    if marker in env or home in cmd or pg_dir in cmd:
-        left.append(f"{pid}: {cmd.strip()}")
-print("\n".join(left))
-PY
-)"
-[[ -z "$left" ]] || fail "processes of the stack still running after tools/dev down:
-$left"
-step "tools/dev down: no process of the stack is left"
+e2e_stack_down
 step "PASS: order placed, paid, shipped; events on $TOPIC; stack stopped"

@@ -1,0 +1,102 @@
+# shellcheck shell=bash
+# Shared by the end-to-end scripts (source it): messages, a private stack on
+# free ports brought up and down with tools/dev, and the check that nothing of
+# it is left running.
+#
+# Uses REPO and BUILD_DIR from the sourcing script. After e2e_private_stack,
+# DEV_HOME, DEV_PG_PORT and DEV_PORT_BASE are exported and an EXIT trap
+# stops the stack, prints the last log lines of E2E_LOG_SERVICES on failure,
+# and removes DEV_HOME and E2E_CLEANUP_DIRS.
+
+DEV="$REPO/tools/dev"
+E2E_LOG_SERVICES=()
+E2E_CLEANUP_DIRS=()
+STACK_DOWN=0
+
+step() { printf 'e2e: %s\n' "$*"; }
+fail() {
+  printf 'e2e: FAIL: %s\n' "$*" >&2
+  exit 1
+}
+
+e2e_cleanup() {
+  local rc=$? svc
+  if ((STACK_DOWN == 0)); then
+    if ((rc != 0)); then
+      for svc in "${E2E_LOG_SERVICES[@]}"; do
+        [[ -f "$DEV_HOME/logs/$svc.log" ]] || continue
+        echo "---- last lines of the $svc service's log ----" >&2
+        tail -n 30 "$DEV_HOME/logs/$svc.log" >&2 || true
+        echo "----" >&2
+      done
+    fi
+    "$DEV" down >/dev/null 2>&1 || true
+  fi
+  "$DEV" clean >/dev/null 2>&1 || true
+  rm -rf -- "$DEV_HOME" "${E2E_CLEANUP_DIRS[@]}"
+  exit "$rc"
+}
+
+# A private stack: own state directory, own ports, nothing shared with a
+# developer's running stack; the binaries of BUILD_DIR, no demo data.
+e2e_private_stack() {
+  DEV_HOME="$(mktemp -d /tmp/store-e2e.XXXXXX)"
+  read -r DEV_PG_PORT DEV_PORT_BASE < <(python3 - <<'PY'
+import random, socket
+
+def free(port):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+# Below the kernel's ephemeral range (32768+), so broker ports cannot collide.
+for _ in range(200):
+    base = random.randrange(20000, 32000 - 300, 10)
+    ports = [base + i for i in range(10)] + [base + 100 + i for i in range(10)] + [base + 200]
+    if all(free(p) for p in ports):
+        print(base + 200, base)
+        break
+else:
+    raise SystemExit("no free port range found")
+PY
+)
+  export DEV_HOME DEV_PG_PORT DEV_PORT_BASE
+  export DEV_BUILD_DIR="$BUILD_DIR" DEV_SKIP_DEPS=1 DEV_SKIP_BUILD=1 DEV_SKIP_SEED=1
+  trap e2e_cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+}
+
+# `tools/dev down`, then fails if any process of the stack is still there.
+e2e_stack_down() {
+  local pg_real left
+  pg_real="$(realpath -m "$DEV_HOME/pg")"
+  "$DEV" down >/dev/null || fail "tools/dev down failed"
+  STACK_DOWN=1
+  left="$(python3 - "$DEV_HOME" "$pg_real" "$$" <<'PY'
+import os, sys
+home, pg_dir, me = sys.argv[1], sys.argv[2], {sys.argv[3], str(os.getpid()), str(os.getppid())}
+marker = b"STORE_DEV_STACK_ID=" + home.encode()
+left = []
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    if pid in me:
+        continue
+    try:
+        env = open(f"/proc/{pid}/environ", "rb").read().split(b"\0")
+        cmd = open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        continue
+    if marker in env or home in cmd or pg_dir in cmd:
+        left.append(f"{pid}: {cmd.strip()}")
+print("\n".join(left))
+PY
+)"
+  [[ -z "$left" ]] || fail "processes of the stack still running after tools/dev down:
+$left"
+  step "tools/dev down: no process of the stack is left"
+}
