@@ -4,6 +4,7 @@
 #ifndef STORE_SERVICES_ORDER_APP_ORDER_APP_H_
 #define STORE_SERVICES_ORDER_APP_ORDER_APP_H_
 
+#include <mutex>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -48,6 +49,7 @@ class OrderApp {
  private:
   pg::Pool& pool_;
   const Clock& clock_;
+  std::mutex numbering_mu_;  // see PlaceOrder
 };
 
 }  // namespace store::order
