@@ -136,9 +136,10 @@ absl::StatusOr<v1::Order> OrderApp::PlaceOrder(const v1::PlaceOrderRequest& requ
 
   bool duplicate = false;
   // The number's counter row is locked from its UPDATE to COMMIT, so
-  // placements commit one at a time. Taking turns here first means the row
-  // lock is never waited for in PostgreSQL (whose lock hand-over costs more
-  // than a mutex's); other replicas are still serialised by the row lock.
+  // placements commit one at a time. Taking turns here first keeps the queue
+  // on that row lock in PostgreSQL to one waiter (its hand-over costs more
+  // than a mutex's, and grows with the queue); other replicas are still
+  // serialised by the row lock itself.
   std::unique_lock<std::mutex> turn(numbering_mu_, std::defer_lock);
   absl::Status status = pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
     const absl::Time now = TruncateToMicros(clock_.Now());
@@ -153,7 +154,11 @@ absl::StatusOr<v1::Order> OrderApp::PlaceOrder(const v1::PlaceOrderRequest& requ
     *placed.mutable_order() = order;
     const events::OutboxParams event(
         kOrdersTopic, events::MakeEnvelope(placed, order.id(), order.version(), kSource, now));
-    if (!OrderStore::InsertOrder(tx, order, request_id, hash, actor, event)) {
+    const bool inserted = OrderStore::InsertOrder(tx, order, request_id, hash, actor, event);
+    // The next placement may now take the row lock's queue while this one
+    // commits: one waiter at most, and its round trip overlaps the commit.
+    turn.unlock();
+    if (!inserted) {
       duplicate = true;
       return absl::AbortedError("duplicate request");  // rolls back the number
     }
