@@ -14,6 +14,18 @@ bool HasControlCharacters(absl::string_view text) {
   return false;
 }
 
+absl::Status ValidateText(absl::string_view field, absl::string_view value, size_t min, size_t max) {
+  if (value.size() < min) {
+    return InvalidField(field, min == 1 ? "is required"
+                                        : absl::StrCat("needs at least ", min, " characters"));
+  }
+  if (value.size() > max) {
+    return InvalidField(field, absl::StrCat("is longer than ", max, " characters"));
+  }
+  if (HasControlCharacters(value)) return InvalidField(field, "must not contain control characters");
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::string> NormalizeEmail(absl::string_view field, absl::string_view email) {
   std::string e = absl::AsciiStrToLower(absl::StripAsciiWhitespace(email));
   if (e.empty()) return InvalidField(field, "is required");

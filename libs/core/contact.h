@@ -20,6 +20,11 @@ absl::StatusOr<std::string> NormalizeEmail(absl::string_view field, absl::string
 // INVALID_ARGUMENT naming `field`.
 absl::StatusOr<std::string> NormalizePhone(absl::string_view field, absl::string_view phone);
 
+// OK when `value` has min..max bytes and no control characters; otherwise
+// INVALID_ARGUMENT naming `field` ("is required", "is longer than 200
+// characters", ...).
+absl::Status ValidateText(absl::string_view field, absl::string_view value, size_t min, size_t max);
+
 // True when `text` contains CR, LF or another control character.
 bool HasControlCharacters(absl::string_view text);
 

@@ -1,6 +1,8 @@
 #include "libs/core/money.h"
 
+#include <algorithm>
 #include <cstdlib>
+#include <numeric>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
@@ -76,6 +78,29 @@ int64_t ApplyBasisPoints(int64_t amount, int64_t basis_points) {
   if (remainder < 0) remainder = -remainder;
   if (remainder * 2 >= 10000) quotient += (product < 0 ? -1 : 1);
   return static_cast<int64_t>(quotient);
+}
+
+std::vector<int64_t> AllocateProportionally(int64_t total, const std::vector<int64_t>& weights) {
+  std::vector<int64_t> shares(weights.size(), 0);
+  const __int128 sum = std::accumulate(weights.begin(), weights.end(), static_cast<__int128>(0));
+  if (sum <= 0) {
+    if (!shares.empty()) shares[0] = total;
+    return shares;
+  }
+  std::vector<std::pair<__int128, size_t>> remainders;
+  int64_t given = 0;
+  for (size_t i = 0; i < weights.size(); ++i) {
+    const __int128 exact = static_cast<__int128>(total) * weights[i];
+    shares[i] = static_cast<int64_t>(exact / sum);
+    given += shares[i];
+    remainders.push_back({exact % sum, i});
+  }
+  std::stable_sort(remainders.begin(), remainders.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (size_t k = 0; given < total && k < remainders.size(); ++k, ++given) {
+    ++shares[remainders[k].second];
+  }
+  return shares;
 }
 
 std::string FormatMoney(int64_t amount_minor, absl::string_view currency_code) {

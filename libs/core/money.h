@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -25,6 +26,11 @@ absl::Status ValidateCurrency(absl::string_view field, absl::string_view code);
 
 // amount * basis_points / 10000, rounded half away from zero.
 int64_t ApplyBasisPoints(int64_t amount, int64_t basis_points);
+
+// Splits `total` among `weights` in proportion, exactly: the shares add up to
+// `total` (largest remainder goes first). All to the first share when the
+// weights add up to zero.
+std::vector<int64_t> AllocateProportionally(int64_t total, const std::vector<int64_t>& weights);
 
 // "12.50 USD" for logs, documents and the CLI.
 std::string FormatMoney(int64_t amount_minor, absl::string_view currency_code);

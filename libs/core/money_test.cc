@@ -43,3 +43,17 @@ TEST(ParseMoneyTest, ParsesDecimalText) {
 
 }  // namespace
 }  // namespace store
+
+namespace store {
+namespace {
+
+TEST(AllocateTest, SharesAddUpExactly) {
+  EXPECT_EQ(AllocateProportionally(100, {333, 333, 333}), (std::vector<int64_t>{34, 33, 33}));
+  EXPECT_EQ(AllocateProportionally(10, {1, 3}), (std::vector<int64_t>{3, 7}));  // 2.5 / 7.5
+  EXPECT_EQ(AllocateProportionally(0, {5, 5}), (std::vector<int64_t>{0, 0}));
+  EXPECT_EQ(AllocateProportionally(7, {0, 0}), (std::vector<int64_t>{7, 0}));
+  EXPECT_TRUE(AllocateProportionally(5, {}).empty());
+}
+
+}  // namespace
+}  // namespace store

@@ -29,13 +29,6 @@ google::protobuf::Timestamp Ts(absl::Time t) {
   return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
 }
 
-absl::Status CheckText(absl::string_view field, absl::string_view value, size_t min, size_t max) {
-  if (value.size() < min) return InvalidField(field, "is required");
-  if (value.size() > max) return InvalidField(field, absl::StrCat("is longer than ", max, " characters"));
-  if (HasControlCharacters(value)) return InvalidField(field, "must not contain control characters");
-  return absl::OkStatus();
-}
-
 absl::Status CheckPrefix(absl::string_view field, absl::string_view prefix) {
   if (prefix.empty() || prefix.size() > 10) return InvalidField(field, "must be 1..10 characters");
   for (char c : prefix) {
@@ -44,27 +37,6 @@ absl::Status CheckPrefix(absl::string_view field, absl::string_view prefix) {
     }
   }
   return absl::OkStatus();
-}
-
-// Splits `total` over `weights` exactly (largest remainder).
-std::vector<int64_t> Allocate(int64_t total, const std::vector<int64_t>& weights) {
-  std::vector<int64_t> shares(weights.size(), 0);
-  const __int128 sum = std::accumulate(weights.begin(), weights.end(), static_cast<__int128>(0));
-  if (sum <= 0) {
-    if (!shares.empty()) shares[0] = total;
-    return shares;
-  }
-  int64_t given = 0;
-  std::vector<std::pair<__int128, size_t>> rest;
-  for (size_t i = 0; i < weights.size(); ++i) {
-    const __int128 exact = static_cast<__int128>(total) * weights[i];
-    shares[i] = static_cast<int64_t>(exact / sum);
-    given += shares[i];
-    rest.push_back({exact % sum, i});
-  }
-  std::stable_sort(rest.begin(), rest.end(), [](auto& a, auto& b) { return a.first > b.first; });
-  for (size_t k = 0; given < total && k < rest.size(); ++k, ++given) ++shares[rest[k].second];
-  return shares;
 }
 
 void AddTaxes(v1::Invoice* inv) {
@@ -117,9 +89,9 @@ absl::Status ValidateSettings(const v1::InvoicingSettings& s) {
   if (s.payment_terms_days() < 0 || s.payment_terms_days() > 365) {
     return InvalidField("payment_terms_days", "must be 0..365");
   }
-  STORE_RETURN_IF_ERROR(CheckText("seller.name", s.seller().name(), 1, 200));
-  STORE_RETURN_IF_ERROR(CheckText("seller.company", s.seller().company(), 0, 200));
-  STORE_RETURN_IF_ERROR(CheckText("seller.vat_id", s.seller().vat_id(), 0, 32));
+  STORE_RETURN_IF_ERROR(ValidateText("seller.name", s.seller().name(), 1, 200));
+  STORE_RETURN_IF_ERROR(ValidateText("seller.company", s.seller().company(), 0, 200));
+  STORE_RETURN_IF_ERROR(ValidateText("seller.vat_id", s.seller().vat_id(), 0, 32));
   if (!s.seller().email().empty()) {
     STORE_RETURN_IF_ERROR(NormalizeEmail("seller.email", s.seller().email()).status());
   }
@@ -128,12 +100,12 @@ absl::Status ValidateSettings(const v1::InvoicingSettings& s) {
        {std::pair<const char*, const std::string*>{"seller.address.line1", &a.line1()},
         {"seller.address.line2", &a.line2()}, {"seller.address.city", &a.city()},
         {"seller.address.postal_code", &a.postal_code()}, {"seller.address.region", &a.region()}}) {
-    STORE_RETURN_IF_ERROR(CheckText(field, *value, 0, 200));
+    STORE_RETURN_IF_ERROR(ValidateText(field, *value, 0, 200));
   }
   if (!a.country_code().empty() && a.country_code().size() != 2) {
     return InvalidField("seller.address.country_code", "must be an ISO 3166-1 alpha-2 code");
   }
-  STORE_RETURN_IF_ERROR(CheckText("footer", s.footer(), 0, 1000));
+  STORE_RETURN_IF_ERROR(ValidateText("footer", s.footer(), 0, 1000));
   return absl::OkStatus();
 }
 
@@ -240,7 +212,7 @@ absl::StatusOr<v1::Invoice> BuildCreditNote(const v1::Invoice& invoice, int64_t 
   note.set_reason(reason);
   std::vector<int64_t> gross;
   for (const auto& t : invoice.taxes()) gross.push_back(t.net().amount_minor() + t.tax().amount_minor());
-  const std::vector<int64_t> parts = Allocate(amount, gross);
+  const std::vector<int64_t> parts = AllocateProportionally(amount, gross);
   for (int i = 0; i < invoice.taxes_size(); ++i) {
     if (parts[i] == 0) continue;
     const int rate = invoice.taxes(i).tax_rate_bp();

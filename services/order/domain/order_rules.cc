@@ -25,15 +25,6 @@ Money MakeMoney(int64_t amount, const std::string& currency) {
   return m;
 }
 
-absl::Status CheckText(absl::string_view field, absl::string_view value, size_t min, size_t max) {
-  if (value.size() < min) {
-    return InvalidField(field, min == 1 ? "is required" : absl::StrCat("needs at least ", min, " characters"));
-  }
-  if (value.size() > max) return InvalidField(field, absl::StrCat("is longer than ", max, " characters"));
-  if (HasControlCharacters(value)) return InvalidField(field, "must not contain control characters");
-  return absl::OkStatus();
-}
-
 absl::Status CheckMoney(absl::string_view field, const Money& m, const std::string& currency,
                         bool allow_zero) {
   if (!m.currency_code().empty() && m.currency_code() != currency) {
@@ -52,14 +43,14 @@ absl::Status CheckMoney(absl::string_view field, const Money& m, const std::stri
 }
 
 absl::Status CheckAddress(absl::string_view field, common::v1::Address* a) {
-  STORE_RETURN_IF_ERROR(CheckText(absl::StrCat(field, ".name"), a->name(), 1, 200));
-  STORE_RETURN_IF_ERROR(CheckText(absl::StrCat(field, ".company"), a->company(), 0, 200));
-  STORE_RETURN_IF_ERROR(CheckText(absl::StrCat(field, ".line1"), a->line1(), 1, 200));
-  STORE_RETURN_IF_ERROR(CheckText(absl::StrCat(field, ".line2"), a->line2(), 0, 200));
-  STORE_RETURN_IF_ERROR(CheckText(absl::StrCat(field, ".city"), a->city(), 1, 100));
-  STORE_RETURN_IF_ERROR(CheckText(absl::StrCat(field, ".region"), a->region(), 0, 100));
-  STORE_RETURN_IF_ERROR(CheckText(absl::StrCat(field, ".postal_code"), a->postal_code(), 0, 20));
-  STORE_RETURN_IF_ERROR(CheckText(absl::StrCat(field, ".vat_id"), a->vat_id(), 0, 32));
+  STORE_RETURN_IF_ERROR(ValidateText(absl::StrCat(field, ".name"), a->name(), 1, 200));
+  STORE_RETURN_IF_ERROR(ValidateText(absl::StrCat(field, ".company"), a->company(), 0, 200));
+  STORE_RETURN_IF_ERROR(ValidateText(absl::StrCat(field, ".line1"), a->line1(), 1, 200));
+  STORE_RETURN_IF_ERROR(ValidateText(absl::StrCat(field, ".line2"), a->line2(), 0, 200));
+  STORE_RETURN_IF_ERROR(ValidateText(absl::StrCat(field, ".city"), a->city(), 1, 100));
+  STORE_RETURN_IF_ERROR(ValidateText(absl::StrCat(field, ".region"), a->region(), 0, 100));
+  STORE_RETURN_IF_ERROR(ValidateText(absl::StrCat(field, ".postal_code"), a->postal_code(), 0, 20));
+  STORE_RETURN_IF_ERROR(ValidateText(absl::StrCat(field, ".vat_id"), a->vat_id(), 0, 32));
   for (char c : a->vat_id()) {
     if (!absl::ascii_isalnum(c) && c != '-' && c != '.' && c != ' ') {
       return InvalidField(absl::StrCat(field, ".vat_id"), "may contain only letters, digits, spaces, - and .");
@@ -79,31 +70,10 @@ absl::Status CheckAddress(absl::string_view field, common::v1::Address* a) {
   return absl::OkStatus();
 }
 
-// Splits `total` among `weights` in proportion, exactly (largest remainder).
-std::vector<int64_t> Allocate(int64_t total, const std::vector<int64_t>& weights) {
-  std::vector<int64_t> shares(weights.size(), 0);
-  const __int128 sum = std::accumulate(weights.begin(), weights.end(), static_cast<__int128>(0));
-  if (sum == 0 || total == 0) return shares;
-  std::vector<std::pair<__int128, size_t>> remainders;
-  int64_t given = 0;
-  for (size_t i = 0; i < weights.size(); ++i) {
-    const __int128 exact = static_cast<__int128>(total) * weights[i];
-    shares[i] = static_cast<int64_t>(exact / sum);
-    given += shares[i];
-    remainders.push_back({exact % sum, i});
-  }
-  std::stable_sort(remainders.begin(), remainders.end(),
-                   [](const auto& a, const auto& b) { return a.first > b.first; });
-  for (size_t k = 0; given < total && k < remainders.size(); ++k, ++given) {
-    ++shares[remainders[k].second];
-  }
-  return shares;
-}
-
 }  // namespace
 
 absl::Status ValidateReason(absl::string_view field, absl::string_view reason) {
-  return CheckText(field, reason, 1, 500);
+  return ValidateText(field, reason, 1, 500);
 }
 
 absl::StatusOr<v1::Order> BuildNewOrder(const v1::PlaceOrderRequest& request) {
@@ -127,7 +97,7 @@ absl::StatusOr<v1::Order> BuildNewOrder(const v1::PlaceOrderRequest& request) {
     STORE_ASSIGN_OR_RETURN(std::string email, NormalizeEmail("customer.email", in.email()));
     customer->set_email(email);
   }
-  STORE_RETURN_IF_ERROR(CheckText("customer.name", in.name(), customer->guest() ? 1 : 0, 200));
+  STORE_RETURN_IF_ERROR(ValidateText("customer.name", in.name(), customer->guest() ? 1 : 0, 200));
   customer->set_name(std::string(absl::StripAsciiWhitespace(in.name())));
   if (!in.phone().empty()) {
     STORE_ASSIGN_OR_RETURN(std::string phone, NormalizePhone("customer.phone", in.phone()));
@@ -141,8 +111,8 @@ absl::StatusOr<v1::Order> BuildNewOrder(const v1::PlaceOrderRequest& request) {
   for (int i = 0; i < request.items_size(); ++i) {
     const v1::OrderItem& src = request.items(i);
     const std::string f = absl::StrCat("items[", i, "]");
-    STORE_RETURN_IF_ERROR(CheckText(absl::StrCat(f, ".sku"), src.sku(), 1, 64));
-    STORE_RETURN_IF_ERROR(CheckText(absl::StrCat(f, ".name"), src.name(), 1, 200));
+    STORE_RETURN_IF_ERROR(ValidateText(absl::StrCat(f, ".sku"), src.sku(), 1, 64));
+    STORE_RETURN_IF_ERROR(ValidateText(absl::StrCat(f, ".name"), src.name(), 1, 200));
     if (src.quantity() < 1 || src.quantity() > kMaxQuantity) {
       return InvalidField(absl::StrCat(f, ".quantity"),
                           absl::StrCat("must be 1..", kMaxQuantity, ", got ", src.quantity()));
@@ -172,8 +142,8 @@ absl::StatusOr<v1::Order> BuildNewOrder(const v1::PlaceOrderRequest& request) {
   }
 
   const v1::DeliveryMethod& dm = request.delivery_method();
-  STORE_RETURN_IF_ERROR(CheckText("delivery_method.code", dm.code(), 1, 64));
-  STORE_RETURN_IF_ERROR(CheckText("delivery_method.name", dm.name(), 0, 200));
+  STORE_RETURN_IF_ERROR(ValidateText("delivery_method.code", dm.code(), 1, 64));
+  STORE_RETURN_IF_ERROR(ValidateText("delivery_method.name", dm.name(), 0, 200));
   STORE_RETURN_IF_ERROR(CheckMoney("delivery_method.fee", dm.fee(), currency, true));
   if (dm.tax_rate_bp() < 0 || dm.tax_rate_bp() > 10000) {
     return InvalidField("delivery_method.tax_rate_bp", "must be 0..10000 (basis points)");
@@ -196,8 +166,8 @@ absl::StatusOr<v1::Order> BuildNewOrder(const v1::PlaceOrderRequest& request) {
   for (int i = 0; i < request.discounts_size(); ++i) {
     const v1::Discount& src = request.discounts(i);
     const std::string f = absl::StrCat("discounts[", i, "]");
-    STORE_RETURN_IF_ERROR(CheckText(absl::StrCat(f, ".code"), src.code(), 0, 64));
-    STORE_RETURN_IF_ERROR(CheckText(absl::StrCat(f, ".description"), src.description(), 0, 200));
+    STORE_RETURN_IF_ERROR(ValidateText(absl::StrCat(f, ".code"), src.code(), 0, 64));
+    STORE_RETURN_IF_ERROR(ValidateText(absl::StrCat(f, ".description"), src.description(), 0, 200));
     v1::Discount* d = order.add_discounts();
     d->set_code(src.code());
     d->set_description(src.description());
@@ -216,7 +186,7 @@ absl::StatusOr<v1::Order> BuildNewOrder(const v1::PlaceOrderRequest& request) {
         return InvalidField(f, "needs percent_bp or amount");
     }
   }
-  STORE_RETURN_IF_ERROR(CheckText("customer_note", request.customer_note(), 0, 2000));
+  STORE_RETURN_IF_ERROR(ValidateText("customer_note", request.customer_note(), 0, 2000));
   order.set_customer_note(request.customer_note());
   STORE_RETURN_IF_ERROR(PriceOrder(&order));
   return order;
@@ -243,7 +213,7 @@ absl::Status PriceOrder(v1::Order* order) {
     *d.mutable_applied() = MakeMoney(off, currency);
     discount += off;
   }
-  const std::vector<int64_t> shares = Allocate(discount, line_subtotals);
+  const std::vector<int64_t> shares = AllocateProportionally(discount, line_subtotals);
   int64_t tax = 0;
   for (int i = 0; i < order->items_size(); ++i) {
     v1::OrderItem* item = order->mutable_items(i);
@@ -284,8 +254,8 @@ std::string TrackingUrl(absl::string_view carrier, absl::string_view tracking_nu
 }
 
 absl::StatusOr<v1::Shipment> BuildShipment(const v1::ShipOrderRequest& request) {
-  STORE_RETURN_IF_ERROR(CheckText("carrier", request.carrier(), 1, 64));
-  STORE_RETURN_IF_ERROR(CheckText("tracking_number", request.tracking_number(), 1, 64));
+  STORE_RETURN_IF_ERROR(ValidateText("carrier", request.carrier(), 1, 64));
+  STORE_RETURN_IF_ERROR(ValidateText("tracking_number", request.tracking_number(), 1, 64));
   for (char c : request.tracking_number()) {
     if (!absl::ascii_isalnum(c) && c != '-' && c != '_') {
       return InvalidField("tracking_number", "may contain only letters, digits, - and _");
@@ -295,7 +265,7 @@ absl::StatusOr<v1::Shipment> BuildShipment(const v1::ShipOrderRequest& request) 
   shipment.set_carrier(absl::AsciiStrToLower(request.carrier()));
   shipment.set_tracking_number(request.tracking_number());
   if (!request.tracking_url().empty()) {
-    STORE_RETURN_IF_ERROR(CheckText("tracking_url", request.tracking_url(), 1, 500));
+    STORE_RETURN_IF_ERROR(ValidateText("tracking_url", request.tracking_url(), 1, 500));
     if (!absl::StartsWith(request.tracking_url(), "https://")) {
       return InvalidField("tracking_url", "must be an https:// URL");
     }
@@ -360,15 +330,15 @@ absl::StatusOr<int64_t> ApplyRefund(const v1::RefundOrderRequest& request, v1::O
 }
 
 absl::Status ValidatePayment(const v1::RecordPaymentRequest& request, const v1::Order& order) {
-  STORE_RETURN_IF_ERROR(CheckText("provider", request.provider(), 1, 64));
-  STORE_RETURN_IF_ERROR(CheckText("reference", request.reference(), 1, 200));
+  STORE_RETURN_IF_ERROR(ValidateText("provider", request.provider(), 1, 64));
+  STORE_RETURN_IF_ERROR(ValidateText("reference", request.reference(), 1, 200));
   if (request.outcome() == v1::PAYMENT_OUTCOME_UNSPECIFIED ||
       !v1::PaymentOutcome_IsValid(request.outcome())) {
     return InvalidField("outcome", "must be succeeded, failed or pending_verification");
   }
   if (!request.has_amount()) return InvalidField("amount", "is required");
   STORE_RETURN_IF_ERROR(CheckMoney("amount", request.amount(), order.currency_code(), false));
-  STORE_RETURN_IF_ERROR(CheckText("failure_reason", request.failure_reason(), 0, 500));
+  STORE_RETURN_IF_ERROR(ValidateText("failure_reason", request.failure_reason(), 0, 500));
   return absl::OkStatus();
 }
 
