@@ -1,0 +1,24 @@
+// The gRPC services the gateway exposes: every service whose methods carry
+// `store.api.v1.http` routes. A new service is one line here.
+#ifndef STORE_SERVICES_GATEWAY_TRANSCODING_SERVICES_H_
+#define STORE_SERVICES_GATEWAY_TRANSCODING_SERVICES_H_
+
+#include <vector>
+
+#include "google/protobuf/descriptor.h"
+#include "store/invoicing/v1/invoicing_service.pb.h"
+#include "store/order/v1/order_service.pb.h"
+
+namespace store::gateway {
+
+inline std::vector<const google::protobuf::ServiceDescriptor*> ExposedServices() {
+  // Reached through a request type of each file, which also links it in.
+  return {
+      order::v1::GetOrderRequest::descriptor()->file()->FindServiceByName("OrderService"),
+      invoicing::v1::GetInvoiceRequest::descriptor()->file()->FindServiceByName("InvoicingService"),
+  };
+}
+
+}  // namespace store::gateway
+
+#endif  // STORE_SERVICES_GATEWAY_TRANSCODING_SERVICES_H_

@@ -1,0 +1,142 @@
+#include "services/gateway/transcoding/transcoder.h"
+
+#include <map>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "google/protobuf/util/json_util.h"
+#include "libs/core/log.h"
+#include "libs/core/status.h"
+
+namespace store::gateway {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+
+// Message types that the JSON mapping writes as one string.
+bool IsStringLike(const Descriptor* d) {
+  const std::string& n = d->full_name();
+  return n == "google.protobuf.Timestamp" || n == "google.protobuf.Duration" ||
+         n == "google.protobuf.FieldMask";
+}
+
+// A JSON object being built from "a.b.c=value" pairs.
+struct Node {
+  std::map<std::string, Node> children;
+  std::vector<std::string> values;  // JSON literals
+  bool repeated = false;
+
+  std::string Json() const {
+    if (children.empty()) {
+      if (repeated) return absl::StrCat("[", absl::StrJoin(values, ","), "]");
+      return values.empty() ? "null" : values.front();
+    }
+    std::string out = "{";
+    bool first = true;
+    for (const auto& [name, child] : children) {
+      absl::StrAppend(&out, first ? "" : ",", log::JsonQuote(name), ":", child.Json());
+      first = false;
+    }
+    return out + "}";
+  }
+};
+
+absl::Status Add(Node& root, const Descriptor* type, const std::string& path,
+                 const std::string& value, bool from_path) {
+  const FieldDescriptor* field = FindFieldByPath(type, path);
+  if (field == nullptr) {
+    return InvalidField(path, absl::StrCat("is not a field of ", type->full_name()));
+  }
+  if (field->message_type() != nullptr && !IsStringLike(field->message_type())) {
+    return InvalidField(path, "is a message: set its fields (e.g. " + path + ".name=...)");
+  }
+  std::string literal;
+  if (field->type() == FieldDescriptor::TYPE_BOOL) {
+    if (value != "true" && value != "false") return InvalidField(path, "must be true or false");
+    literal = value;
+  } else {
+    literal = log::JsonQuote(value);  // numbers are accepted as strings too
+  }
+  Node* node = &root;
+  for (absl::string_view part : absl::StrSplit(path, '.')) node = &node->children[std::string(part)];
+  if (field->is_repeated()) {
+    node->repeated = true;
+  } else if (!node->values.empty() && !from_path) {
+    return InvalidField(path, "is given more than once");
+  } else {
+    node->values.clear();
+  }
+  node->values.push_back(std::move(literal));
+  return absl::OkStatus();
+}
+
+// INVALID_ARGUMENT from the JSON parser's message, naming the field when it
+// says which ("(items[0].quantity): invalid value ...").
+absl::Status ParseError(absl::string_view where, absl::string_view message) {
+  absl::string_view m = message;
+  std::string field(where);
+  if (absl::ConsumePrefix(&m, "(")) {
+    const size_t close = m.find(')');
+    if (close != absl::string_view::npos && close > 0) field = std::string(m.substr(0, close));
+  }
+  return InvalidField(field, absl::StrCat("is not valid JSON for this request: ", message));
+}
+
+absl::Status ParseJson(absl::string_view json, Message* out, absl::string_view where) {
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  const auto status = google::protobuf::util::JsonStringToMessage(std::string(json), out, options);
+  if (!status.ok()) return ParseError(where, std::string(status.message()));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status BuildRequest(const Route& route, const Bindings& bindings, const QueryParams& query,
+                          absl::string_view body, Message* request) {
+  const Descriptor* type = request->GetDescriptor();
+  const std::string& body_field = route.http.body();
+  const bool has_body = !absl::StripAsciiWhitespace(body).empty();
+  if (body_field.empty() && has_body) return InvalidField("body", "this route takes no body");
+  if (body_field == "*" && !query.empty()) {
+    return InvalidField(query.front().first,
+                        "this route takes its fields from the JSON body, not the query string");
+  }
+  if (has_body) {
+    if (body_field == "*") {
+      STORE_RETURN_IF_ERROR(ParseJson(body, request, "body"));
+    } else {
+      const FieldDescriptor* f = type->FindFieldByName(body_field);
+      STORE_RETURN_IF_ERROR(
+          ParseJson(body, request->GetReflection()->MutableMessage(request, f), body_field));
+    }
+  }
+  Node root;
+  for (const auto& [name, value] : query) {
+    STORE_RETURN_IF_ERROR(Add(root, type, name, value, /*from_path=*/false));
+  }
+  for (const auto& [name, value] : bindings) {
+    STORE_RETURN_IF_ERROR(Add(root, type, name, value, /*from_path=*/true));
+  }
+  if (!root.children.empty()) {
+    std::unique_ptr<Message> extra(request->New());
+    STORE_RETURN_IF_ERROR(ParseJson(root.Json(), extra.get(), "query"));
+    request->MergeFrom(*extra);  // path values win over the body's
+  }
+  return absl::OkStatus();
+}
+
+std::string ResponseJson(const Message& response) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions options;
+  options.always_print_primitive_fields = true;
+  (void)google::protobuf::util::MessageToJsonString(response, &out, options);
+  return out;
+}
+
+}  // namespace store::gateway
