@@ -100,3 +100,25 @@ PY
 $left"
   step "tools/dev down: no process of the stack is left"
 }
+
+# Prints the field at a dotted path of the JSON document on stdin ("" if absent).
+json_get() {
+  python3 -c '
+import json, sys
+value = json.load(sys.stdin)
+for key in sys.argv[1].split("."):
+    value = value.get(key, "") if isinstance(value, dict) else ""
+print(value)' "$1"
+}
+
+# Runs `storectl --json ARGS` (STORECTL from the sourcing script) and prints
+# its stdout; fails the test on error, with storectl's message.
+storectl_json() {
+  local out err
+  err="$(mktemp)"
+  if ! out="$("$STORECTL" --json "$@" 2>"$err")"; then
+    fail "storectl $* failed: $(cat "$err") $out"
+  fi
+  rm -f "$err"
+  printf '%s' "$out"
+}

@@ -50,24 +50,6 @@ E2E_LOG_SERVICES=(order invoicing)
 WORK="$(mktemp -d /tmp/store-e2e-files.XXXXXX)"
 E2E_CLEANUP_DIRS=("$WORK")
 
-# Prints the field at a dotted path of the JSON document on stdin ("" if absent).
-json_get() {
-  python3 -c '
-import json, sys
-value = json.load(sys.stdin)
-for key in sys.argv[1].split("."):
-    value = value.get(key, "") if isinstance(value, dict) else ""
-print(value)' "$1"
-}
-
-# Runs storectl --json and prints its stdout; fails the test on error.
-storectl_json() {
-  local out err="$WORK/storectl.err"
-  if ! out="$("$STORECTL" --json "$@" 2>"$err")"; then
-    fail "storectl $* failed: $(cat "$err") $out"
-  fi
-  printf '%s' "$out"
-}
 
 # Checks a ListInvoicesResponse (JSON on stdin) against KEY=VALUE expectations:
 #   count=N        exactly N documents

@@ -33,24 +33,6 @@ command -v kcat >/dev/null || fail "kcat is not installed (tools/dev deps)"
 e2e_private_stack
 E2E_LOG_SERVICES=(order)
 
-# Prints the field at a dotted path of the JSON document on stdin ("" if absent).
-json_get() {
-  python3 -c '
-import json, sys
-value = json.load(sys.stdin)
-for key in sys.argv[1].split("."):
-    value = value.get(key, "") if isinstance(value, dict) else ""
-print(value)' "$1"
-}
-
-# Runs storectl --json and prints its stdout; fails the test on error.
-storectl_json() {
-  local out err="$DEV_HOME/storectl.err"
-  if ! out="$("$STORECTL" --json "$@" 2>"$err")"; then
-    fail "storectl $* failed: $(cat "$err") $out"
-  fi
-  printf '%s' "$out"
-}
 
 step "stack: DEV_HOME=$DEV_HOME, PostgreSQL port $DEV_PG_PORT, port base $DEV_PORT_BASE"
 if ! "$DEV" up >"$DEV_HOME.up.log" 2>&1; then
