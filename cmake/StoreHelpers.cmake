@@ -25,3 +25,33 @@ function(store_gtest name)
   target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gmock GTest::gtest GTest::gtest_main)
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT 300)
 endfunction()
+
+# store_fuzzer(<name> SOURCES ... LIBS ... [CORPUS dir]): a libFuzzer binary
+# (<name> must end in _fuzz), built by the target `fuzzers` and run by
+# `tools/dev fuzz`. Only with STORE_FUZZ=ON (cmake --preset fuzz, clang);
+# otherwise it does nothing, so the g++ build is unaffected. CORPUS is a seed
+# directory (relative to the current source dir); its absolute path is recorded
+# in <bin>/<name>.corpus for the runner, which fuzzes a temporary copy of it.
+function(store_fuzzer name)
+  if(NOT STORE_FUZZ)
+    return()
+  endif()
+  cmake_parse_arguments(ARG "" "CORPUS" "SOURCES;LIBS" ${ARGN})
+  if(NOT name MATCHES "_fuzz$")
+    message(FATAL_ERROR "store_fuzzer(${name}): the name must end in _fuzz")
+  endif()
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_LIBS})
+  target_link_options(${name} PRIVATE -fsanitize=fuzzer)
+  add_dependencies(fuzzers ${name})
+  set(corpus_file ${CMAKE_RUNTIME_OUTPUT_DIRECTORY}/${name}.corpus)
+  if(ARG_CORPUS)
+    get_filename_component(corpus ${ARG_CORPUS} ABSOLUTE BASE_DIR ${CMAKE_CURRENT_SOURCE_DIR})
+    if(NOT IS_DIRECTORY ${corpus})
+      message(FATAL_ERROR "store_fuzzer(${name}): CORPUS ${corpus} is not a directory")
+    endif()
+    file(WRITE ${corpus_file} "${corpus}\n")
+  else()
+    file(REMOVE ${corpus_file})
+  endif()
+endfunction()

@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
@@ -21,6 +22,11 @@ absl::StatusOr<int> PageSize(int requested) {
 }
 
 std::string EncodePageToken(const KeysetCursor& cursor, absl::string_view binding) {
+  if (!cursor.sort_text.empty()) {
+    return absl::WebSafeBase64Escape(absl::StrCat("v2|", cursor.sort_value, "|", cursor.id, "|",
+                                                  absl::WebSafeBase64Escape(cursor.sort_text), "|",
+                                                  binding));
+  }
   return absl::WebSafeBase64Escape(
       absl::StrCat("v1|", cursor.sort_value, "|", cursor.id, "|", binding));
 }
@@ -30,8 +36,17 @@ absl::StatusOr<KeysetCursor> DecodePageToken(absl::string_view token, absl::stri
       "page_token", "is not a token returned by this method for the same filter and sort");
   std::string raw;
   if (!absl::WebSafeBase64Unescape(token, &raw)) return bad;
-  std::vector<std::string> parts = absl::StrSplit(raw, absl::MaxSplits('|', 3));
   KeysetCursor c;
+  if (absl::StartsWith(raw, "v2|")) {
+    std::vector<std::string> parts = absl::StrSplit(raw, absl::MaxSplits('|', 4));
+    if (parts.size() != 5 || !absl::SimpleAtoi(parts[1], &c.sort_value) || !IsUuid(parts[2]) ||
+        !absl::WebSafeBase64Unescape(parts[3], &c.sort_text) || parts[4] != binding) {
+      return bad;
+    }
+    c.id = parts[2];
+    return c;
+  }
+  std::vector<std::string> parts = absl::StrSplit(raw, absl::MaxSplits('|', 3));
   if (parts.size() != 4 || parts[0] != "v1" || !absl::SimpleAtoi(parts[1], &c.sort_value) ||
       !IsUuid(parts[2]) || parts[3] != binding) {
     return bad;

@@ -23,6 +23,8 @@ absl::StatusOr<int> PageSize(int requested);
 struct KeysetCursor {
   int64_t sort_value = 0;
   std::string id;
+  // For text sort keys (names): the last row's key; empty otherwise.
+  std::string sort_text;
 };
 
 // `binding` is anything that must be the same on the next request (e.g.

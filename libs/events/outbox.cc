@@ -1,7 +1,9 @@
 #include "libs/events/outbox.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 
 namespace store::events {
 
@@ -24,6 +26,49 @@ const std::string& InsertOutboxSql() {
 }  // namespace
 
 const pg::Statement kInsertOutbox("store_outbox_insert", InsertOutboxSql().c_str());
+
+namespace {
+// Envelopes travel base64-encoded in a text[] (a bytea[] literal would need
+// escaping of every byte); PostgreSQL decodes them.
+const pg::Statement kInsertOutboxMany(
+    "store_outbox_insert_many",
+    "WITH outbox_row AS ("
+    "  INSERT INTO outbox (event_id, topic, aggregate_id, event_type, envelope, traceparent)"
+    "  SELECT e.id, $1, e.key, e.type, decode(e.env, 'base64'), e.tp"
+    "  FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[])"
+    "   AS e(id, key, type, env, tp) RETURNING 1)"
+    " SELECT pg_notify('store_outbox', '') FROM (SELECT 1 FROM outbox_row LIMIT 1) n");
+
+std::string TextArray(const std::vector<std::string>& values) {
+  std::string out = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += ',';
+    out += '"';
+    for (char c : values[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
+}
+}  // namespace
+
+void AppendManyToOutbox(pqxx::transaction_base& tx, absl::string_view topic,
+                        const std::vector<common::v1::EventEnvelope>& envelopes) {
+  if (envelopes.empty()) return;
+  std::vector<std::string> ids, keys, types, envs, tps;
+  for (const auto& env : envelopes) {
+    ids.push_back(env.event_id());
+    keys.push_back(env.aggregate_id());
+    types.push_back(env.type());
+    envs.push_back(absl::Base64Escape(env.SerializeAsString()));
+    tps.push_back(env.traceparent());
+  }
+  tx.exec_prepared(kInsertOutboxMany.name, std::string(topic), TextArray(ids), TextArray(keys),
+                   TextArray(types), TextArray(envs), TextArray(tps));
+}
 
 OutboxParams::OutboxParams(absl::string_view topic, const common::v1::EventEnvelope& env)
     : event_id(env.event_id()),

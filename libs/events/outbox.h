@@ -6,6 +6,7 @@
 #include <pqxx/pqxx>
 
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "libs/pg/pool.h"
@@ -19,6 +20,11 @@ inline constexpr absl::string_view kOutboxChannel = "store_outbox";
 // Inserts `envelope` for `topic` and wakes the relay at commit.
 void AppendToOutbox(pqxx::transaction_base& tx, absl::string_view topic,
                     const common::v1::EventEnvelope& envelope);
+
+// Inserts many events for `topic` in one statement (bulk operations such as
+// imports: one round trip for a batch instead of one per event).
+void AppendManyToOutbox(pqxx::transaction_base& tx, absl::string_view topic,
+                        const std::vector<common::v1::EventEnvelope>& envelopes);
 
 // The statement AppendToOutbox runs ($1 event_id, $2 topic, $3 aggregate_id,
 // $4 event_type, $5 envelope bytes, $6 traceparent).

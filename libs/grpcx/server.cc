@@ -209,7 +209,9 @@ void ServerHost::Shutdown() {
 }
 
 CallScope::CallScope(const grpc::ServerContext& context)
-    : actor_(Metadata(context, "x-actor")), trace_(TraceFrom(context)) {
+    : actor_(Metadata(context, "x-actor")),
+      customer_id_(Metadata(context, "x-customer-id")),
+      trace_(TraceFrom(context)) {
   if (actor_.empty()) actor_ = "unknown";
 }
 

@@ -90,9 +90,15 @@ class CallScope {
   explicit CallScope(const grpc::ServerContext& context);
   // "x-actor" from the caller, or "unknown".
   const std::string& actor() const { return actor_; }
+  // "x-customer-id": set by the gateway when a customer calls (their own
+  // id); empty for staff and internal callers. Methods that address a
+  // customer's data answer NOT_FOUND when it is someone else's.
+  const std::string& customer_id() const { return customer_id_; }
+  bool is_customer() const { return !customer_id_.empty(); }
 
  private:
   std::string actor_;
+  std::string customer_id_;
   ScopedTrace trace_;
 };
 

@@ -8,6 +8,7 @@
 #include "libs/events/relay.h"
 #include "libs/grpcx/server.h"
 #include "libs/metrics/metrics.h"
+#include "libs/service/periodic.h"
 
 namespace store {
 namespace {
@@ -32,12 +33,18 @@ class Runtime final : public ServiceRuntime {
         pool_, std::move(handler)));
   }
 
+  void AddPeriodic(const std::string& name, absl::Duration interval,
+                   std::function<absl::Status()> run) override {
+    periodic_.push_back(std::make_unique<PeriodicTask>(name, interval, std::move(run)));
+  }
+
   EnvConfig& env_;
   pg::Pool& pool_;
   std::string brokers_;
   std::vector<std::shared_ptr<void>> kept_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::vector<std::unique_ptr<events::Consumer>> consumers_;
+  std::vector<std::unique_ptr<PeriodicTask>> periodic_;
 };
 
 }  // namespace
@@ -113,6 +120,8 @@ int RunService(int argc, char** argv, const ServiceSpec& spec) {
     }
   }
 
+  for (auto& task : runtime.periodic_) task->Start();
+
   grpcx::ServerHost host({.listen = grpc_listen, .shutdown_grace = shutdown_grace});
   for (auto& service : runtime.services_) host.AddService(service.get());
   host.AddReadinessCheck({"database", [&pool] { return pool.Ping(); }});
@@ -126,6 +135,9 @@ int RunService(int argc, char** argv, const ServiceSpec& spec) {
   host.AddStopHook([&relay] { relay.Stop(absl::Seconds(5)); });
   host.AddStopHook([&runtime] {
     for (auto& consumer : runtime.consumers_) consumer->Stop();
+  });
+  host.AddStopHook([&runtime] {
+    for (auto& task : runtime.periodic_) task->Stop();
   });
   if (absl::Status s = host.Start(); !s.ok()) {
     log::Error("grpc server failed to start", {{"error", s.ToString()}});

@@ -24,6 +24,7 @@
 #include <grpcpp/impl/codegen/service_type.h>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "libs/config/env_config.h"
 #include "libs/core/clock.h"
 #include "libs/events/consumer.h"
@@ -50,6 +51,10 @@ class ServiceRuntime {
   // libs/events/consumer.h); started after wire() and stopped on shutdown.
   virtual void AddConsumer(const std::string& name, std::vector<std::string> topics,
                            events::Handler handler) = 0;
+  // Runs `run` every `interval` (libs/service/periodic.h) from start-up until
+  // shutdown. Jobs must be safe with several replicas running them.
+  virtual void AddPeriodic(const std::string& name, absl::Duration interval,
+                           std::function<absl::Status()> run) = 0;
 };
 
 struct ServiceSpec {

@@ -1,0 +1,112 @@
+#include "services/customer/app/event_handlers.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/time_util.h"
+#include "libs/core/ids.h"
+#include "libs/core/log.h"
+#include "libs/core/status.h"
+#include "libs/events/envelope.h"
+#include "services/customer/app/customer_app.h"
+#include "services/customer/store/customer_store.h"
+#include "services/customer/store/erasure_store.h"
+#include "services/customer/store/facts_store.h"
+#include "services/customer/store/segment_store.h"
+#include "services/customer/store/store_currency.h"
+#include "store/customer/v1/events.pb.h"
+#include "store/order/v1/events.pb.h"
+
+namespace store::customer {
+
+using google::protobuf::util::TimeUtil;
+
+namespace {
+
+// The order snapshot every order event carries.
+bool OrderOf(const common::v1::EventEnvelope& env, order::v1::Order* out) {
+  const std::string type = events::PayloadType(env);
+  auto take = [&](auto msg) {
+    if (!events::UnpackPayload(env, &msg).ok()) return false;
+    *out = msg.order();
+    return true;
+  };
+  if (type == "store.order.v1.OrderPlaced") return take(order::v1::OrderPlaced());
+  if (type == "store.order.v1.OrderPaid") return take(order::v1::OrderPaid());
+  if (type == "store.order.v1.OrderPaymentFailed") return take(order::v1::OrderPaymentFailed());
+  if (type == "store.order.v1.OrderShipped") return take(order::v1::OrderShipped());
+  if (type == "store.order.v1.OrderRefunded") return take(order::v1::OrderRefunded());
+  if (type == "store.order.v1.OrderStatusChanged") return take(order::v1::OrderStatusChanged());
+  return false;
+}
+
+}  // namespace
+
+absl::Status EventHandlers::HandleOrderEvent(pqxx::work& tx,
+                                             const common::v1::EventEnvelope& env) {
+  order::v1::Order o;
+  if (!OrderOf(env, &o)) return absl::OkStatus();  // not an order snapshot: not ours
+  const absl::Time now = clock_.Now();
+  std::optional<v1::Customer> c;
+  if (!o.customer().customer_id().empty()) {
+    c = CustomerStore::Load(tx, o.customer().customer_id(), true, false);
+    if (!c.has_value()) {
+      log::Info("order of an unknown or deleted customer; no facts kept",
+                {{"order_id", o.id()}, {"customer_id", o.customer().customer_id()}});
+      return absl::OkStatus();
+    }
+  } else if (!o.customer().email().empty()) {
+    // CUS-04: a guest order creates (or finds) the guest customer by email.
+    c = CustomerStore::LoadByEmail(tx, o.customer().email(), true);
+    if (!c.has_value()) {
+      NewCustomer n;
+      n.customer.set_email(o.customer().email());
+      n.customer.set_name(o.customer().name());
+      n.customer.set_phone(o.customer().phone());
+      n.customer.set_country_code(o.shipping_address().country_code());
+      n.customer.set_group_id(kGuestsGroupId);
+      n.customer.set_state(v1::ACCOUNT_STATE_ACTIVE);
+      n.customer.set_guest(true);
+      const std::string id = NewUuid();
+      if (!CustomerStore::Insert(tx, id, n, now)) {
+        return absl::AbortedError("guest customer created concurrently; retry");
+      }
+      c = CustomerStore::Load(tx, id, true, false);
+      v1::CustomerRegistered e;
+      *e.mutable_customer() = *c;
+      e.set_source("guest_order");
+      PublishCustomerEvent(tx, e, id, c->version(), now);
+    }
+  } else {
+    return absl::OkStatus();
+  }
+  if (absl::StartsWith(c->email(), "erased+")) return absl::OkStatus();
+  OrderFact f;
+  f.order_id = o.id();
+  f.customer_id = c->id();
+  f.counts = o.status() != order::v1::ORDER_STATUS_CANCELLED &&
+             o.status() != order::v1::ORDER_STATUS_REJECTED;
+  // Amounts in another currency than the store's count as orders, not as spending.
+  const bool same_currency = o.currency_code() == StoreCurrency();
+  f.total_minor = same_currency ? o.totals().total().amount_minor() : 0;
+  f.refunded_minor = same_currency ? o.totals().refunded().amount_minor() : 0;
+  f.placed_at = absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(o.create_time()));
+  f.order_version = o.version();
+  if (!FactsStore::Upsert(tx, f)) return absl::OkStatus();  // an older snapshot
+  if (!FactsStore::Recompute(tx, c->id())) return absl::OkStatus();
+  return FinishUpdate(tx, c->id(), {"facts"}, now).status();
+}
+
+absl::Status EventHandlers::HandleErasureReport(pqxx::work& tx,
+                                                const common::v1::EventEnvelope& env) {
+  if (events::PayloadType(env) != "store.customer.v1.ErasureStepCompleted") return absl::OkStatus();
+  v1::ErasureStepCompleted e;
+  STORE_RETURN_IF_ERROR(events::UnpackPayload(env, &e));
+  if (!IsUuid(e.erasure_id())) return absl::OkStatus();
+  if (!ErasureStore::InsertStep(tx, e.erasure_id(), e.step())) {
+    log::Info("erasure step for an unknown erasure or seen before",
+              {{"erasure_id", e.erasure_id()}, {"service", e.step().service()}});
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace store::customer

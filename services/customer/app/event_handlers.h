@@ -1,0 +1,33 @@
+// What the customer service does with other services' events:
+// - store.order.orders.v1 (consumer "customer-facts"): guest customers from
+//   guest orders (CUS-04) and purchase facts (CUS-09);
+// - store.privacy.erasures.v1 (consumer "customer-erasures"): each service's
+//   report of an erasure, added to the proof-of-erasure record (CUS-13).
+// Both run inside the consumer's transaction, with its inbox dedupe.
+#ifndef STORE_SERVICES_CUSTOMER_APP_EVENT_HANDLERS_H_
+#define STORE_SERVICES_CUSTOMER_APP_EVENT_HANDLERS_H_
+
+#include <pqxx/pqxx>
+
+#include "absl/status/status.h"
+#include "libs/core/clock.h"
+#include "store/common/v1/event.pb.h"
+
+namespace store::customer {
+
+inline constexpr char kOrdersTopic[] = "store.order.orders.v1";
+
+class EventHandlers {
+ public:
+  explicit EventHandlers(const Clock& clock) : clock_(clock) {}
+
+  absl::Status HandleOrderEvent(pqxx::work& tx, const common::v1::EventEnvelope& envelope);
+  absl::Status HandleErasureReport(pqxx::work& tx, const common::v1::EventEnvelope& envelope);
+
+ private:
+  const Clock& clock_;
+};
+
+}  // namespace store::customer
+
+#endif  // STORE_SERVICES_CUSTOMER_APP_EVENT_HANDLERS_H_
