@@ -2,8 +2,10 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
@@ -71,6 +73,33 @@ absl::StatusOr<std::optional<bool>> ParseBool(absl::string_view field, absl::str
   if (s == "true" || s == "yes" || s == "1" || s == "y") return std::optional<bool>(true);
   if (s == "false" || s == "no" || s == "0" || s == "n") return std::optional<bool>(false);
   return InvalidField(field, "must be true or false (yes/no, 1/0)");
+}
+
+// Undoes the CSV-injection escape of our own export (libs/core/csv.h writes
+// "'=x" for a cell "=x", "'+4930..." for a phone), so an exported file
+// imports back unchanged: a leading apostrophe before = + - @ tab or CR is
+// dropped.
+absl::string_view Unescape(absl::string_view v) {
+  if (v.size() >= 2 && v[0] == '\'' &&
+      (v[1] == '=' || v[1] == '+' || v[1] == '-' || v[1] == '@' || v[1] == '\t' || v[1] == '\r')) {
+    v.remove_prefix(1);
+  }
+  return v;
+}
+
+// A record-level CSV problem ("field 2: stray quote") with the column's name
+// from the header ("email: stray quote (field 2)").
+std::string RecordError(const CsvHeader& header, const std::string& error) {
+  absl::string_view rest = error;
+  int field = 0;
+  const size_t colon = rest.find(": ");
+  if (absl::ConsumePrefix(&rest, "field ") && colon != absl::string_view::npos &&
+      absl::SimpleAtoi(rest.substr(0, colon - 6), &field) && field >= 1 &&
+      static_cast<size_t>(field) <= header.size()) {
+    return absl::StrCat(header.columns()[field - 1], ": ", error.substr(colon + 2), " (field ",
+                        field, ")");
+  }
+  return error;
 }
 
 // Statements of a batch; $1.. are parallel arrays, one element per row.
@@ -163,11 +192,20 @@ absl::Status ImportSession::Drain(bool final, v1::ImportCustomersResponse* out) 
     }
     auto get = [&](absl::string_view column) -> std::string {
       std::optional<absl::string_view> v = header_->Get(rec, column);
-      return v.has_value() ? std::string(absl::StripAsciiWhitespace(*v)) : std::string();
+      return v.has_value() ? std::string(absl::StripAsciiWhitespace(Unescape(*v)))
+                           : std::string();
     };
     const std::string raw_email = get("email");
     if (!rec.ok()) {
-      Reject(rec, raw_email, rec.error, out);
+      Reject(rec, raw_email, RecordError(*header_, rec.error), out);
+      continue;
+    }
+    // A row with cells missing or extra is shifted: none of it can be trusted.
+    if (rec.fields.size() != header_->size()) {
+      Reject(rec, raw_email,
+             absl::StrCat("row: has ", rec.fields.size(), " fields but the header has ",
+                          header_->size(), " columns"),
+             out);
       continue;
     }
     Row row;
@@ -196,7 +234,7 @@ absl::Status ImportSession::Drain(bool final, v1::ImportCustomersResponse* out) 
       for (const auto& [key, def] : fields_) {
         std::optional<absl::string_view> v = header_->Get(rec, "custom." + key);
         if (!v.has_value() || v->empty()) continue;
-        STORE_ASSIGN_OR_RETURN(std::string value, NormalizeCustomValue(def, *v));
+        STORE_ASSIGN_OR_RETURN(std::string value, NormalizeCustomValue(def, Unescape(*v)));
         (*custom.mutable_fields())[key].set_string_value(value);
       }
       if (!custom.fields().empty()) {

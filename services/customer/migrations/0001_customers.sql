@@ -94,6 +94,7 @@ CREATE INDEX customer_notes_customer_idx ON customer_notes (customer_id, created
 -- Consent ledger (CUS-16): append only.
 CREATE TABLE consent_records (
   id              uuid        PRIMARY KEY,
+  seq             bigserial,                -- ledger order
   customer_id     uuid        NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
   channel         smallint    NOT NULL,
   granted         boolean     NOT NULL,
@@ -104,7 +105,7 @@ CREATE TABLE consent_records (
   actor           text        NOT NULL,
   created_at      timestamptz NOT NULL
 );
-CREATE INDEX consent_records_customer_idx ON consent_records (customer_id, created_at DESC);
+CREATE INDEX consent_records_customer_idx ON consent_records (customer_id, seq DESC);
 
 -- Single-use tokens (email verification, password reset), stored hashed.
 CREATE TABLE account_tokens (
