@@ -193,7 +193,7 @@ const pg::Statement kListConsents(
     "cus_list_consents",
     "SELECT id::text, channel, granted, level, source, wording_version, ip, actor,"
     " " MICROS("created_at") " FROM consent_records WHERE customer_id = $1::uuid"
-    " ORDER BY created_at DESC, id DESC");
+    " ORDER BY seq DESC");
 
 const pg::Statement kInsertToken(
     "cus_insert_token",
