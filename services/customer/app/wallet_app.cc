@@ -126,12 +126,17 @@ absl::StatusOr<v1::WalletEntry> WalletApp::Debit(const v1::DebitWalletRequest& r
     STORE_ASSIGN_OR_RETURN(v1::Customer c, LockCustomer(tx, r.customer_id()));
     if (auto prior = WalletStore::FindByKey(tx, c.id(), v1::WALLET_ENTRY_KIND_DEBIT,
                                             r.idempotency_key())) {
-      if (prior->amount().amount_minor() != -r.amount().amount_minor()) {
+      if (std::optional<std::string> reversal = WalletStore::ReversalOf(tx, prior->id())) {
+        // That payment was given back (its order could not be stored): a
+        // retry of the same order pays again.
+        WalletStore::RetireKey(tx, prior->id(), *reversal);
+      } else if (prior->amount().amount_minor() != -r.amount().amount_minor()) {
         return MakeError(absl::StatusCode::kInvalidArgument, "IDEMPOTENCY_KEY_REUSED",
                          "idempotency_key", "this key was used for a debit of another amount");
+      } else {
+        out = *prior;
+        return absl::OkStatus();
       }
-      out = *prior;
-      return absl::OkStatus();
     }
     const int64_t balance = WriteOffExpired(tx, c, now);
     STORE_ASSIGN_OR_RETURN(auto allocations,

@@ -49,6 +49,13 @@ const pg::Statement kRestore(
     " SELECT coalesce(sum(amount), 0)::bigint FROM u");
 const pg::Statement kExhaust("wal_exhaust",
                              "UPDATE wallet_entries SET remaining = 0 WHERE id = $1::uuid");
+const pg::Statement kReversalOf(
+    "wal_reversal_of",
+    "SELECT id::text FROM wallet_entries WHERE reverses = $1::uuid AND kind = 4");
+const pg::Statement kRetireKey(
+    "wal_retire_key",
+    "UPDATE wallet_entries SET idempotency_key = idempotency_key || '#' || $1"
+    " WHERE id IN ($1::uuid, $2::uuid)");
 const pg::Statement kDue(
     "wal_due",
     "SELECT DISTINCT customer_id::text FROM wallet_entries WHERE kind = 1 AND remaining > 0"
@@ -123,6 +130,18 @@ int64_t WalletStore::Restore(pqxx::transaction_base& tx, const std::string& debi
 
 void WalletStore::Exhaust(pqxx::transaction_base& tx, const std::string& credit_id) {
   tx.exec_prepared(kExhaust.name, credit_id);
+}
+
+std::optional<std::string> WalletStore::ReversalOf(pqxx::transaction_base& tx,
+                                                   const std::string& debit_id) {
+  pqxx::result r = tx.exec_prepared(kReversalOf.name, debit_id);
+  if (r.empty()) return std::nullopt;
+  return r[0][0].as<std::string>();
+}
+
+void WalletStore::RetireKey(pqxx::transaction_base& tx, const std::string& debit_id,
+                            const std::string& reversal_id) {
+  tx.exec_prepared(kRetireKey.name, debit_id, reversal_id);
 }
 
 std::vector<std::pair<int64_t, v1::WalletEntry>> WalletStore::Entries(pqxx::transaction_base& tx,

@@ -39,6 +39,13 @@ class WalletStore {
   static int64_t Restore(pqxx::transaction_base& tx, const std::string& debit_id);
   // Sets remaining = 0 on a credit.
   static void Exhaust(pqxx::transaction_base& tx, const std::string& credit_id);
+  // The reversal of `debit_id`, if it was reversed.
+  static std::optional<std::string> ReversalOf(pqxx::transaction_base& tx,
+                                               const std::string& debit_id);
+  // Moves a reversed debit and its reversal off their idempotency key (to
+  // "<key>#<debit id>"), so the key can pay again.
+  static void RetireKey(pqxx::transaction_base& tx, const std::string& debit_id,
+                        const std::string& reversal_id);
   // Newest first, each with its ledger sequence number (the page cursor).
   static std::vector<std::pair<int64_t, v1::WalletEntry>> Entries(pqxx::transaction_base& tx,
                                               const std::string& customer_id,

@@ -175,6 +175,20 @@ TEST_F(WalletTest, ReversalGivesBackExactlyTheConsumedCreditsOnce) {
   ASSERT_TRUE(stub_->ReverseWalletDebit(Ctx().get(), rev, &r3).ok());
   EXPECT_FALSE(r3.has_reversal());
   EXPECT_EQ(OutboxEvents("store.customer.v1.WalletChanged").size(), 4u);
+
+  // The order is placed again with the same request_id: it pays again, and
+  // that payment can be given back in turn.
+  v1::WalletEntry second;
+  ASSERT_TRUE(Debit(c.id(), 400, "req-9", &second).ok());
+  EXPECT_EQ(Get(c.id()).balance().amount_minor(), 200);
+  v1::WalletEntry replay;
+  ASSERT_TRUE(Debit(c.id(), 400, "req-9", &replay).ok());
+  EXPECT_EQ(replay.id(), second.id());
+  rev.set_idempotency_key("req-9");
+  v1::ReverseWalletDebitResponse r4;
+  ASSERT_TRUE(stub_->ReverseWalletDebit(Ctx().get(), rev, &r4).ok());
+  EXPECT_NE(r4.reversal().id(), r1.reversal().id());
+  EXPECT_EQ(Get(c.id()).balance().amount_minor(), 600);
 }
 
 }  // namespace
