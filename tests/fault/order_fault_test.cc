@@ -40,6 +40,7 @@ class OrderFaultTest : public ::testing::Test {
     db_ = std::move(*db);
     kafka_ = std::make_unique<testing::TestKafka>();
     kafka_->CreateTopic(kOrdersTopic, 3);
+    kafka_->CreateTopic(kCustomersTopic, 3);  // the erasure consumer's
     port_ = testing::FreePort();
     addr_ = absl::StrCat("127.0.0.1:", port_);
     log_ = absl::StrCat(::testing::TempDir(), "order-service-", NewUuid(), ".log");
@@ -52,6 +53,7 @@ class OrderFaultTest : public ::testing::Test {
             {"DATABASE_URL", db_->url()},
             {"KAFKA_BROKERS", kafka_->brokers()},
             {"GRPC_LISTEN", addr_},
+            {"CUSTOMER_SERVICE_ADDR", "disabled"},  // no customer service here
             {"METRICS_LISTEN", absl::StrCat("127.0.0.1:", testing::FreePort())},
             {"SHUTDOWN_GRACE", "10s"},
             {"LOG_LEVEL", "warning"}},

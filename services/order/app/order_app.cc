@@ -85,6 +85,47 @@ void CompleteEvent(Message* event, const v1::Order& order, v1::OrderStatus from,
 using MutateFn = std::function<absl::StatusOr<std::unique_ptr<Message>>(
     pqxx::transaction_base& tx, v1::Order& order, Change& change)>;
 
+// Writes a change of `order` (moved from status `from`): the next version,
+// the aggregate, one history entry and `event`'s outbox row.
+void WriteChange(pqxx::transaction_base& tx, v1::Order& order, v1::OrderStatus from,
+                 const Change& change, Message* event, const std::string& actor, absl::Time now) {
+  order.set_version(order.version() + 1);
+  *order.mutable_update_time() = Ts(now);
+  OrderStore::Update(tx, order);
+  OrderStore::AppendHistory(tx, order.id(), from, order.status(), change.action, actor,
+                            change.reason, now);
+  CompleteEvent(event, order, from, change, actor);
+  events::AppendToOutbox(tx, kOrdersTopic,
+                         events::MakeEnvelope(*event, order.id(), order.version(), kSource, now));
+}
+
+// A succeeded payment (already recorded): adds to paid; paid in full moves
+// the order to processing. Returns its OrderPaid event.
+absl::StatusOr<std::unique_ptr<Message>> ApplySucceededPayment(v1::Order& order,
+                                                               const v1::Payment& payment,
+                                                               Change& change) {
+  auto* paid = order.mutable_totals()->mutable_paid();
+  paid->set_amount_minor(paid->amount_minor() + payment.amount().amount_minor());
+  const bool full = paid->amount_minor() >= order.totals().total().amount_minor();
+  if (full) STORE_RETURN_IF_ERROR(Transition(order, v1::ORDER_STATUS_PROCESSING));
+  change.action = "payment";
+  change.reason = full ? "paid in full" : "partial payment";
+  auto event = std::make_unique<v1::OrderPaid>();
+  *event->mutable_payment() = payment;
+  event->set_fully_paid(full);
+  return event;
+}
+
+// What a PlaceOrder retry returns for the order stored under its request_id.
+absl::StatusOr<v1::Order> Replay(const OrderStore::ByRequest& existing, const std::string& hash) {
+  if (existing.request_hash != hash) {
+    return MakeError(absl::StatusCode::kInvalidArgument, "REQUEST_ID_REUSED", "request_id",
+                     "request_id was already used for a different order; use a new UUID for "
+                     "a new order");
+  }
+  return existing.order;
+}
+
 }  // namespace
 
 // Loads the order for update, lets `fn` change it, then writes the order,
@@ -107,14 +148,7 @@ static absl::StatusOr<v1::Order> Mutate(pg::Pool& pool, const Clock& clock,
       result = *order;
       return absl::OkStatus();
     }
-    order->set_version(order->version() + 1);
-    *order->mutable_update_time() = Ts(now);
-    OrderStore::Update(tx, *order);
-    OrderStore::AppendHistory(tx, order->id(), from, order->status(), change.action, actor,
-                              change.reason, now);
-    CompleteEvent(event.get(), *order, from, change, actor);
-    events::AppendToOutbox(tx, kOrdersTopic,
-                           events::MakeEnvelope(*event, order->id(), order->version(), kSource, now));
+    WriteChange(tx, *order, from, change, event.get(), actor, now);
     result = *order;
     changed = true;
     return absl::OkStatus();
@@ -128,12 +162,52 @@ static absl::StatusOr<v1::Order> Mutate(pg::Pool& pool, const Clock& clock,
 
 absl::StatusOr<v1::Order> OrderApp::PlaceOrder(const v1::PlaceOrderRequest& request,
                                                const std::string& actor) {
-  STORE_ASSIGN_OR_RETURN(v1::Order order, BuildNewOrder(request));
+  STORE_ASSIGN_OR_RETURN(v1::Order priced, BuildNewOrder(request));
   v1::PlaceOrderRequest fingerprinted = request;
   fingerprinted.clear_request_id();
   const std::string hash = Fingerprint(fingerprinted);
   const std::string request_id = absl::AsciiStrToLower(request.request_id());
+  auto find_stored = [&](std::optional<OrderStore::ByRequest>* stored) {
+    return pool_.InTransaction([&](pqxx::work& tx) {
+      *stored = OrderStore::FindByRequestId(tx, request_id);
+      return absl::OkStatus();
+    });
+  };
 
+  // A retry of a stored order gets that order back as it was placed: the
+  // buyer was checked (and the wallet debited) then, and may have been
+  // blocked since.
+  std::optional<OrderStore::ByRequest> stored;
+  STORE_RETURN_IF_ERROR(find_stored(&stored));
+  if (stored.has_value()) return Replay(*stored, hash);
+
+  // ORD-13: may this buyer order, and at which group discount? Asked before
+  // taking a number, so the call never sits in the serialised section below.
+  const v1::OrderCustomer& buyer = priced.customer();
+  STORE_ASSIGN_OR_RETURN(const CheckoutDecision decision,
+                         customers_.Check(buyer.customer_id(), buyer.email(), buyer.phone()));
+  STORE_RETURN_IF_ERROR(
+      ApplyGroupDiscount(decision.group_discount_bp, decision.group_name, &priced));
+
+  // Store credit: the wallet is debited before the order is stored (keyed
+  // by request_id, so a retry does not debit twice), and the order is then
+  // stored already paid. A zero total needs no debit.
+  const bool store_credit = priced.payment_method() == v1::PAYMENT_METHOD_STORE_CREDIT &&
+                            priced.totals().total().amount_minor() > 0;
+  if (store_credit) {
+    absl::Status debited = customers_.DebitWallet(buyer.customer_id(), priced.totals().total(),
+                                                  "order payment", request_id);
+    if (!debited.ok()) {
+      // Refused (INSUFFICIENT_FUNDS, ...): nothing was taken. Otherwise the
+      // outcome is unknown: the debit may have been made, so give it back.
+      if (debited.code() == absl::StatusCode::kUnavailable) {
+        GiveBackDebit(buyer.customer_id(), request_id, debited);
+      }
+      return debited;
+    }
+  }
+
+  v1::Order order;
   bool duplicate = false;
   // The number's counter row is locked from its UPDATE to COMMIT, so
   // placements commit one at a time. Taking turns here first keeps the queue
@@ -143,6 +217,7 @@ absl::StatusOr<v1::Order> OrderApp::PlaceOrder(const v1::PlaceOrderRequest& requ
   std::unique_lock<std::mutex> turn(numbering_mu_, std::defer_lock);
   absl::Status status = pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
     const absl::Time now = TruncateToMicros(clock_.Now());
+    order = priced;  // from scratch on every attempt
     order.set_id(NewUuid());
     if (!turn.owns_lock()) turn.lock();
     order.set_number(OrderStore::NextOrderNumber(tx));
@@ -162,27 +237,72 @@ absl::StatusOr<v1::Order> OrderApp::PlaceOrder(const v1::PlaceOrderRequest& requ
       duplicate = true;
       return absl::AbortedError("duplicate request");  // rolls back the number
     }
+    if (store_credit) {
+      // The debit is this order's payment, recorded as RecordPayment would
+      // (OrderPaid, pending -> processing) in the same transaction.
+      v1::Payment payment;
+      payment.set_id(NewUuid());
+      payment.set_provider(kStoreCreditProvider);
+      payment.set_reference(request_id);
+      *payment.mutable_amount() = order.totals().total();
+      payment.set_outcome(v1::PAYMENT_OUTCOME_SUCCEEDED);
+      *payment.mutable_create_time() = Ts(now);
+      OrderStore::InsertPayment(tx, order.id(), payment);
+      Change change;
+      STORE_ASSIGN_OR_RETURN(std::unique_ptr<Message> paid,
+                             ApplySucceededPayment(order, payment, change));
+      WriteChange(tx, order, v1::ORDER_STATUS_PENDING, change, paid.get(), actor, now);
+    }
     return absl::OkStatus();
   });
   if (turn.owns_lock()) turn.unlock();
-  if (duplicate) {
-    std::optional<OrderStore::ByRequest> existing;
-    STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) {
-      existing = OrderStore::FindByRequestId(tx, request_id);
-      return absl::OkStatus();
-    }));
-    if (!existing.has_value()) return absl::AbortedError("concurrent request, retry");
-    if (existing->request_hash != hash) {
-      return MakeError(absl::StatusCode::kInvalidArgument, "REQUEST_ID_REUSED", "request_id",
-                       "request_id was already used for a different order; use a new UUID for "
-                       "a new order");
+  if (status.ok()) {
+    OrdersPlaced().Increment();
+    if (order.status() != v1::ORDER_STATUS_PENDING) {
+      StatusChanges().Add({{"to", StatusName(order.status())}}).Increment();
     }
-    return existing->order;
+    log::Debug("order placed",
+               {{"order_id", order.id()}, {"number", absl::StrCat(order.number())}});
+    return order;
   }
-  if (!status.ok()) return status;
-  OrdersPlaced().Increment();
-  log::Debug("order placed", {{"order_id", order.id()}, {"number", absl::StrCat(order.number())}});
-  return order;
+  if (!duplicate && !store_credit) return status;
+
+  // Not stored by this call: an identical request was stored first, or the
+  // transaction failed (perhaps only seemingly: a commit whose outcome is
+  // unknown). What is stored under request_id decides.
+  absl::StatusOr<v1::Order> outcome =
+      duplicate ? absl::AbortedError("concurrent request, retry") : status;
+  stored.reset();
+  const absl::Status looked = find_stored(&stored);
+  if (looked.ok() && stored.has_value()) outcome = Replay(*stored, hash);
+  // The debit belongs to the order stored under request_id, if that one is
+  // paid with this customer's store credit; otherwise no order was placed
+  // for it.
+  const bool debit_used = looked.ok() && stored.has_value() &&
+                          stored->order.payment_method() == v1::PAYMENT_METHOD_STORE_CREDIT &&
+                          stored->order.customer().customer_id() == buyer.customer_id();
+  if (store_credit && !debit_used) {
+    GiveBackDebit(buyer.customer_id(), request_id, status);
+  }
+  return outcome;
+}
+
+void OrderApp::GiveBackDebit(const std::string& customer_id, const std::string& request_id,
+                             const absl::Status& cause) {
+  const absl::Status s = customers_.ReverseDebit(customer_id, request_id, "order not placed");
+  if (s.ok()) {
+    log::Warning("store credit debit given back: the order was not placed",
+                 {{"customer_id", customer_id},
+                  {"request_id", request_id},
+                  {"cause", cause.ToString()}});
+  } else {
+    log::Error("store credit debit NOT given back: the order was not placed; reverse it with "
+               "ReverseWalletDebit (idempotency_key = request_id)",
+               {{"customer_id", customer_id},
+                {"request_id", request_id},
+                {"cause", cause.ToString()},
+                {"error", s.ToString()}});
+  }
 }
 
 absl::StatusOr<v1::Order> OrderApp::GetOrder(const std::string& id) {
@@ -305,17 +425,8 @@ absl::StatusOr<v1::RecordPaymentResponse> OrderApp::RecordPayment(
             STORE_RETURN_IF_ERROR(Transition(order, v1::ORDER_STATUS_AWAITING_VERIFICATION));
             return std::make_unique<v1::OrderStatusChanged>();
           }
-          default: {
-            auto* paid = order.mutable_totals()->mutable_paid();
-            paid->set_amount_minor(paid->amount_minor() + payment.amount().amount_minor());
-            const bool full = paid->amount_minor() >= order.totals().total().amount_minor();
-            if (full) STORE_RETURN_IF_ERROR(Transition(order, v1::ORDER_STATUS_PROCESSING));
-            change.reason = full ? "paid in full" : "partial payment";
-            auto event = std::make_unique<v1::OrderPaid>();
-            *event->mutable_payment() = payment;
-            event->set_fully_paid(full);
-            return event;
-          }
+          default:
+            return ApplySucceededPayment(order, payment, change);
         }
       });
   if (!order.ok()) return order.status();

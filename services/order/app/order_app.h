@@ -1,15 +1,22 @@
 // Use cases of the order service: each runs one database transaction that
 // loads the aggregate, applies the domain rules, writes the order, its
 // history and exactly one event to the outbox, and commits them together.
+// PlaceOrder first asks the customer service (CustomerGate) whether the
+// buyer may order (ORD-13); HandleCustomerEvent applies the customer
+// service's erasures to orders (CUS-13).
 #ifndef STORE_SERVICES_ORDER_APP_ORDER_APP_H_
 #define STORE_SERVICES_ORDER_APP_ORDER_APP_H_
 
 #include <mutex>
 #include <string>
 
+#include <pqxx/pqxx>
+
 #include "absl/status/statusor.h"
 #include "libs/core/clock.h"
 #include "libs/pg/pool.h"
+#include "services/order/app/customer_gate.h"
+#include "store/common/v1/event.pb.h"
 #include "store/order/v1/order.pb.h"
 #include "store/order/v1/order_service.pb.h"
 
@@ -17,12 +24,25 @@ namespace store::order {
 
 inline constexpr char kOrdersTopic[] = "store.order.orders.v1";
 inline constexpr char kSource[] = "order-service";
+// Consumed: the customer service's events (CustomerErased).
+inline constexpr char kCustomersTopic[] = "store.customer.customers.v1";
+inline constexpr char kErasureConsumer[] = "order-erasure";
+// Published: ErasureStepCompleted, keyed by customer id.
+inline constexpr char kErasuresTopic[] = "store.privacy.erasures.v1";
+// Payment provider of orders paid with store credit (the reference is the
+// order's request_id, also the wallet debit's idempotency key).
+inline constexpr char kStoreCreditProvider[] = "store_credit";
 
 class OrderApp {
  public:
-  OrderApp(pg::Pool& pool, const Clock& clock) : pool_(pool), clock_(clock) {}
+  OrderApp(pg::Pool& pool, const Clock& clock, CustomerGate& customers)
+      : pool_(pool), clock_(clock), customers_(customers) {}
 
   // `actor` is who acts ("staff:alice", "cli:root"); it goes in the history.
+  // Before the order is numbered, the customer service checks the buyer and
+  // gives the group discount; store credit is debited before the order is
+  // stored, and given back if it then is not. A retry of a stored request
+  // returns that order without asking the customer service again.
   absl::StatusOr<v1::Order> PlaceOrder(const v1::PlaceOrderRequest& request,
                                        const std::string& actor);
   absl::StatusOr<v1::Order> GetOrder(const std::string& id);
@@ -46,9 +66,21 @@ class OrderApp {
   absl::StatusOr<v1::ListOrderHistoryResponse> ListHistory(const std::string& order_id);
   absl::StatusOr<v1::ListOrderPaymentsResponse> ListPayments(const std::string& order_id);
 
+  // Consumer handler for kCustomersTopic (runs in the consumer's
+  // transaction, with its inbox row). On store.customer.v1.CustomerErased
+  // it anonymises every order of the customer and every guest order placed
+  // with their email (matched by SHA-256), then writes one
+  // ErasureStepCompleted to the outbox. Other event types are ignored.
+  absl::Status HandleCustomerEvent(pqxx::work& tx, const common::v1::EventEnvelope& envelope);
+
  private:
+  // Gives back a store-credit debit of an order that was not stored.
+  void GiveBackDebit(const std::string& customer_id, const std::string& request_id,
+                     const absl::Status& cause);
+
   pg::Pool& pool_;
   const Clock& clock_;
+  CustomerGate& customers_;
   std::mutex numbering_mu_;  // see PlaceOrder
 };
 

@@ -161,6 +161,9 @@ absl::StatusOr<v1::Order> BuildNewOrder(const v1::PlaceOrderRequest& request) {
                         "store_credit");
   }
   order.set_payment_method(request.payment_method());
+  if (request.payment_method() == v1::PAYMENT_METHOD_STORE_CREDIT && customer->guest()) {
+    return InvalidField("payment_method", "store credit needs a registered customer");
+  }
 
   if (request.discounts_size() > 20) return InvalidField("discounts", "has more than 20 entries");
   for (int i = 0; i < request.discounts_size(); ++i) {
@@ -236,6 +239,53 @@ absl::Status PriceOrder(v1::Order* order) {
   *totals->mutable_paid() = MakeMoney(totals->paid().amount_minor(), currency);
   *totals->mutable_refunded() = MakeMoney(totals->refunded().amount_minor(), currency);
   return absl::OkStatus();
+}
+
+absl::Status ApplyGroupDiscount(int32_t percent_bp, absl::string_view group_name,
+                                v1::Order* order) {
+  if (percent_bp <= 0 || order->customer().customer_id().empty()) return absl::OkStatus();
+  v1::Discount* d = order->add_discounts();
+  d->set_code(kGroupDiscountCode);
+  d->set_description(group_name.empty() ? "Group discount"
+                                        : absl::StrCat(group_name, " group discount"));
+  d->set_percent_bp(std::min(percent_bp, 10000));
+  return PriceOrder(order);
+}
+
+namespace {
+constexpr absl::string_view kErasedName = "Erased customer";
+constexpr absl::string_view kErasedEmailPrefix = "erased+";
+constexpr absl::string_view kErasedEmailDomain = "@invalid";
+
+void AnonymiseAddress(common::v1::Address* a) {
+  a->set_name(std::string(kErasedName));
+  a->clear_company();
+  a->clear_line1();
+  a->clear_line2();
+  a->clear_city();
+  a->clear_postal_code();
+  a->clear_phone();
+  a->clear_vat_id();
+}
+}  // namespace
+
+void AnonymiseOrder(v1::Order* order) {
+  v1::OrderCustomer* c = order->mutable_customer();
+  const std::string& source = c->customer_id().empty() ? order->id() : c->customer_id();
+  c->set_name(std::string(kErasedName));
+  c->set_email(absl::StrCat(kErasedEmailPrefix, source.substr(0, 8), kErasedEmailDomain));
+  c->clear_phone();
+  if (order->has_shipping_address()) AnonymiseAddress(order->mutable_shipping_address());
+  if (order->has_billing_address()) AnonymiseAddress(order->mutable_billing_address());
+  order->clear_customer_note();
+}
+
+bool IsAnonymised(const v1::Order& order) {
+  const v1::OrderCustomer& c = order.customer();
+  return c.name() == kErasedName && c.phone().empty() && order.customer_note().empty() &&
+         absl::StartsWith(c.email(), kErasedEmailPrefix) &&
+         absl::EndsWith(c.email(), kErasedEmailDomain) &&
+         order.shipping_address().line1().empty() && order.billing_address().line1().empty();
 }
 
 std::string TrackingUrl(absl::string_view carrier, absl::string_view tracking_number) {

@@ -4,6 +4,7 @@
 #ifndef STORE_SERVICES_ORDER_DOMAIN_ORDER_RULES_H_
 #define STORE_SERVICES_ORDER_DOMAIN_ORDER_RULES_H_
 
+#include <cstdint>
 #include <string>
 
 #include "absl/status/status.h"
@@ -30,6 +31,27 @@ absl::StatusOr<v1::Order> BuildNewOrder(const v1::PlaceOrderRequest& request);
 // add up exactly), and tax is computed per line on (subtotal - discount),
 // rounded half away from zero. paid and refunded are kept.
 absl::Status PriceOrder(v1::Order* order);
+
+// Code of the discount ApplyGroupDiscount adds.
+inline constexpr char kGroupDiscountCode[] = "GROUP";
+
+// ORD-13: a registered customer's group discount, appended to the order's
+// discounts (so it applies after any coupon, on what is left) as
+// {code "GROUP", description "<group name> group discount", percent_bp},
+// then the order is priced again. Nothing happens for a guest or when
+// `percent_bp` <= 0; more than 10000 counts as 10000.
+absl::Status ApplyGroupDiscount(int32_t percent_bp, absl::string_view group_name,
+                                v1::Order* order);
+
+// CUS-13: replaces the personal data of `order` for an erasure: the buyer
+// (name "Erased customer", email "erased+<tag>@invalid", no phone), both
+// addresses except country and region (kept for tax records), and the
+// customer note. The customer id, amounts, items and status stay. `tag` is
+// the first 8 characters of the customer id, or of the order id for a guest.
+void AnonymiseOrder(v1::Order* order);
+
+// Whether AnonymiseOrder already ran on `order`.
+bool IsAnonymised(const v1::Order& order);
 
 // Tracking page for a carrier's tracking number; "" for an unknown carrier.
 std::string TrackingUrl(absl::string_view carrier, absl::string_view tracking_number);

@@ -190,5 +190,83 @@ TEST(FingerprintTest, StableAndSensitive) {
   EXPECT_NE(Fingerprint(a), Fingerprint(b));
 }
 
+TEST(BuildNewOrderTest, StoreCreditNeedsARegisteredCustomer) {
+  v1::PlaceOrderRequest r = ValidRequest();
+  r.set_payment_method(v1::PAYMENT_METHOD_STORE_CREDIT);
+  ExpectInvalidField(r, "payment_method");
+  r.mutable_customer()->set_customer_id("0b9c4a8e-1f5e-4c8e-9a51-7b1e8f2f2a10");
+  EXPECT_TRUE(BuildNewOrder(r).ok());
+}
+
+TEST(GroupDiscountTest, AppendedAfterCouponsAndPriced) {
+  v1::PlaceOrderRequest r = ValidRequest();  // 3 x 9.99, 20% tax, 5.00 shipping
+  r.mutable_customer()->set_customer_id("0b9c4a8e-1f5e-4c8e-9a51-7b1e8f2f2a10");
+  r.add_discounts()->mutable_amount()->set_amount_minor(997);  // 9.97 off: 20.00 left
+  v1::Order o = *BuildNewOrder(r);
+  ASSERT_TRUE(ApplyGroupDiscount(1000, "Wholesale", &o).ok());
+  ASSERT_EQ(o.discounts_size(), 2);
+  EXPECT_EQ(o.discounts(1).code(), "GROUP");
+  EXPECT_EQ(o.discounts(1).description(), "Wholesale group discount");
+  EXPECT_EQ(o.discounts(1).percent_bp(), 1000);
+  EXPECT_EQ(o.discounts(1).applied().amount_minor(), 200);  // 10% of 20.00
+  EXPECT_EQ(o.totals().discount().amount_minor(), 1197);
+  EXPECT_EQ(o.totals().tax().amount_minor(), 360);  // 20% of 18.00
+  EXPECT_EQ(o.totals().total().amount_minor(), 2997 - 1197 + 500 + 360);
+}
+
+TEST(GroupDiscountTest, NothingForGuestsOrZero) {
+  v1::Order guest = *BuildNewOrder(ValidRequest());
+  ASSERT_TRUE(ApplyGroupDiscount(1000, "Wholesale", &guest).ok());
+  EXPECT_EQ(guest.discounts_size(), 0);
+  v1::PlaceOrderRequest r = ValidRequest();
+  r.mutable_customer()->set_customer_id("0b9c4a8e-1f5e-4c8e-9a51-7b1e8f2f2a10");
+  v1::Order o = *BuildNewOrder(r);
+  ASSERT_TRUE(ApplyGroupDiscount(0, "Default", &o).ok());
+  EXPECT_EQ(o.discounts_size(), 0);
+  ASSERT_TRUE(ApplyGroupDiscount(20000, "", &o).ok());
+  EXPECT_EQ(o.discounts(0).percent_bp(), 10000);
+  EXPECT_EQ(o.discounts(0).description(), "Group discount");
+  EXPECT_EQ(o.totals().total().amount_minor(), 500);  // shipping only
+}
+
+TEST(AnonymiseOrderTest, ReplacesPersonalDataKeepsTheRest) {
+  v1::PlaceOrderRequest r = ValidRequest();
+  r.set_customer_note("Ring twice, Ann");
+  auto* b = r.mutable_billing_address();
+  *b = r.shipping_address();
+  b->set_company("Lee Ltd");
+  b->set_vat_id("GB123");
+  b->set_phone("+15551234567");
+  b->set_postal_code("12345");
+  b->set_region("IL");
+  v1::Order o = *BuildNewOrder(r);
+  o.set_id("5f0e9a1c-0000-4000-8000-000000000001");
+  const v1::Order before = o;
+  EXPECT_FALSE(IsAnonymised(o));
+  AnonymiseOrder(&o);
+  EXPECT_TRUE(IsAnonymised(o));
+  EXPECT_EQ(o.customer().name(), "Erased customer");
+  EXPECT_EQ(o.customer().email(), "erased+5f0e9a1c@invalid");  // a guest: the order id
+  EXPECT_EQ(o.customer().phone(), "");
+  EXPECT_EQ(o.customer_note(), "");
+  for (const auto& a : {o.shipping_address(), o.billing_address()}) {
+    EXPECT_EQ(a.name(), "Erased customer");
+    EXPECT_EQ(a.company() + a.line1() + a.line2() + a.city() + a.postal_code() + a.phone() +
+                  a.vat_id(),
+              "");
+    EXPECT_EQ(a.country_code(), "US");
+  }
+  EXPECT_EQ(o.billing_address().region(), "IL");
+  EXPECT_EQ(o.totals().SerializeAsString(), before.totals().SerializeAsString());
+  EXPECT_EQ(o.items_size(), before.items_size());
+  EXPECT_EQ(o.customer().guest(), true);
+
+  v1::Order registered = *BuildNewOrder(r);
+  registered.mutable_customer()->set_customer_id("0b9c4a8e-1f5e-4c8e-9a51-7b1e8f2f2a10");
+  AnonymiseOrder(&registered);
+  EXPECT_EQ(registered.customer().email(), "erased+0b9c4a8e@invalid");
+  EXPECT_EQ(registered.customer().customer_id(), "0b9c4a8e-1f5e-4c8e-9a51-7b1e8f2f2a10");
+}
+
 }  // namespace
 }  // namespace store::order

@@ -65,6 +65,43 @@ const pg::Statement kListNotes(
     " ORDER BY created_at, id");
 const pg::Statement kCountUnprocessed(
     "order_count_unprocessed", "SELECT count(*) FROM orders WHERE status IN (1, 2, 3)");
+const pg::Statement kLockForErasure(
+    "order_lock_for_erasure",
+    "SELECT body FROM orders WHERE customer_id = NULLIF($1, '')::uuid"
+    " OR ($2 <> '' AND customer_id IS NULL"
+    "     AND encode(sha256(convert_to(customer_email, 'UTF8')), 'hex') = lower($2))"
+    " ORDER BY id FOR UPDATE");
+const pg::Statement kListNoteTexts(
+    "order_note_texts", "SELECT id::text, text FROM order_notes WHERE order_id = $1::uuid");
+const pg::Statement kSetNoteText("order_note_set_text",
+                                 "UPDATE order_notes SET text = $2 WHERE id = $1::uuid");
+const pg::Statement kListHistoryReasons(
+    "order_history_reasons",
+    "SELECT id, reason FROM order_history WHERE order_id = $1::uuid AND reason <> ''");
+const pg::Statement kSetHistoryReason("order_history_set_reason",
+                                      "UPDATE order_history SET reason = $2 WHERE id = $1::bigint");
+// The outbox belongs to libs/events; rows already sent are only kept for a
+// while (RelayOptions::retention), so deleting some early is safe.
+const pg::Statement kDeleteSentEvents(
+    "order_delete_sent_events",
+    "DELETE FROM outbox WHERE topic = $1 AND aggregate_id = $2 AND sent_at IS NOT NULL");
+
+// `text` with every case-insensitive occurrence of a string of `erased`
+// replaced by "[erased]".
+std::string Scrub(std::string text, const std::vector<std::string>& erased) {
+  for (const std::string& needle : erased) {
+    if (needle.empty()) continue;
+    const std::string lower_needle = absl::AsciiStrToLower(needle);
+    std::string lower = absl::AsciiStrToLower(text);
+    size_t at = 0;
+    while ((at = lower.find(lower_needle, at)) != std::string::npos) {
+      text.replace(at, needle.size(), "[erased]");
+      lower.replace(at, needle.size(), "[erased]");
+      at += 8;
+    }
+  }
+  return text;
+}
 
 pqxx::binarystring Bytes(const std::string& s) { return pqxx::binarystring(s.data(), s.size()); }
 
@@ -324,6 +361,43 @@ std::vector<v1::OrderNote> OrderStore::ListNotes(pqxx::transaction_base& tx,
 
 int64_t OrderStore::CountUnprocessed(pqxx::transaction_base& tx) {
   return tx.exec_prepared1(kCountUnprocessed.name)[0].as<int64_t>();
+}
+
+std::vector<v1::Order> OrderStore::LockForErasure(pqxx::transaction_base& tx,
+                                                  const std::string& customer_id,
+                                                  const std::string& email_sha256) {
+  std::vector<v1::Order> out;
+  for (const auto& row : tx.exec_prepared(kLockForErasure.name, customer_id, email_sha256)) {
+    out.push_back(ParseOrder(row[0]));
+  }
+  return out;
+}
+
+int OrderStore::ScrubFreeText(pqxx::transaction_base& tx, const std::string& order_id,
+                              const std::vector<std::string>& erased) {
+  int changed = 0;
+  for (const auto& row : tx.exec_prepared(kListNoteTexts.name, order_id)) {
+    const std::string text = row[1].as<std::string>();
+    const std::string scrubbed = Scrub(text, erased);
+    if (scrubbed != text) {
+      tx.exec_prepared(kSetNoteText.name, row[0].as<std::string>(), scrubbed);
+      ++changed;
+    }
+  }
+  for (const auto& row : tx.exec_prepared(kListHistoryReasons.name, order_id)) {
+    const std::string reason = row[1].as<std::string>();
+    const std::string scrubbed = Scrub(reason, erased);
+    if (scrubbed != reason) {
+      tx.exec_prepared(kSetHistoryReason.name, row[0].as<int64_t>(), scrubbed);
+      ++changed;
+    }
+  }
+  return changed;
+}
+
+void OrderStore::DeleteSentEvents(pqxx::transaction_base& tx, const std::string& topic,
+                                  const std::string& order_id) {
+  tx.exec_prepared(kDeleteSentEvents.name, topic, order_id);
 }
 
 std::vector<v1::Order> OrderStore::List(pqxx::transaction_base& tx, const v1::OrderFilter& f,

@@ -93,6 +93,24 @@ class OrderStore {
 
   static int64_t CountUnprocessed(pqxx::transaction_base& tx);
 
+  // CUS-13: every order of `customer_id` and every guest order whose
+  // (lower-cased) email has the SHA-256 hex digest `email_sha256` (none
+  // when empty), locked for update. Scans the guest orders: erasures are
+  // rare.
+  static std::vector<v1::Order> LockForErasure(pqxx::transaction_base& tx,
+                                               const std::string& customer_id,
+                                               const std::string& email_sha256);
+  // Replaces every occurrence of the `erased` strings (case-insensitive) in
+  // the order's notes and history reasons with "[erased]"; returns the
+  // number of rows changed.
+  static int ScrubFreeText(pqxx::transaction_base& tx, const std::string& order_id,
+                           const std::vector<std::string>& erased);
+  // Deletes the order's events already published on `topic` from the
+  // outbox (they carry the order as it was); unsent ones stay to be
+  // published.
+  static void DeleteSentEvents(pqxx::transaction_base& tx, const std::string& topic,
+                               const std::string& order_id);
+
   // A page of orders. `after` is the keyset cursor (sort value, id) of the
   // last row of the previous page. Returns up to `limit` + 1 rows, so the
   // caller can tell whether another page follows.

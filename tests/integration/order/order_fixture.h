@@ -22,6 +22,7 @@
 #include "services/order/migrations.h"
 #include "services/order/order_service.h"
 #include "store/order/v1/order_service.grpc.pb.h"
+#include "tests/integration/order/allow_all_customer_gate.h"
 
 namespace store::order {
 
@@ -36,7 +37,9 @@ class OrderServiceFixture : public ::testing::Test {
     kafka_->CreateTopic(kOrdersTopic, 3);
     pool_ = std::make_unique<pg::Pool>(pg::PoolOptions{.url = db_->url(), .size = 16});
     StartRelay();
-    app_ = std::make_unique<OrderApp>(*pool_, clock_);
+    gate_ = MakeGate();
+    ASSERT_NE(gate_, nullptr);
+    app_ = std::make_unique<OrderApp>(*pool_, clock_, *gate_);
     service_ = std::make_unique<OrderServiceImpl>(*app_);
     host_ = std::make_unique<grpcx::ServerHost>(grpcx::ServerOptions{.listen = "127.0.0.1:0"});
     host_->AddService(service_.get());
@@ -48,6 +51,12 @@ class OrderServiceFixture : public ::testing::Test {
   void TearDown() override {
     if (host_) host_->Shutdown();
     StopRelay();
+  }
+
+  // The customer service as PlaceOrder sees it; tests about ORD-13 put a
+  // real gRPC client to a fake server here.
+  virtual std::unique_ptr<CustomerGate> MakeGate() {
+    return std::make_unique<AllowAllCustomerGate>();
   }
 
   void StartRelay() {
@@ -135,6 +144,7 @@ class OrderServiceFixture : public ::testing::Test {
   std::unique_ptr<testing::TestKafka> kafka_;
   std::unique_ptr<pg::Pool> pool_;
   std::unique_ptr<events::OutboxRelay> relay_;
+  std::unique_ptr<CustomerGate> gate_;
   std::unique_ptr<OrderApp> app_;
   std::unique_ptr<OrderServiceImpl> service_;
   std::unique_ptr<grpcx::ServerHost> host_;

@@ -1,0 +1,79 @@
+#include "services/order/clients/customer_gate_grpc.h"
+
+#include "absl/strings/str_cat.h"
+#include "libs/core/log.h"
+#include "libs/core/status.h"
+#include "libs/grpcx/server.h"
+#include "libs/grpcx/status.h"
+
+namespace store::order {
+
+namespace cv1 = customer::v1;
+
+absl::Status CustomerServiceError(const char* what, const grpc::Status& status) {
+  switch (status.error_code()) {
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      // The buyer may not order (blacklisted, blocked, ...) or cannot pay:
+      // the customer service's reason and message are for the caller.
+      return grpcx::FromGrpcStatus(status);
+    case grpc::StatusCode::NOT_FOUND:
+      return InvalidField("customer.customer_id", "no such customer");
+    default:
+      log::Warning("customer service call failed",
+                   {{"call", what},
+                    {"code", absl::StrCat(static_cast<int>(status.error_code()))},
+                    {"error", status.error_message()}});
+      return MakeError(absl::StatusCode::kUnavailable, kCustomerServiceUnavailable, "",
+                       "cannot check the customer right now; retry");
+  }
+}
+
+GrpcCustomerGate::GrpcCustomerGate(std::shared_ptr<grpc::Channel> channel, absl::Duration timeout)
+    : stub_(cv1::CustomerService::NewStub(std::move(channel))), timeout_(timeout) {}
+
+absl::StatusOr<CheckoutDecision> GrpcCustomerGate::Check(const std::string& customer_id,
+                                                         const std::string& email,
+                                                         const std::string& phone) {
+  cv1::CheckCheckoutRequest req;
+  req.set_customer_id(customer_id);
+  req.set_email(email);
+  req.set_phone(phone);
+  cv1::CheckCheckoutResponse resp;
+  auto ctx = grpcx::OutboundContext(timeout_);
+  grpc::Status s = stub_->CheckCheckout(ctx.get(), req, &resp);
+  if (!s.ok()) return CustomerServiceError("CheckCheckout", s);
+  return CheckoutDecision{.group_discount_bp = resp.group_discount_bp(),
+                          .group_name = resp.group_name()};
+}
+
+absl::Status GrpcCustomerGate::DebitWallet(const std::string& customer_id,
+                                           const common::v1::Money& amount,
+                                           const std::string& reason,
+                                           const std::string& idempotency_key) {
+  cv1::DebitWalletRequest req;
+  req.set_customer_id(customer_id);
+  *req.mutable_amount() = amount;
+  req.set_reason(reason);
+  req.set_idempotency_key(idempotency_key);
+  cv1::WalletEntry entry;
+  auto ctx = grpcx::OutboundContext(timeout_);
+  grpc::Status s = stub_->DebitWallet(ctx.get(), req, &entry);
+  if (!s.ok()) return CustomerServiceError("DebitWallet", s);
+  return absl::OkStatus();
+}
+
+absl::Status GrpcCustomerGate::ReverseDebit(const std::string& customer_id,
+                                            const std::string& idempotency_key,
+                                            const std::string& reason) {
+  cv1::ReverseWalletDebitRequest req;
+  req.set_customer_id(customer_id);
+  req.set_idempotency_key(idempotency_key);
+  req.set_reason(reason);
+  cv1::ReverseWalletDebitResponse resp;
+  auto ctx = grpcx::OutboundContext(timeout_);
+  grpc::Status s = stub_->ReverseWalletDebit(ctx.get(), req, &resp);
+  if (!s.ok()) return CustomerServiceError("ReverseWalletDebit", s);
+  return absl::OkStatus();
+}
+
+}  // namespace store::order
