@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "google/protobuf/descriptor.h"
+#include "store/customer/v1/customer_service.pb.h"
 #include "store/invoicing/v1/invoicing_service.pb.h"
 #include "store/order/v1/order_service.pb.h"
 
@@ -15,6 +16,7 @@ inline std::vector<const google::protobuf::ServiceDescriptor*> ExposedServices()
   // Reached through a request type of each file, which also links it in.
   return {
       order::v1::GetOrderRequest::descriptor()->file()->FindServiceByName("OrderService"),
+      customer::v1::GetCustomerRequest::descriptor()->file()->FindServiceByName("CustomerService"),
       invoicing::v1::GetInvoiceRequest::descriptor()->file()->FindServiceByName("InvoicingService"),
   };
 }

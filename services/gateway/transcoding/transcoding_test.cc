@@ -7,6 +7,7 @@
 #include "services/gateway/transcoding/route_table.h"
 #include "services/gateway/transcoding/services.h"
 #include "services/gateway/transcoding/transcoder.h"
+#include "store/api/v1/annotations.pb.h"
 #include "store/invoicing/v1/invoicing_service.pb.h"
 #include "store/order/v1/order_service.pb.h"
 
@@ -17,8 +18,29 @@ using ::testing::HasSubstr;
 namespace ov1 = store::order::v1;
 namespace iv1 = store::invoicing::v1;
 
-const google::protobuf::ServiceDescriptor* Orders() { return ExposedServices()[0]; }
-const google::protobuf::ServiceDescriptor* Invoicing() { return ExposedServices()[1]; }
+const google::protobuf::ServiceDescriptor* Exposed(absl::string_view name) {
+  for (const auto* s : ExposedServices()) {
+    if (s->name() == name) return s;
+  }
+  return nullptr;
+}
+const google::protobuf::ServiceDescriptor* Orders() { return Exposed("OrderService"); }
+const google::protobuf::ServiceDescriptor* Invoicing() { return Exposed("InvoicingService"); }
+
+TEST(ExposedServicesTest, EveryServiceBuildsOneTableWithoutConflicts) {
+  auto t = RouteTable::Build(ExposedServices());
+  ASSERT_TRUE(t.ok()) << t.status();
+  size_t annotated = 0;
+  for (const auto* s : ExposedServices()) {
+    ASSERT_NE(s, nullptr);
+    for (int i = 0; i < s->method_count(); ++i) {
+      if (s->method(i)->options().HasExtension(api::v1::http)) ++annotated;
+    }
+  }
+  EXPECT_EQ(t->routes().size(), annotated);
+  EXPECT_EQ(t->Find("POST", "/v1/customers:register")->route->method->name(), "RegisterCustomer");
+  EXPECT_EQ(t->Find("GET", "/v1/customers/abc")->route->method->name(), "GetCustomer");
+}
 
 class TranscodingTest : public ::testing::Test {
  protected:
