@@ -1,6 +1,7 @@
 #include "services/customer/app/transfer_app.h"
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -40,6 +41,7 @@ namespace {
 const char* Sql(const std::string& text) { return (new std::string(text))->c_str(); }
 
 constexpr absl::string_view kRequired[] = {"name", "email"};
+constexpr char kConsentSource[] = "import";
 // Columns of our own export are accepted (and ignored) so an export can be
 // edited and imported back.
 constexpr absl::string_view kKnown[] = {
@@ -102,11 +104,14 @@ std::string RecordError(const CsvHeader& header, const std::string& error) {
   return error;
 }
 
-// Statements of a batch; $1.. are parallel arrays, one element per row.
+// Statements of a batch; $1..$9 and $12 are parallel arrays, one element per
+// row. $12 is the row's email consent change: '' none, 'g' granted, 'w'
+// withdrawn; $13 / $14 the ConsentState written for a grant / a withdrawal
+// (base64), the same for every row of the batch.
 constexpr char kBatchInput[] =
     "WITH x AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],"
-    " $6::text[], $7::text[], $8::text[], $9::text[])"
-    " AS x(id, email, name, phone, country, group_id, tax_exempt, custom, pw)) ";
+    " $6::text[], $7::text[], $8::text[], $9::text[], $12::text[])"
+    " AS x(id, email, name, phone, country, group_id, tax_exempt, custom, pw, consent)) ";
 const pg::Statement kImportUpdate(
     "imp_update",
     Sql(absl::StrCat(
@@ -119,23 +124,44 @@ const pg::Statement kImportUpdate(
         " tax_exempt = coalesce(NULLIF(x.tax_exempt, '')::boolean, c.tax_exempt),"
         " custom = c.custom || x.custom::jsonb,"
         " password_hash = coalesce(NULLIF(x.pw, ''), c.password_hash),"
+        " accepts_marketing = CASE x.consent WHEN 'g' THEN true WHEN 'w' THEN false"
+        "  ELSE c.accepts_marketing END,"
+        " email_consent = CASE x.consent WHEN 'g' THEN decode($13, 'base64')"
+        "  WHEN 'w' THEN decode($14, 'base64') ELSE c.email_consent END,"
         " guest = c.guest AND x.pw = '', version = c.version + 1, updated_at = $11::timestamptz"
-        " FROM x WHERE c.email = x.email AND c.erased_at IS NULL RETURNING c.id::text, c.email")));
+        // `c.email = ANY($2)` as well: an index scan of the batch's emails
+        // whatever plan is cached (a join alone was planned as a scan of the
+        // whole table once the statement's generic plan was made on a small
+        // table: quadratic time for a large import).
+        " FROM x WHERE c.email = ANY($2::text[]) AND c.email = x.email AND c.erased_at IS NULL"
+        " RETURNING c.id::text, c.email")));
 const pg::Statement kImportInsert(
     "imp_insert",
     Sql(absl::StrCat(
         kBatchInput,
         "INSERT INTO customers (id, email, name, phone, country, group_id, tax_exempt, custom,"
-        " password_hash, state, guest, created_at, updated_at)"
+        " password_hash, accepts_marketing, email_consent, state, guest, created_at, updated_at)"
         " SELECT x.id, x.email, x.name, x.phone, x.country,"
         " coalesce(NULLIF(x.group_id, '')::uuid, NULLIF($10, '')::uuid),"
         " coalesce(NULLIF(x.tax_exempt, '')::boolean, false), x.custom::jsonb, NULLIF(x.pw, ''),"
+        " x.consent = 'g', CASE x.consent WHEN 'g' THEN decode($13, 'base64')"
+        "  WHEN 'w' THEN decode($14, 'base64') END,"
+        // Existing emails are skipped by the unique index (per row, not by
+        // an anti-join over the whole table).
         " 2, false, $11::timestamptz, $11::timestamptz FROM x"
-        " WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.email = x.email)"
         " ON CONFLICT (email) DO NOTHING RETURNING id::text, email")));
 const pg::Statement kImportOldConsent(
     "imp_old_consent",
     "SELECT email, accepts_marketing FROM customers WHERE email = ANY($1::text[])");
+// The consent ledger lines of a batch (as RecordConsent writes them, one
+// statement for all).
+const pg::Statement kImportConsents(
+    "imp_consents",
+    "INSERT INTO consent_records (id, customer_id, channel, granted, level, source,"
+    " wording_version, ip, actor, created_at)"
+    " SELECT x.id, x.customer_id, $4::smallint, x.granted, x.level, $5, '', '', $6,"
+    " $7::timestamptz FROM unnest($1::uuid[], $2::uuid[], $3::boolean[], $8::smallint[])"
+    " AS x(id, customer_id, granted, level)");
 
 }  // namespace
 
@@ -288,35 +314,79 @@ absl::Status ImportSession::Flush(v1::ImportCustomersResponse* out) {
     for (const auto& r : tx.exec_prepared(kImportOldConsent.name, PgArray(emails))) {
       old_consent[r[0].as<std::string>()] = r[1].as<bool>();
     }
+    // Consent changes, decided per row against the state before the batch:
+    // a new customer's grant, or an existing one's change (RecordConsent's
+    // rules, written in bulk below).
+    std::vector<std::string> consents;
+    for (const Row& r : batch_) {
+      std::string change;
+      if (r.accepts_marketing.has_value()) {
+        auto old = old_consent.find(r.email);
+        if (old == old_consent.end() ? *r.accepts_marketing : old->second != *r.accepts_marketing) {
+          change = *r.accepts_marketing ? "g" : "w";
+        }
+      }
+      consents.push_back(std::move(change));
+    }
+    auto state = [&](bool granted) {
+      v1::ConsentState st;
+      st.set_granted(granted);
+      st.set_level(granted ? v1::CONSENT_LEVEL_SINGLE_OPT_IN : v1::CONSENT_LEVEL_UNSPECIFIED);
+      st.set_source(kConsentSource);
+      *st.mutable_update_time() = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(now));
+      return absl::Base64Escape(st.SerializeAsString());
+    };
     const auto args = std::make_tuple(PgArray(ids), PgArray(emails), PgArray(names),
                                       PgArray(phones), PgArray(countries), PgArray(groups),
                                       PgArray(taxes), PgArray(customs), PgArray(pws),
-                                      default_group, PgTime(now));
+                                      default_group, PgTime(now), PgArray(consents), state(true),
+                                      state(false));
     auto run = [&](const pg::Statement& st, std::map<std::string, std::string>& into) {
       pqxx::result res = std::apply(
           [&](const auto&... a) { return tx.exec_prepared(st.name, a...); }, args);
       for (const auto& r : res) into[r[1].as<std::string>()] = r[0].as<std::string>();
     };
-    if (update_existing_) run(kImportUpdate, updated);
-    run(kImportInsert, created);
+    // Only what can match: no UPDATE when no email of the batch exists, no
+    // INSERT when all do.
+    if (update_existing_ && !old_consent.empty()) run(kImportUpdate, updated);
+    if (old_consent.size() < batch_.size()) run(kImportInsert, created);
     std::vector<std::string> touched;
     for (const auto& [e, id] : updated) touched.push_back(id);
     for (const auto& [e, id] : created) touched.push_back(id);
-    // Consent changes, one ledger line each.
-    for (const Row& r : batch_) {
-      if (!r.accepts_marketing.has_value()) continue;
-      const std::string* id = updated.count(r.email)   ? &updated[r.email]
-                              : created.count(r.email) ? &created[r.email]
-                                                       : nullptr;
-      if (id == nullptr) continue;
-      auto old = old_consent.find(r.email);
-      const bool before = old != old_consent.end() && old->second;
-      if (old != old_consent.end() && before == *r.accepts_marketing) continue;
-      if (old == old_consent.end() && !*r.accepts_marketing) continue;
-      RecordConsent(tx, *id, r.email, v1::CONSENT_CHANNEL_EMAIL, *r.accepts_marketing,
-                    v1::CONSENT_LEVEL_SINGLE_OPT_IN, "import", "", "", caller_.actor, now);
-    }
+    // The ledger lines and ConsentChanged events of the rows stored.
     std::vector<common::v1::EventEnvelope> envelopes;
+    std::vector<std::string> record_ids, record_customers, record_granted, record_levels;
+    for (size_t i = 0; i < batch_.size(); ++i) {
+      if (consents[i].empty()) continue;
+      const Row& r = batch_[i];
+      auto up = updated.find(r.email);
+      auto cr = created.find(r.email);
+      if (up == updated.end() && cr == created.end()) continue;
+      v1::ConsentRecord rec;
+      rec.set_id(NewUuid());
+      rec.set_customer_id(up != updated.end() ? up->second : cr->second);
+      rec.set_channel(v1::CONSENT_CHANNEL_EMAIL);
+      rec.set_granted(consents[i] == "g");
+      rec.set_level(rec.granted() ? v1::CONSENT_LEVEL_SINGLE_OPT_IN
+                                  : v1::CONSENT_LEVEL_UNSPECIFIED);
+      rec.set_source(kConsentSource);
+      rec.set_actor(caller_.actor);
+      *rec.mutable_create_time() = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(now));
+      record_ids.push_back(rec.id());
+      record_customers.push_back(rec.customer_id());
+      record_granted.push_back(rec.granted() ? "true" : "false");
+      record_levels.push_back(absl::StrCat(static_cast<int>(rec.level())));
+      v1::ConsentChanged e;
+      e.set_customer_id(rec.customer_id());
+      e.set_email(r.email);
+      *e.mutable_record() = std::move(rec);
+      envelopes.push_back(events::MakeEnvelope(e, e.customer_id(), 0, kSource, now));
+    }
+    if (!record_ids.empty()) {
+      tx.exec_prepared(kImportConsents.name, PgArray(record_ids), PgArray(record_customers),
+                       PgArray(record_granted), static_cast<int>(v1::CONSENT_CHANNEL_EMAIL),
+                       kConsentSource, caller_.actor, PgTime(now), PgArray(record_levels));
+    }
     for (v1::Customer& c : CustomerStore::LoadMany(tx, touched)) {
       if (created.count(c.email())) {
         v1::CustomerRegistered e;

@@ -77,8 +77,12 @@ v1::Customer ParseCustomer(const pqxx::row& r) {
   c.set_email_verified(r[9].as<bool>());
   c.set_state(static_cast<v1::AccountState>(r[10].as<int>()));
   c.set_blocked(r[11].as<bool>());
+  // Most customers have no custom values: skip the JSON parser for "{}"
+  // (bulk loads such as the import's events parse thousands of rows).
+  const std::string custom_json = r[12].as<std::string>();
   google::protobuf::Struct custom;
-  if (google::protobuf::util::JsonStringToMessage(r[12].as<std::string>(), &custom).ok()) {
+  if (custom_json != "{}" &&
+      google::protobuf::util::JsonStringToMessage(custom_json, &custom).ok()) {
     for (const auto& [k, v] : custom.fields()) (*c.mutable_custom_fields())[k] = v.string_value();
   }
   c.set_guest(r[13].as<bool>());

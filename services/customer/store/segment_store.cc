@@ -1,5 +1,7 @@
 #include "services/customer/store/segment_store.h"
 
+#include <map>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "libs/core/money.h"
@@ -7,7 +9,6 @@
 #include "libs/core/status.h"
 #include "libs/events/envelope.h"
 #include "libs/events/outbox.h"
-#include <map>
 #include "libs/pg/pool.h"
 #include "services/customer/store/customer_store.h"
 #include "services/customer/store/store_currency.h"

@@ -40,7 +40,7 @@ class CustomerFixture : public ::testing::Test {
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = std::move(*db);
     pool_ = std::make_unique<pg::Pool>(pg::PoolOptions{.url = db_->url(), .size = 16});
-    clock_.Set(absl::FromUnixSeconds(1795000000));  // 2026-11-18T09:46:40Z
+    clock_.Set(absl::FromUnixSeconds(1795000000));  // 2026-11-18T11:06:40Z
     customers_ = std::make_unique<CustomerApp>(*pool_, clock_);
     wallet_ = std::make_unique<WalletApp>(*pool_, clock_);
     segments_ = std::make_unique<SegmentApp>(*pool_, clock_);
