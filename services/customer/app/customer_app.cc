@@ -986,7 +986,7 @@ absl::StatusOr<v1::CheckCheckoutResponse> CustomerApp::CheckCheckout(
         return NotFound("customer", r.customer_id());
       }
     } else if (!email.empty()) {
-      c = CustomerStore::LoadByEmail(tx, email, false);  // a guest record, maybe blocked
+      c = CustomerStore::LoadByEmail(tx, email, false, false);  // a guest record, maybe blocked
     }
     if (c.has_value()) {
       if (c->blocked()) return Precondition("CUSTOMER_BLOCKED", "this customer is blocked");

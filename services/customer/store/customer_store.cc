@@ -338,10 +338,11 @@ std::optional<v1::Customer> CustomerStore::Load(pqxx::transaction_base& tx, cons
 }
 
 std::optional<v1::Customer> CustomerStore::LoadByEmail(pqxx::transaction_base& tx,
-                                                       const std::string& email, bool for_update) {
+                                                       const std::string& email, bool for_update,
+                                                       bool with_addresses) {
   return One(tx,
              tx.exec_prepared(for_update ? kLoadByEmailForUpdate.name : kLoadByEmail.name, email),
-             true);
+             with_addresses);
 }
 
 std::optional<v1::Customer> CustomerStore::LoadByRequestId(pqxx::transaction_base& tx,

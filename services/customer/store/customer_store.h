@@ -43,7 +43,8 @@ class CustomerStore {
   static std::optional<v1::Customer> Load(pqxx::transaction_base& tx, const std::string& id,
                                           bool for_update, bool with_addresses = true);
   static std::optional<v1::Customer> LoadByEmail(pqxx::transaction_base& tx,
-                                                 const std::string& email, bool for_update);
+                                                 const std::string& email, bool for_update,
+                                                 bool with_addresses = true);
   static std::optional<v1::Customer> LoadByRequestId(pqxx::transaction_base& tx,
                                                      const std::string& request_id);
   // Many customers at once, without addresses (bulk operations).

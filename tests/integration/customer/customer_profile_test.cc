@@ -443,7 +443,9 @@ TEST_F(ProfileTest, GroupsDefaultGroupAndAssignment) {
   EXPECT_EQ(assigned.not_found_ids_size(), 1);
   ASSERT_TRUE(stub_->ListGroups(Ctx().get(), lg, &groups).ok());
   for (const auto& g : groups.groups()) {
-    if (g.id() == vip.id()) EXPECT_EQ(g.member_count(), 2);
+    if (g.id() == vip.id()) {
+      EXPECT_EQ(g.member_count(), 2);
+    }
     if (g.built_in()) {
       v1::DeleteGroupRequest del;
       del.set_id(g.id());

@@ -365,7 +365,8 @@ TEST_F(InvoicingTest, ThousandConcurrentIssuesWithRandomAbortsGiveContiguousNumb
           const int64_t seq = InvoiceStore::NextInSeries(tx, "INV-2026");
           inv.set_id(NewUuid());
           inv.set_number(FormatNumber("INV-2026", seq));
-          InvoiceStore::Insert(tx, {.invoice = &inv, .series = "INV-2026", .seq = seq});
+          InvoiceStore::Insert(tx, {.invoice = &inv, .series = "INV-2026", .seq = seq,
+                                    .source_refund_id = "", .source_event_time = std::nullopt});
           if (abort) return absl::AbortedError("injected abort");
           if (committed.fetch_add(1) >= 1000) return absl::AbortedError("enough");
           return absl::OkStatus();
