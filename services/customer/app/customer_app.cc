@@ -186,7 +186,10 @@ absl::StatusOr<v1::Customer> CustomerApp::CreateAccount(
     STORE_RETURN_IF_ERROR(NormalizeCustomFields(tx, c));
     STORE_RETURN_IF_ERROR(CheckGroup(tx, prefix + "group_id", c.group_id()));
     const v1::CustomerSettings settings = CustomerStore::LoadSettings(tx);
-    if (c.group_id().empty()) c.set_group_id(settings.default_group_id());
+    if (c.group_id().empty()) {
+      c.set_group_id(settings.default_group_id().empty() ? kDefaultGroupId
+                                                          : settings.default_group_id());
+    }
     c.set_state(self_signup && settings.require_approval() ? v1::ACCOUNT_STATE_PENDING_APPROVAL
                                                            : v1::ACCOUNT_STATE_ACTIVE);
     std::string id;
@@ -198,7 +201,8 @@ absl::StatusOr<v1::Customer> CustomerApp::CreateAccount(
       id = existing->id();
       c.set_id(id);
       if (c.group_id().empty() || c.group_id() == kGuestsGroupId) {
-        c.set_group_id(settings.default_group_id());
+        c.set_group_id(settings.default_group_id().empty() ? kDefaultGroupId
+                                                            : settings.default_group_id());
       }
       c.set_guest(false);
       c.set_email_verified(existing->email_verified());

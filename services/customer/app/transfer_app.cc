@@ -309,7 +309,8 @@ absl::Status ImportSession::Flush(v1::ImportCustomersResponse* out) {
   STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
     updated.clear();
     created.clear();
-    const std::string default_group = CustomerStore::LoadSettings(tx).default_group_id();
+    std::string default_group = CustomerStore::LoadSettings(tx).default_group_id();
+    if (default_group.empty()) default_group = kDefaultGroupId;
     std::map<std::string, bool> old_consent;
     for (const auto& r : tx.exec_prepared(kImportOldConsent.name, PgArray(emails))) {
       old_consent[r[0].as<std::string>()] = r[1].as<bool>();

@@ -17,7 +17,7 @@ const pg::Statement kAnonymise(
     " k AS (DELETE FROM consent_records WHERE customer_id = $1::uuid RETURNING 1),"
     " t AS (DELETE FROM account_tokens WHERE customer_id = $1::uuid RETURNING 1),"
     " m AS (DELETE FROM segment_members WHERE customer_id = $1::uuid RETURNING 1),"
-    " o AS (DELETE FROM outbox WHERE aggregate_id = $1::text AND sent_at IS NOT NULL RETURNING 1),"
+    " o AS (DELETE FROM outbox WHERE aggregate_id = $1::text RETURNING 1),"
     " c AS (UPDATE customers SET email = 'erased+' || id::text || '@invalid', name = '',"
     "  phone = '', country = '', custom = '{}', password_hash = NULL, email_consent = NULL,"
     "  sms_consent = NULL, accepts_marketing = false, email_verified = false, state = 3,"

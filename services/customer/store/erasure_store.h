@@ -17,7 +17,9 @@ class ErasureStore {
  public:
   // Replaces the customer's personal data (email → erased+<id>@invalid,
   // name, phone, country, custom values, password, consent states) and
-  // deletes their addresses, notes, consent ledger, tokens and the already published outbox rows about them. Returns a
+  // deletes their addresses, notes, consent ledger, tokens and the outbox
+  // rows about them, sent or not (nobody needs a change of an erased
+  // customer, and they hold the data; CustomerErased is written after). Returns a
   // summary and the number of records touched.
   static std::pair<std::string, int64_t> Anonymise(pqxx::transaction_base& tx,
                                                    const std::string& customer_id, absl::Time now);
