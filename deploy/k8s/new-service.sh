@@ -1,14 +1,16 @@
 #!/bin/sh
 # Create deploy/k8s/services/<name>/ from the order service's folder.
 #
-#   deploy/k8s/new-service.sh customer
+#   deploy/k8s/new-service.sh newsletter
 #
 # The result differs from services/order only in the name: nameSuffix, component
 # label, image store-backend/<name>-service, binary <name>-service and Secret
-# store-<name>-db. Add it to the overlays and to helm/store/values.yaml afterwards.
+# store-<name>-db (the order service's own extras, the addresses of the services
+# it calls, are left out). Add it to the overlays and to helm/store/values.yaml
+# afterwards.
 set -eu
 
-usage() { echo "usage: $0 <service name, e.g. customer>" >&2; exit 2; }
+usage() { echo "usage: $0 <service name, e.g. newsletter>" >&2; exit 2; }
 [ $# -eq 1 ] || usage
 name=$1
 case $name in
@@ -21,9 +23,14 @@ dst=$here/services/$name
 [ ! -e "$dst" ] || { echo "$dst already exists" >&2; exit 1; }
 
 mkdir -p "$dst"
-for f in kustomization.yaml deployment-patch.yaml; do
-  sed "s/\border\b/$name/g" "$src/$f" > "$dst/$f"
-done
+sed "s/\border\b/$name/g" "$src/kustomization.yaml" > "$dst/kustomization.yaml"
+# The patch without what only the order service has: the comment beyond its
+# first line and the addresses of the services it calls (*_SERVICE_ADDR).
+sed "s/\border\b/$name/g" "$src/deployment-patch.yaml" | awk '
+  NR > 1 && /^#/ { next }
+  /- name: [A-Z0-9_]*_SERVICE_ADDR$/ { skip = 1; next }
+  skip && /^ *value:/ { skip = 0; next }
+  { skip = 0; print }' > "$dst/deployment-patch.yaml"
 
 cat <<MSG
 Created $dst. Next:

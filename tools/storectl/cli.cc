@@ -131,6 +131,13 @@ int Fail(const grpc::Status& status) {
     case grpc::StatusCode::UNAVAILABLE: code = "UNAVAILABLE"; break;
     case grpc::StatusCode::DEADLINE_EXCEEDED: code = "DEADLINE_EXCEEDED"; break;
     case grpc::StatusCode::ALREADY_EXISTS: code = "ALREADY_EXISTS"; break;
+    case grpc::StatusCode::ABORTED: code = "ABORTED"; break;
+    case grpc::StatusCode::PERMISSION_DENIED: code = "PERMISSION_DENIED"; break;
+    case grpc::StatusCode::UNAUTHENTICATED: code = "UNAUTHENTICATED"; break;
+    case grpc::StatusCode::RESOURCE_EXHAUSTED: code = "RESOURCE_EXHAUSTED"; break;
+    case grpc::StatusCode::OUT_OF_RANGE: code = "OUT_OF_RANGE"; break;
+    case grpc::StatusCode::UNIMPLEMENTED: code = "UNIMPLEMENTED"; break;
+    case grpc::StatusCode::INTERNAL: code = "INTERNAL"; break;
     default: code = absl::StrCat("code ", static_cast<int>(status.error_code()));
   }
   std::string line = absl::StrCat("error: ", code, ": ", status.error_message());

@@ -1,4 +1,5 @@
 // storectl: the operator's command line for the store backend.
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <map>
@@ -17,9 +18,16 @@
 #include "libs/pg/migrate.h"
 #include "services/order/migrations.h"
 #include "tools/storectl/cli.h"
+#include "tools/storectl/customer_commands.h"
 #include "tools/storectl/invoice_commands.h"
 #include "tools/storectl/order_commands.h"
 #include "services/invoicing/migrations.h"
+
+namespace store {
+// The customer service's migrations, embedded into storectl from
+// services/customer/migrations (tools/storectl/CMakeLists.txt).
+const std::vector<pg::Migration>& StorectlCustomerMigrations();
+}  // namespace store
 
 namespace store::cli {
 namespace {
@@ -29,12 +37,20 @@ constexpr char kHelp[] = R"(storectl: operate the store backend
 usage: storectl [--json] COMMAND ...
 
 commands:
+  customer ...         customers, groups, custom fields, segments, wallet, blacklist,
+                       CSV import/export, privacy (storectl customer --help)
+  blacklist ...        shortcut for `customer blacklist ...`
+  privacy ...          shortcut for `customer privacy ...` (export, erase)
+  erasure get ID       shortcut for `customer erasure get ID`
   order ...            place, list and manage orders (storectl order --help)
   invoice ...          invoices, credit notes, documents, settings (storectl invoice --help)
-  seed demo            load the demo store (idempotent)
-  health --addr H:P    exit 0 when the service at H:P reports SERVING
-                       (gRPC health checking protocol); --service NAME for one service
-  migrate --service order|invoicing [--database-url URL]
+  seed demo            load the demo store: customers, then orders (idempotent)
+  health [SERVICE...] | --addr H:P
+                       exit 0 when the services (customer, order, invoicing; default:
+                       every one whose address is set) or the server at H:P report
+                       SERVING (gRPC health checking protocol); --service NAME asks
+                       about one gRPC service of the server
+  migrate --service customer|order|invoicing [--database-url URL]
                        apply a service's schema migrations (forward-only)
   dlq redrive --topic TOPIC.CONSUMER.dlq [--max N] [--brokers B]
                        copy dead-lettered events back to their topic
@@ -43,40 +59,85 @@ global options:
   --json               machine-readable output (proto3 JSON)
   --help               help for any command
 
-Service addresses come from flags, the environment (ORDER_SERVICE_ADDR, KAFKA_BROKERS,
-...) or .dev/env written by `tools/dev up`.
+Service addresses come from flags, the environment (CUSTOMER_SERVICE_ADDR, ORDER_SERVICE_ADDR,
+KAFKA_BROKERS, ...) or .dev/env written by `tools/dev up`.
 )";
+
+// The services storectl knows, in start order; the address of each is
+// <NAME>_SERVICE_ADDR and its database <NAME>_DATABASE_URL.
+const std::vector<std::string> kServices = {"customer", "order", "invoicing"};
+
+std::string Upper(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
 
 int Health(const std::vector<std::string>& argv) {
   auto args = Args::Parse(argv, {"help"});
   if (!args.ok()) return Fail(args.status());
-  if (args->Has("help") || !args->Has("addr")) {
-    std::puts("usage: storectl health --addr HOST:PORT [--service NAME] [--timeout SECONDS]");
-    return args->Has("help") ? 0 : 2;
+  if (args->Has("help")) {
+    std::puts("usage: storectl health [SERVICE...] [--service NAME] [--timeout SECONDS]\n"
+              "       storectl health --addr HOST:PORT [--service NAME] [--timeout SECONDS]\n"
+              "SERVICE: customer, order or invoicing, at <SERVICE>_SERVICE_ADDR (environment or\n"
+              ".dev/env); without SERVICE and --addr, every service whose address is set.");
+    return 0;
   }
   int timeout = 2;
   (void)absl::SimpleAtoi(args->Get("timeout", "2"), &timeout);
-  absl::Status s = grpcx::CheckHealth(grpcx::MakeChannel(args->Get("addr")),
-                                      args->Get("service"), absl::Seconds(timeout));
-  std::printf("%s\n", s.ok() ? "SERVING" : std::string(s.message()).c_str());
-  return s.ok() ? 0 : 1;
+  auto check = [&](const std::string& addr) {
+    return grpcx::CheckHealth(grpcx::MakeChannel(addr), args->Get("service"),
+                              absl::Seconds(timeout));
+  };
+  if (args->Has("addr")) {
+    absl::Status s = check(args->Get("addr"));
+    std::printf("%s\n", s.ok() ? "SERVING" : std::string(s.message()).c_str());
+    return s.ok() ? 0 : 1;
+  }
+  std::vector<std::string> names = args->positionals();
+  const bool explicit_names = !names.empty();
+  if (!explicit_names) names = kServices;
+  int checked = 0;
+  bool all_ok = true;
+  for (const auto& name : names) {
+    if (std::find(kServices.begin(), kServices.end(), name) == kServices.end()) {
+      std::fprintf(stderr, "error: unknown service '%s' (known: customer, order, invoicing)\n",
+                   name.c_str());
+      return 2;
+    }
+    const std::string addr = Setting(Upper(name) + "_SERVICE_ADDR");
+    if (addr.empty()) {
+      if (!explicit_names) continue;
+      std::printf("%-10s %-22s address unknown (%s_SERVICE_ADDR)\n", name.c_str(), "-",
+                  Upper(name).c_str());
+      all_ok = false;
+      continue;
+    }
+    ++checked;
+    absl::Status s = check(addr);
+    all_ok = all_ok && s.ok();
+    std::printf("%-10s %-22s %s\n", name.c_str(), addr.c_str(),
+                s.ok() ? "SERVING" : std::string(s.message()).c_str());
+  }
+  if (!explicit_names && checked == 0) {
+    std::puts("no service address set (source .dev/env, or use --addr HOST:PORT)");
+    return 2;
+  }
+  return all_ok ? 0 : 1;
 }
 
 int Migrate(const std::vector<std::string>& argv) {
   auto args = Args::Parse(argv, {"help"});
   if (!args.ok()) return Fail(args.status());
   const std::string service = args->Get("service");
-  const std::map<std::string, const std::vector<pg::Migration>*> kServices = {
-      {"order", &OrderMigrations()}, {"invoicing", &InvoicingMigrations()}};
-  auto it = kServices.find(service);
+  const std::map<std::string, const std::vector<pg::Migration>*> kMigrations = {
+      {"customer", &StorectlCustomerMigrations()},
+      {"order", &OrderMigrations()},
+      {"invoicing", &InvoicingMigrations()}};
+  auto it = kMigrations.find(service);
   std::string url = args->Get("database-url");
-  if (url.empty() && it != kServices.end()) {
-    std::string var = service;
-    for (char& c : var) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    url = Setting(var + "_DATABASE_URL");
-  }
-  if (args->Has("help") || it == kServices.end() || url.empty()) {
-    std::puts("usage: storectl migrate --service order|invoicing [--database-url URL]\n"
+  if (url.empty() && it != kMigrations.end()) url = Setting(Upper(service) + "_DATABASE_URL");
+  if (args->Has("help") || it == kMigrations.end() || url.empty()) {
+    std::puts("usage: storectl migrate --service customer|order|invoicing [--database-url URL]\n"
               "(URL defaults to <SERVICE>_DATABASE_URL from the environment or .dev/env)");
     return args->Has("help") ? 0 : 2;
   }
@@ -130,6 +191,11 @@ int main(int argc, char** argv) {
   }
   const std::string cmd = rest[0];
   std::vector<std::string> sub(rest.begin() + 1, rest.end());
+  if (cmd == "customer") return CustomerCommand(g, sub);
+  if (cmd == "blacklist" || cmd == "privacy" || cmd == "erasure") {
+    sub.insert(sub.begin(), cmd);
+    return CustomerCommand(g, sub);
+  }
   if (cmd == "order") return OrderCommand(g, sub);
   if (cmd == "invoice") return InvoiceCommand(g, sub);
   if (cmd == "seed") return SeedCommand(g, sub);

@@ -1,14 +1,19 @@
 // `storectl seed demo`: a small demo store, placed and moved through the
-// lifecycle over gRPC like any client would. Request ids, payment references
-// and refund ids are derived from the order's index, so running it again
+// lifecycle over gRPC like any client would: first the customers (groups,
+// segments, ...; customer_seed.cc), then the orders, those of registered
+// customers with their customer_id. Request ids, payment references and
+// refund ids are derived from the order's index, so running it again
 // changes nothing.
 #include <cstdio>
+#include <map>
+#include <string>
 
 #include "absl/strings/str_format.h"
 #include "absl/strings/numbers.h"
 #include "services/order/domain/order_state.h"
 #include "store/order/v1/order_service.grpc.pb.h"
 #include "libs/grpcx/server.h"
+#include "tools/storectl/customer_commands.h"
 #include "tools/storectl/order_commands.h"
 
 namespace store::cli {
@@ -71,9 +76,14 @@ int SeedCommand(const Global& g, const std::vector<std::string>& argv) {
   if (!parsed.ok()) return Fail(parsed.status());
   const Args& args = *parsed;
   if (args.Positional(0) != "demo" || args.Has("help")) {
-    std::puts("usage: storectl seed demo [--orders N] [--addr ORDER_HOST:PORT]\n\n"
-              "Loads a demo store: N orders (default 63) spread over every status, placed and\n"
-              "moved through the lifecycle over gRPC. Running it again changes nothing.");
+    std::puts("usage: storectl seed demo [--orders N] [--addr ORDER_HOST:PORT]\n"
+              "                        [--customer-addr CUSTOMER_HOST:PORT]\n\n"
+              "Loads a demo store: customer groups, custom fields, 20 registered customers\n"
+              "(demo account demo@example.com / demo-password-1), a blacklist entry and\n"
+              "segments; then N orders (default 63) spread over every status, placed and\n"
+              "moved through the lifecycle over gRPC, most by the registered customers, some\n"
+              "by guests. Without a customer service address (CUSTOMER_SERVICE_ADDR) only\n"
+              "guest orders are placed. Running it again changes nothing.");
     return args.Has("help") ? 0 : 2;
   }
   int count = 63;
@@ -82,8 +92,19 @@ int SeedCommand(const Global& g, const std::vector<std::string>& argv) {
   }
   std::string addr = args.Get("addr", Setting("ORDER_SERVICE_ADDR"));
   if (addr.empty()) addr = "127.0.0.1:50051";
+  // Customers first: the orders of registered customers carry their ids.
+  std::map<std::string, std::string> customer_ids;  // email -> id
+  if (const std::string customer_addr = CustomerAddress(args); customer_addr.empty()) {
+    std::printf("demo customers skipped: no customer service address (CUSTOMER_SERVICE_ADDR or "
+                "--customer-addr); every demo order is a guest order\n");
+  } else {
+    auto ids = SeedDemoCustomers(g, customer_addr);
+    if (!ids.ok()) return Fail(ids.status());
+    customer_ids = *std::move(ids);
+  }
   auto stub = v1::OrderService::NewStub(grpcx::MakeChannel(addr));
   int per_status[10] = {};
+  int registered = 0;
   for (int i = 0; i < count; ++i) {
     const Person& who = kPeople[i % std::size(kPeople)];
     const v1::OrderStatus target = kTargets[i % std::size(kTargets)];
@@ -93,6 +114,10 @@ int SeedCommand(const Global& g, const std::vector<std::string>& argv) {
     req.mutable_customer()->set_email(who.email);
     req.mutable_customer()->set_name(who.name);
     req.mutable_customer()->set_phone(who.phone);
+    if (auto it = customer_ids.find(who.email); it != customer_ids.end()) {
+      req.mutable_customer()->set_customer_id(it->second);
+      ++registered;
+    }
     for (int line = 0; line < 1 + i % 3; ++line) {
       const Product& p = kCatalog[(i * 3 + line * 5) % std::size(kCatalog)];
       auto* item = req.add_items();
@@ -209,7 +234,8 @@ int SeedCommand(const Global& g, const std::vector<std::string>& argv) {
     }
     ++per_status[target];
   }
-  std::printf("demo store: %d orders\n", count);
+  std::printf("demo store: %d orders (%d by registered customers, %d by guests)\n", count,
+              registered, count - registered);
   for (v1::OrderStatus s : kTargets) {
     std::printf("  %-22s %d\n", order::StatusName(s).c_str(), per_status[s]);
   }
