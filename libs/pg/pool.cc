@@ -145,6 +145,9 @@ absl::Status Pool::InTransaction(Isolation isolation,
         case Isolation::kSerializable:
           tx = std::make_unique<pqxx::transaction<pqxx::serializable>>(**lease);
           break;
+        case Isolation::kAutocommit:
+          tx = std::make_unique<pqxx::nontransaction>(**lease);
+          break;
       }
       absl::Status status = fn(*tx);
       if (!status.ok()) {

@@ -64,7 +64,9 @@ struct Statement {
 // Every Statement defined in the process.
 const std::vector<const Statement*>& RegisteredStatements();
 
-enum class Isolation { kReadCommitted, kRepeatableRead, kSerializable };
+// kAutocommit runs without BEGIN/COMMIT (each statement commits by itself):
+// for a single statement, e.g. a read on a hot path, one round trip.
+enum class Isolation { kReadCommitted, kRepeatableRead, kSerializable, kAutocommit };
 
 class Pool {
  public:

@@ -35,7 +35,7 @@ namespace v1 = store::order::v1;
 constexpr char kHelp[] = R"(usage: loadgen --addr HOST:PORT [--concurrency N] [--duration-seconds T] [--pay] [--json]
        loadgen --print-pgbench-script
 
-Places guest orders (3 lines, card) with N concurrent clients for T seconds and
+Places guest orders (3 lines, card; buyers load+0..999@example.com) with N concurrent clients for T seconds and
 prints orders/s, p50 and p99 latency of PlaceOrder. Each client has its own
 connection. With --pay each order is then paid in full (RecordPayment), so the
 services reacting to OrderPaid (invoicing) get work too.
@@ -180,8 +180,12 @@ int main(int argc, char** argv) {
       auto stub = v1::OrderService::NewStub(
           grpc::CreateCustomChannel(addr, grpc::InsecureChannelCredentials(), args));
       v1::PlaceOrderRequest req = tmpl;
+      int64_t n = t;
       while (!stop.load(std::memory_order_relaxed)) {
         req.set_request_id(store::NewUuid());
+        // A thousand returning guest buyers, as a shop has (the customer
+        // service keeps a guest record and purchase facts per email).
+        req.mutable_customer()->set_email(absl::StrCat("load+", n++ % 1000, "@example.com"));
         grpc::ClientContext ctx;
         ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
         ctx.AddMetadata("x-actor", "loadgen");

@@ -981,44 +981,33 @@ absl::StatusOr<v1::CheckCheckoutResponse> CustomerApp::CheckCheckout(
     STORE_ASSIGN_OR_RETURN(phone, NormalizePhone("phone", r.phone()));
   }
   if (!r.customer_id().empty()) STORE_RETURN_IF_ERROR(RequireId("customer_id", r.customer_id()));
+  const bool registered = !r.customer_id().empty();
+  CustomerStore::CheckoutFacts f;
+  // On every order's path: one statement, no BEGIN/COMMIT.
+  STORE_RETURN_IF_ERROR(pool_.InTransaction(
+      pg::Isolation::kAutocommit, [&](pqxx::transaction_base& tx) -> absl::Status {
+        f = CustomerStore::Checkout(tx, r.customer_id(), email, phone,
+                                    registered ? kDefaultGroupId : kGuestsGroupId);
+        return absl::OkStatus();
+      }));
+  if (registered && (!f.found || f.erased)) return NotFound("customer", r.customer_id());
+  // A guest record with the email may be blocked too.
+  if (f.found && f.blocked) return Precondition("CUSTOMER_BLOCKED", "this customer is blocked");
+  if (registered && f.state == v1::ACCOUNT_STATE_PENDING_APPROVAL) {
+    return Precondition("CUSTOMER_PENDING_APPROVAL", "this account awaits approval");
+  }
+  if (registered && f.state == v1::ACCOUNT_STATE_INACTIVE) {
+    return Precondition("CUSTOMER_INACTIVE", "this account is inactive");
+  }
+  if (f.blacklist_reason.has_value()) {
+    return Precondition("CUSTOMER_BLACKLISTED",
+                        absl::StrCat("this buyer may not place orders",
+                                     f.blacklist_reason->empty() ? "" : ": ",
+                                     *f.blacklist_reason));
+  }
   v1::CheckCheckoutResponse out;
-  STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
-    std::optional<v1::Customer> c;
-    if (!r.customer_id().empty()) {
-      c = CustomerStore::Load(tx, r.customer_id(), false, /*with_addresses=*/false);
-      if (!c.has_value() || absl::StartsWith(c->email(), "erased+")) {
-        return NotFound("customer", r.customer_id());
-      }
-    } else if (!email.empty()) {
-      c = CustomerStore::LoadByEmail(tx, email, false, false);  // a guest record, maybe blocked
-    }
-    if (c.has_value()) {
-      if (c->blocked()) return Precondition("CUSTOMER_BLOCKED", "this customer is blocked");
-      if (!r.customer_id().empty() && c->state() == v1::ACCOUNT_STATE_PENDING_APPROVAL) {
-        return Precondition("CUSTOMER_PENDING_APPROVAL", "this account awaits approval");
-      }
-      if (!r.customer_id().empty() && c->state() == v1::ACCOUNT_STATE_INACTIVE) {
-        return Precondition("CUSTOMER_INACTIVE", "this account is inactive");
-      }
-    }
-    for (const auto& [e, p] : {std::pair{email, phone},
-                               std::pair{c ? c->email() : std::string(), c ? c->phone() : std::string()}}) {
-      if (e.empty() && p.empty()) continue;
-      if (std::optional<v1::BlacklistEntry> hit = CustomerStore::FindBlacklisted(tx, e, p)) {
-        return Precondition("CUSTOMER_BLACKLISTED",
-                            absl::StrCat("this buyer may not place orders",
-                                         hit->reason().empty() ? "" : ": ", hit->reason()));
-      }
-    }
-    const std::string group_id = c.has_value() && !c->group_id().empty()
-                                     ? c->group_id()
-                                     : (r.customer_id().empty() ? kGuestsGroupId : kDefaultGroupId);
-    if (std::optional<std::pair<std::string, int>> g = CustomerStore::GroupDiscount(tx, group_id)) {
-      out.set_group_name(g->first);
-      out.set_group_discount_bp(g->second);
-    }
-    return absl::OkStatus();
-  }));
+  out.set_group_discount_bp(f.discount_bp);
+  out.set_group_name(f.group_name);
   return out;
 }
 

@@ -56,7 +56,7 @@ absl::Status EventHandlers::HandleOrderEvent(pqxx::work& tx,
     }
   } else if (!o.customer().email().empty()) {
     // CUS-04: a guest order creates (or finds) the guest customer by email.
-    c = CustomerStore::LoadByEmail(tx, o.customer().email(), true);
+    c = CustomerStore::LoadByEmail(tx, o.customer().email(), true, /*with_addresses=*/false);
     if (!c.has_value()) {
       NewCustomer n;
       n.customer.set_email(o.customer().email());
@@ -91,9 +91,29 @@ absl::Status EventHandlers::HandleOrderEvent(pqxx::work& tx,
   f.refunded_minor = same_currency ? o.totals().refunded().amount_minor() : 0;
   f.placed_at = absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(o.create_time()));
   f.order_version = o.version();
-  if (!FactsStore::Upsert(tx, f)) return absl::OkStatus();  // an older snapshot
-  if (!FactsStore::Recompute(tx, c->id())) return absl::OkStatus();
-  return FinishUpdate(tx, c->id(), {"facts"}, now).status();
+  std::optional<OrderFact> old = FactsStore::Find(tx, o.id());
+  if (old.has_value() && old->order_version >= f.order_version) {
+    return absl::OkStatus();  // an older or the same snapshot: seen already
+  }
+  FactsStore::Upsert(tx, f);
+  // The difference this snapshot makes, applied to the customer's facts in
+  // O(1); only an order that stops counting needs first/last recomputed.
+  auto spent = [](const OrderFact& x) { return x.counts ? x.total_minor - x.refunded_minor : 0; };
+  const bool counted = old.has_value() && old->counts;
+  const int64_t d_orders = (f.counts ? 1 : 0) - (counted ? 1 : 0);
+  const int64_t d_spent = spent(f) - (old.has_value() ? spent(*old) : 0);
+  if (counted && !f.counts) {
+    FactsStore::Recompute(tx, c->id(), now);
+  } else if (d_orders != 0 || d_spent != 0) {
+    FactsStore::Apply(tx, c->id(), d_orders, d_spent,
+                      f.counts ? std::optional<absl::Time>(f.placed_at) : std::nullopt, now);
+  } else {
+    return absl::OkStatus();
+  }
+  // Facts follow order events, which other services see themselves: no
+  // CustomerUpdated for them (it would double the event traffic of every
+  // order). The segment joins and leaves they cause are published.
+  return SegmentStore::RefreshFor(tx, {c->id()}, now);
 }
 
 absl::Status EventHandlers::HandleErasureReport(pqxx::work& tx,

@@ -244,6 +244,19 @@ const pg::Statement kAssignGroup(
     "cus_assign_group",
     "UPDATE customers SET group_id = $1::uuid, version = version + 1,"
     " updated_at = $3::timestamptz WHERE id = ANY($2::uuid[]) RETURNING id::text");
+const pg::Statement kCheckout(
+    "cus_checkout",
+    "WITH c AS (SELECT id, email, phone, blocked, state, group_id, erased_at FROM customers"
+    "  WHERE ($1 <> '' AND id = NULLIF($1, '')::uuid) OR ($1 = '' AND $2 <> '' AND email = $2)"
+    "  LIMIT 1),"
+    " b AS (SELECT reason FROM blacklist WHERE ($2 <> '' AND email = $2)"
+    "  OR ($3 <> '' AND phone = $3) OR email IN (SELECT email FROM c WHERE email <> '')"
+    "  OR phone IN (SELECT phone FROM c WHERE phone <> '') ORDER BY created_at LIMIT 1),"
+    " g AS (SELECT name, discount_bp FROM customer_groups"
+    "  WHERE id = coalesce((SELECT group_id FROM c), $4::uuid))"
+    " SELECT (SELECT count(*) FROM c), (SELECT erased_at IS NOT NULL FROM c),"
+    " (SELECT blocked FROM c), (SELECT state FROM c), (SELECT count(*) FROM b),"
+    " (SELECT reason FROM b), (SELECT name FROM g), (SELECT discount_bp FROM g)");
 const pg::Statement kGroupDiscount(
     "cus_group_discount", "SELECT name, discount_bp FROM customer_groups WHERE id = $1::uuid");
 const pg::Statement kGroupByName(
@@ -562,6 +575,27 @@ std::optional<std::pair<std::string, int>> CustomerStore::GroupDiscount(
   pqxx::result r = tx.exec_prepared(kGroupDiscount.name, id);
   if (r.empty()) return std::nullopt;
   return std::make_pair(r[0][0].as<std::string>(), r[0][1].as<int>());
+}
+
+CustomerStore::CheckoutFacts CustomerStore::Checkout(pqxx::transaction_base& tx,
+                                                    const std::string& customer_id,
+                                                    const std::string& email,
+                                                    const std::string& phone,
+                                                    const std::string& fallback_group_id) {
+  pqxx::row r = tx.exec_prepared1(kCheckout.name, customer_id, email, phone, fallback_group_id);
+  CheckoutFacts f;
+  f.found = r[0].as<int64_t>() > 0;
+  if (f.found) {
+    f.erased = r[1].as<bool>();
+    f.blocked = r[2].as<bool>();
+    f.state = static_cast<v1::AccountState>(r[3].as<int>());
+  }
+  if (r[4].as<int64_t>() > 0) f.blacklist_reason = r[5].as<std::string>();
+  if (!r[6].is_null()) {
+    f.group_name = r[6].as<std::string>();
+    f.discount_bp = r[7].as<int>();
+  }
+  return f;
 }
 
 std::optional<std::string> CustomerStore::FindGroupIdByName(pqxx::transaction_base& tx,

@@ -142,6 +142,23 @@ class CustomerStore {
                                                            const std::string& email,
                                                            const std::string& phone);
 
+  // Everything the checkout guard needs, in one statement: the customer (by
+  // id, else by email), the first blacklist entry matching the given or the
+  // customer's email or phone, and the discount of their group (or of
+  // `fallback_group_id`).
+  struct CheckoutFacts {
+    bool found = false;
+    bool erased = false;
+    bool blocked = false;
+    v1::AccountState state = v1::ACCOUNT_STATE_UNSPECIFIED;
+    std::optional<std::string> blacklist_reason;
+    std::string group_name;
+    int discount_bp = 0;
+  };
+  static CheckoutFacts Checkout(pqxx::transaction_base& tx, const std::string& customer_id,
+                                const std::string& email, const std::string& phone,
+                                const std::string& fallback_group_id);
+
   // A page of customers (up to limit + 1 rows); without addresses.
   // `segment_sql`/`segment_params`: an extra compiled condition over `c`
   // whose placeholders start at $1 (the filter's own follow).

@@ -4,6 +4,7 @@
 #ifndef STORE_SERVICES_CUSTOMER_STORE_FACTS_STORE_H_
 #define STORE_SERVICES_CUSTOMER_STORE_FACTS_STORE_H_
 
+#include <optional>
 #include <string>
 
 #include <pqxx/pqxx>
@@ -24,12 +25,19 @@ struct OrderFact {
 
 class FactsStore {
  public:
-  // Keeps the fact when `fact.order_version` is newer than the stored one.
-  // True when something was written.
-  static bool Upsert(pqxx::transaction_base& tx, const OrderFact& fact);
+  // The stored fact of an order (locked), if any.
+  static std::optional<OrderFact> Find(pqxx::transaction_base& tx, const std::string& order_id);
+  static void Upsert(pqxx::transaction_base& tx, const OrderFact& fact);
+  // Adds to the customer's facts what one order's change adds: `orders`
+  // and `spent` (may be negative) and an order placed at `placed_at` (when
+  // it now counts). O(1), however many orders the customer has.
+  static bool Apply(pqxx::transaction_base& tx, const std::string& customer_id, int64_t orders,
+                    int64_t spent, std::optional<absl::Time> placed_at, absl::Time now);
+  // Both bump the customer's version.
   // Recomputes orders_count, total_spent, first/last order time of the
   // customer; true when they changed.
-  static bool Recompute(pqxx::transaction_base& tx, const std::string& customer_id);
+  static bool Recompute(pqxx::transaction_base& tx, const std::string& customer_id,
+                        absl::Time now);
   // Moves the facts of one customer to another (a guest merged into an account).
   static void Reassign(pqxx::transaction_base& tx, const std::string& from, const std::string& to);
 };

@@ -253,7 +253,8 @@ absl::StatusOr<v1::ListInvoicesResponse> InvoicingApp::ListInvoices(
   if (more) {
     const v1::Invoice& last = resp.invoices(resp.invoices_size() - 1);
     resp.set_next_page_token(EncodePageToken(
-        {.sort_value = TimeUtil::TimestampToMicroseconds(last.issue_time()), .id = last.id()},
+        {.sort_value = TimeUtil::TimestampToMicroseconds(last.issue_time()), .id = last.id(),
+         .sort_text = ""},
         binding));
   }
   return resp;
@@ -394,7 +395,7 @@ absl::Status InvoicingApp::ExportCsv(const v1::InvoiceFilter& filter,
     }
     if (!more) break;
     after = KeysetCursor{.sort_value = TimeUtil::TimestampToMicroseconds(rows.back().issue_time()),
-                         .id = rows.back().id()};
+                         .id = rows.back().id(), .sort_text = ""};
   }
   if (!chunk.empty() && !sink(chunk)) return absl::CancelledError("export cancelled by the client");
   return absl::OkStatus();

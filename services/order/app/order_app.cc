@@ -174,18 +174,23 @@ absl::StatusOr<v1::Order> OrderApp::PlaceOrder(const v1::PlaceOrderRequest& requ
     });
   };
 
-  // A retry of a stored order gets that order back as it was placed: the
-  // buyer was checked (and the wallet debited) then, and may have been
-  // blocked since.
   std::optional<OrderStore::ByRequest> stored;
-  STORE_RETURN_IF_ERROR(find_stored(&stored));
-  if (stored.has_value()) return Replay(*stored, hash);
 
   // ORD-13: may this buyer order, and at which group discount? Asked before
   // taking a number, so the call never sits in the serialised section below.
   const v1::OrderCustomer& buyer = priced.customer();
-  STORE_ASSIGN_OR_RETURN(const CheckoutDecision decision,
-                         customers_.Check(buyer.customer_id(), buyer.email(), buyer.phone()));
+  absl::StatusOr<CheckoutDecision> checked =
+      customers_.Check(buyer.customer_id(), buyer.email(), buyer.phone());
+  if (!checked.ok()) {
+    // A retry of a stored order gets that order back as it was placed: the
+    // buyer was checked (and the wallet debited) then, and may have been
+    // blocked since, or the customer service may be down now. (Looked up
+    // only here: a retry that passes the check finds its order at insert.)
+    STORE_RETURN_IF_ERROR(find_stored(&stored));
+    if (stored.has_value()) return Replay(*stored, hash);
+    return checked.status();
+  }
+  const CheckoutDecision decision = *checked;
   STORE_RETURN_IF_ERROR(
       ApplyGroupDiscount(decision.group_discount_bp, decision.group_name, &priced));
 
