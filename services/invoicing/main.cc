@@ -35,6 +35,10 @@ int main(int argc, char** argv) {
                         [app](pqxx::work& tx, const common::v1::EventEnvelope& env) {
                           return app->HandleOrderEvent(tx, env);
                         });
+         rt.AddConsumer(invoicing::kErasureConsumerName, {invoicing::kCustomersTopic},
+                        [app](pqxx::work& tx, const common::v1::EventEnvelope& env) {
+                          return app->HandleCustomerEvent(tx, env);
+                        });
          return absl::OkStatus();
        }});
 }

@@ -13,8 +13,8 @@
 #      and total_spent = the order's total - the refund;
 #   4. erasure: a customer with email and phone places an order, then
 #      `storectl privacy erase`; once the erasure record lists the steps of
-#      customer-service and order-service, `pg_dump --data-only` of the
-#      customer and the order databases holds neither the email nor the phone,
+#      customer-, order- and invoicing-service, `pg_dump --data-only` of the
+#      customer, order and invoicing databases holds neither the email nor the phone,
 #      as text or hex-encoded (bytea: event payloads); the same scan found
 #      both in both databases before the erasure;
 #   5. `tools/dev down`, and check that no process of this stack is left.
@@ -242,10 +242,10 @@ erasure_id="$(json_get id <<<"$record")"
 [[ "$(json_get customerId <<<"$record")" == "$erase_id" ]] ||
   fail "the erasure record is not for customer $erase_id: $record"
 step "privacy erase $erase_id: erasure $erasure_id"
-report="$(wait_until "steps of erasure $erasure_id" check_steps "$erasure_id" customer-service order-service)"
+report="$(wait_until "steps of erasure $erasure_id" check_steps "$erasure_id" customer-service order-service invoicing-service)"
 step "erasure get $erasure_id: $report"
 
-for db in customer order; do
+for db in customer order invoicing; do
   url_var="$(tr '[:lower:]' '[:upper:]' <<<"$db")_DATABASE_URL"
   pii_scan "$db" "${!url_var}" "${needles[@]}"
   ((PII_HITS == 0)) || {
@@ -260,4 +260,4 @@ done
 
 # --- down ------------------------------------------------------------------
 e2e_stack_down
-step "PASS: blacklisted phone refused at checkout; purchase facts after pay and refund ($spent USD); erasure $erasure_id with steps of customer-service and order-service, no email or phone left in either database; stack stopped"
+step "PASS: blacklisted phone refused at checkout; purchase facts after pay and refund ($spent USD); erasure $erasure_id with steps of customer-service, order-service and invoicing-service, no email or phone left in their databases; stack stopped"

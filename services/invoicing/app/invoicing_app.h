@@ -23,6 +23,8 @@ inline constexpr char kInvoicesTopic[] = "store.invoicing.invoices.v1";
 inline constexpr char kOrdersTopic[] = "store.order.orders.v1";
 inline constexpr char kSource[] = "invoicing-service";
 inline constexpr char kConsumerName[] = "invoicing";
+inline constexpr char kCustomersTopic[] = "store.customer.customers.v1";
+inline constexpr char kErasureConsumerName[] = "invoicing-erasure";
 
 // Fetches an order from the order service (used only when no snapshot of it
 // came by on the order topic yet).
@@ -37,6 +39,13 @@ class InvoicingApp {
   // issues invoices (per the settings), cancels them when the order is
   // cancelled or rejected, and issues credit notes for refunds.
   absl::Status HandleOrderEvent(pqxx::work& tx, const common::v1::EventEnvelope& envelope);
+
+  // The handler for store.customer.customers.v1 (consumer
+  // "invoicing-erasure"): on CustomerErased, replaces the buyer's personal
+  // data in their invoices and credit notes (kept for legal retention:
+  // numbers, amounts, company and VAT id stay), forgets their order
+  // snapshots and reports the step on store.privacy.erasures.v1.
+  absl::Status HandleCustomerEvent(pqxx::work& tx, const common::v1::EventEnvelope& envelope);
 
   absl::StatusOr<v1::Invoice> GetInvoice(const std::string& id);
   absl::StatusOr<v1::ListInvoicesResponse> ListInvoices(const v1::ListInvoicesRequest& request);

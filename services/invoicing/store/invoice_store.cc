@@ -39,9 +39,28 @@ const pg::Statement kUpdate("invoice_update",
                             "UPDATE invoices SET status = $2::smallint, body = $3 WHERE id = $1::uuid");
 const pg::Statement kSaveSnapshot(
     "invoice_save_order_snapshot",
-    "INSERT INTO order_snapshots (order_id, version, body) VALUES ($1::uuid, $2::bigint, $3)"
+    "INSERT INTO order_snapshots (order_id, version, body, customer_id, buyer_email)"
+    " VALUES ($1::uuid, $2::bigint, $3, NULLIF($4, '')::uuid, $5)"
     " ON CONFLICT (order_id) DO UPDATE SET version = excluded.version, body = excluded.body,"
+    " customer_id = excluded.customer_id, buyer_email = excluded.buyer_email,"
     " updated_at = now() WHERE order_snapshots.version < excluded.version");
+// CUS-13: a customer's documents, by id or by the SHA-256 of the buyer email.
+const pg::Statement kErasable(
+    "invoice_erasable",
+    "SELECT id::text, order_id::text FROM invoices WHERE customer_id = NULLIF($1, '')::uuid"
+    " OR ($2 <> '' AND buyer_email <> '' AND"
+    "  encode(sha256(convert_to(buyer_email, 'UTF8')), 'hex') = $2) FOR UPDATE");
+const pg::Statement kAnonymiseInvoice(
+    "invoice_anonymise",
+    "UPDATE invoices SET body = $2, buyer_email = '' WHERE id = $1::uuid");
+const pg::Statement kDeleteSnapshots(
+    "invoice_delete_snapshots",
+    "DELETE FROM order_snapshots WHERE order_id = ANY($1::uuid[])"
+    " OR customer_id = NULLIF($2, '')::uuid OR ($3 <> '' AND buyer_email <> '' AND"
+    "  encode(sha256(convert_to(buyer_email, 'UTF8')), 'hex') = $3)");
+const pg::Statement kDeleteSentEvents(
+    "invoice_delete_sent_events",
+    "DELETE FROM outbox WHERE aggregate_id = ANY($1::text[]) AND sent_at IS NOT NULL");
 const pg::Statement kLoadSnapshot("invoice_load_order_snapshot",
                                   "SELECT body FROM order_snapshots WHERE order_id = $1::uuid");
 const pg::Statement kLoadSettings("invoice_load_settings", "SELECT body FROM settings WHERE id = 1");
@@ -190,7 +209,35 @@ std::vector<v1::CurrencyTotals> InvoiceStore::Totals(pqxx::transaction_base& tx,
 }
 
 void InvoiceStore::SaveOrderSnapshot(pqxx::transaction_base& tx, const order::v1::Order& order) {
-  tx.exec_prepared(kSaveSnapshot.name, order.id(), order.version(), Bytes(order.SerializeAsString()));
+  tx.exec_prepared(kSaveSnapshot.name, order.id(), order.version(), Bytes(order.SerializeAsString()),
+                   order.customer().customer_id(), order.customer().email());
+}
+
+std::vector<std::pair<std::string, std::string>> InvoiceStore::ErasableDocuments(
+    pqxx::transaction_base& tx, const std::string& customer_id, const std::string& email_sha256) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& r : tx.exec_prepared(kErasable.name, customer_id, email_sha256)) {
+    out.emplace_back(r[0].as<std::string>(), r[1].as<std::string>());
+  }
+  return out;
+}
+
+void InvoiceStore::ReplaceAnonymised(pqxx::transaction_base& tx, const v1::Invoice& invoice) {
+  tx.exec_prepared(kAnonymiseInvoice.name, invoice.id(), Bytes(invoice.SerializeAsString()));
+}
+
+int64_t InvoiceStore::ForgetCustomer(pqxx::transaction_base& tx,
+                                     const std::vector<std::string>& order_ids,
+                                     const std::vector<std::string>& invoice_ids,
+                                     const std::string& customer_id,
+                                     const std::string& email_sha256) {
+  const std::string orders = absl::StrCat("{", absl::StrJoin(order_ids, ","), "}");
+  const int64_t n =
+      tx.exec_prepared(kDeleteSnapshots.name, orders, customer_id, email_sha256).affected_rows();
+  // Invoice events are keyed by order id.
+  tx.exec_prepared(kDeleteSentEvents.name, orders);
+  (void)invoice_ids;
+  return n;
 }
 
 std::optional<order::v1::Order> InvoiceStore::OrderSnapshot(pqxx::transaction_base& tx,

@@ -53,6 +53,17 @@ class InvoiceStore {
                                                        const std::string& order_id);
 
   // The settings row, or nullopt before anyone saved settings.
+  // CUS-13. (invoice id, order id) of the customer's documents, locked.
+  static std::vector<std::pair<std::string, std::string>> ErasableDocuments(
+      pqxx::transaction_base& tx, const std::string& customer_id, const std::string& email_sha256);
+  // Writes a document whose buyer was anonymised (body and buyer email).
+  static void ReplaceAnonymised(pqxx::transaction_base& tx, const v1::Invoice& invoice);
+  // Deletes the order snapshots of the customer and the already published
+  // events of their documents; returns the snapshots deleted.
+  static int64_t ForgetCustomer(pqxx::transaction_base& tx, const std::vector<std::string>& order_ids,
+                                const std::vector<std::string>& invoice_ids,
+                                const std::string& customer_id, const std::string& email_sha256);
+
   static std::optional<v1::InvoicingSettings> LoadSettings(pqxx::transaction_base& tx);
   static void SaveSettings(pqxx::transaction_base& tx, const v1::InvoicingSettings& settings);
 };

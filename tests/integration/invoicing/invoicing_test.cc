@@ -10,7 +10,9 @@
 
 #include <pqxx/pqxx>
 
+#include "absl/strings/escaping.h"
 #include "gmock/gmock.h"
+#include "store/customer/v1/events.pb.h"
 #include "gtest/gtest.h"
 #include "libs/core/ids.h"
 #include "libs/events/consumer.h"
@@ -226,6 +228,77 @@ TEST_F(InvoicingTest, OnePaidOrderGetsOneInvoiceWhateverTheBusRedelivers) {
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].key, o.id());
   EXPECT_EQ(records[0].headers.at("type"), "store.invoicing.v1.InvoiceIssued");
+}
+
+TEST_F(InvoicingTest, ErasedCustomersInvoicesKeepAmountsButLoseThePersonalData) {  // CUS-13
+  ov1::Order o = NewOrder("Petrov Trading");
+  Placed(o);
+  Paid(o);
+  ov1::Order other = NewOrder();
+  other.mutable_customer()->set_email("olga@example.com");
+  other.mutable_customer()->set_name("Olga");
+  for (auto* a : {other.mutable_shipping_address(), other.mutable_billing_address()}) {
+    a->set_name("Olga");
+    a->set_line1("Nevsky 2");
+  }
+  known_orders_[other.id()] = other;
+  Placed(other);
+  Paid(other);
+  StartConsumer();
+  ASSERT_TRUE(WaitForDocuments(o.id(), 1));
+  ASSERT_TRUE(WaitForDocuments(other.id(), 1));
+  const v1::Invoice before = ListFor(o.id()).invoices(0);
+  const v1::Invoice other_before = ListFor(other.id()).invoices(0);
+  // The relay has published the InvoiceIssued events (which name the buyer).
+  ASSERT_TRUE(testing::WaitFor([&] { return Count("SELECT count(*) FROM outbox WHERE sent_at IS NULL") == 0; }));
+
+  // The customer service's event, by email hash (a guest order).
+  customer::v1::CustomerErased erased;
+  erased.set_customer_id(NewUuid());
+  erased.set_erasure_id(NewUuid());
+  {
+    // The hash of ivan@example.com, computed by PostgreSQL as the service does.
+    pqxx::connection conn(db_->url());
+    pqxx::nontransaction tx(conn);
+    erased.set_email_sha256(
+        tx.exec1("SELECT encode(sha256(convert_to('ivan@example.com', 'UTF8')), 'hex')")[0]
+            .as<std::string>());
+  }
+  pqxx::connection conn(db_->url());
+  for (int i = 0; i < 2; ++i) {  // twice: harmless
+    ASSERT_TRUE(pool_
+                    ->InTransaction([&](pqxx::work& tx) {
+                      return app_->HandleCustomerEvent(
+                          tx, events::MakeEnvelope(erased, erased.customer_id(), 0,
+                                                   "customer-service", clock_.Now()));
+                    })
+                    .ok());
+  }
+  const v1::Invoice after = ListFor(o.id()).invoices(0);
+  EXPECT_EQ(after.number(), before.number());
+  EXPECT_EQ(after.total().amount_minor(), before.total().amount_minor());
+  EXPECT_EQ(after.buyer().name(), "Erased customer");
+  EXPECT_EQ(after.buyer().address().company(), "Petrov Trading");
+  EXPECT_EQ(after.buyer().address().country_code(), "RU");
+  EXPECT_TRUE(after.buyer().address().line1().empty());
+  // Nothing of the buyer is left in the database, as text or inside bytea.
+  for (const std::string& pii : {std::string("ivan@example.com"), std::string("Tverskaya 1"),
+                                std::string("Иван Петров")}) {
+    pqxx::nontransaction tx(conn);
+    for (const auto& t : tx.exec("SELECT table_name FROM information_schema.tables "
+                                 "WHERE table_schema = 'public'")) {
+      const int64_t hits =
+          tx.exec_params1(absl::StrCat("SELECT count(*) FROM ", tx.quote_name(t[0].as<std::string>()),
+                                       " x WHERE position($1 in x::text) > 0"
+                                       " OR position($2 in x::text) > 0"),
+                          pii, absl::BytesToHexString(pii))[0]
+              .as<int64_t>();
+      EXPECT_EQ(hits, 0) << pii << " in " << t[0].as<std::string>();
+    }
+  }
+  // The other buyer's invoice is untouched; the step is reported (each time).
+  EXPECT_EQ(ListFor(other.id()).invoices(0).SerializeAsString(), other_before.SerializeAsString());
+  EXPECT_EQ(Count("SELECT count(*) FROM outbox WHERE topic = 'store.privacy.erasures.v1'"), 2);
 }
 
 TEST_F(InvoicingTest, RejectedOrderCancelsItsInvoice) {
