@@ -1,5 +1,7 @@
 #include "libs/events/outbox.h"
 
+#include "libs/pg/values.h"
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_format.h"
@@ -39,20 +41,6 @@ const pg::Statement kInsertOutboxMany(
     "   AS e(id, key, type, env, tp) RETURNING 1)"
     " SELECT pg_notify('store_outbox', '') FROM (SELECT 1 FROM outbox_row LIMIT 1) n");
 
-std::string TextArray(const std::vector<std::string>& values) {
-  std::string out = "{";
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) out += ',';
-    out += '"';
-    for (char c : values[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  out += '}';
-  return out;
-}
 }  // namespace
 
 void AppendManyToOutbox(pqxx::transaction_base& tx, absl::string_view topic,
@@ -66,8 +54,8 @@ void AppendManyToOutbox(pqxx::transaction_base& tx, absl::string_view topic,
     envs.push_back(absl::Base64Escape(env.SerializeAsString()));
     tps.push_back(env.traceparent());
   }
-  tx.exec_prepared(kInsertOutboxMany.name, std::string(topic), TextArray(ids), TextArray(keys),
-                   TextArray(types), TextArray(envs), TextArray(tps));
+  tx.exec_prepared(kInsertOutboxMany.name, std::string(topic), pg::TextArray(ids), pg::TextArray(keys),
+                   pg::TextArray(types), pg::TextArray(envs), pg::TextArray(tps));
 }
 
 OutboxParams::OutboxParams(absl::string_view topic, const common::v1::EventEnvelope& env)

@@ -47,8 +47,8 @@ done
 command -v xxd >/dev/null || fail "xxd is not installed"
 
 e2e_private_stack
-export DEV_SERVICES_OVERRIDE="customer order"
-E2E_LOG_SERVICES=(customer order)
+export DEV_SERVICES_OVERRIDE="customer order invoicing"
+E2E_LOG_SERVICES=(customer order invoicing)
 WORK="$(mktemp -d /tmp/store-e2e-files.XXXXXX)"
 E2E_CLEANUP_DIRS=("$WORK")
 

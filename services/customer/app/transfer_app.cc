@@ -49,19 +49,6 @@ constexpr absl::string_view kKnown[] = {
     "id", "email_verified", "state", "blocked", "guest", "orders_count", "total_spent",
     "first_order_at", "last_order_at", "created_at", "wallet_balance", "country_code"};
 
-std::string PgArray(const std::vector<std::string>& values) {
-  std::string out = "{";
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) out += ',';
-    out += '"';
-    for (char c : values[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  return out + "}";
-}
 
 // "12.50": the amount in major units, as a spreadsheet reads it.
 std::string Major(int64_t minor) {
@@ -312,7 +299,7 @@ absl::Status ImportSession::Flush(v1::ImportCustomersResponse* out) {
     std::string default_group = CustomerStore::LoadSettings(tx).default_group_id();
     if (default_group.empty()) default_group = kDefaultGroupId;
     std::map<std::string, bool> old_consent;
-    for (const auto& r : tx.exec_prepared(kImportOldConsent.name, PgArray(emails))) {
+    for (const auto& r : tx.exec_prepared(kImportOldConsent.name, TextArray(emails))) {
       old_consent[r[0].as<std::string>()] = r[1].as<bool>();
     }
     // Consent changes, decided per row against the state before the batch:
@@ -337,10 +324,10 @@ absl::Status ImportSession::Flush(v1::ImportCustomersResponse* out) {
       *st.mutable_update_time() = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(now));
       return absl::Base64Escape(st.SerializeAsString());
     };
-    const auto args = std::make_tuple(PgArray(ids), PgArray(emails), PgArray(names),
-                                      PgArray(phones), PgArray(countries), PgArray(groups),
-                                      PgArray(taxes), PgArray(customs), PgArray(pws),
-                                      default_group, PgTime(now), PgArray(consents), state(true),
+    const auto args = std::make_tuple(TextArray(ids), TextArray(emails), TextArray(names),
+                                      TextArray(phones), TextArray(countries), TextArray(groups),
+                                      TextArray(taxes), TextArray(customs), TextArray(pws),
+                                      default_group, PgTime(now), TextArray(consents), state(true),
                                       state(false));
     auto run = [&](const pg::Statement& st, std::map<std::string, std::string>& into) {
       pqxx::result res = std::apply(
@@ -384,9 +371,9 @@ absl::Status ImportSession::Flush(v1::ImportCustomersResponse* out) {
       envelopes.push_back(events::MakeEnvelope(e, e.customer_id(), 0, kSource, now));
     }
     if (!record_ids.empty()) {
-      tx.exec_prepared(kImportConsents.name, PgArray(record_ids), PgArray(record_customers),
-                       PgArray(record_granted), static_cast<int>(v1::CONSENT_CHANNEL_EMAIL),
-                       kConsentSource, caller_.actor, PgTime(now), PgArray(record_levels));
+      tx.exec_prepared(kImportConsents.name, TextArray(record_ids), TextArray(record_customers),
+                       TextArray(record_granted), static_cast<int>(v1::CONSENT_CHANNEL_EMAIL),
+                       kConsentSource, caller_.actor, PgTime(now), TextArray(record_levels));
     }
     for (v1::Customer& c : CustomerStore::LoadMany(tx, touched)) {
       if (created.count(c.email())) {

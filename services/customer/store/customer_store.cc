@@ -17,28 +17,6 @@ namespace store::customer {
 
 using google::protobuf::util::TimeUtil;
 
-std::string PgTime(absl::Time t) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", t, absl::UTCTimeZone());
-}
-std::string PgTime(const google::protobuf::Timestamp& ts) {
-  return PgTime(absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(ts)));
-}
-google::protobuf::Timestamp TimestampFromMicros(int64_t micros) {
-  return TimeUtil::MicrosecondsToTimestamp(micros);
-}
-pqxx::binarystring Bytes(const std::string& s) { return pqxx::binarystring(s.data(), s.size()); }
-std::string FromBytes(const pqxx::field& f) {
-  if (f.is_null()) return "";
-  pqxx::binarystring b(f);
-  return b.str();
-}
-std::string ContainsPattern(const std::string& text) {
-  return absl::StrCat("%",
-                      absl::StrReplaceAll(absl::AsciiStrToLower(text),
-                                          {{"\\", "\\\\"}, {"%", "\\%"}, {"_", "\\_"}}),
-                      "%");
-}
-
 void PublishCustomerEvent(pqxx::transaction_base& tx, const google::protobuf::Message& payload,
                           const std::string& customer_id, int64_t version, absl::Time now) {
   events::AppendToOutbox(tx, kCustomersTopic,
@@ -291,25 +269,6 @@ const pg::Statement kFindBlacklisted(
     Sql(absl::StrCat("SELECT ", kBlacklistCols, " FROM blacklist WHERE ($1 <> '' AND email = $1)"
                      " OR ($2 <> '' AND phone = $2) ORDER BY created_at LIMIT 1"))
         .c_str());
-
-std::string PgTextArray(const std::vector<std::string>& values) {
-  std::vector<std::string> quoted;
-  for (const auto& v : values) {
-    quoted.push_back(
-        absl::StrCat("\"", absl::StrReplaceAll(v, {{"\\", "\\\\"}, {"\"", "\\\""}}), "\""));
-  }
-  return absl::StrCat("{", absl::StrJoin(quoted, ","), "}");
-}
-
-std::vector<std::string> ParseTextArray(const pqxx::field& f) {
-  std::vector<std::string> out;
-  pqxx::array_parser parser = f.as_array();
-  for (auto [kind, value] = parser.get_next(); kind != pqxx::array_parser::done;
-       std::tie(kind, value) = parser.get_next()) {
-    if (kind == pqxx::array_parser::string_value) out.push_back(value);
-  }
-  return out;
-}
 
 v1::BlacklistEntry ParseBlacklist(const pqxx::row& r) {
   v1::BlacklistEntry e;
@@ -564,7 +523,7 @@ std::vector<std::string> CustomerStore::AssignGroup(pqxx::transaction_base& tx,
                                                     const std::vector<std::string>& ids,
                                                     absl::Time now) {
   std::vector<std::string> out;
-  for (const auto& r : tx.exec_prepared(kAssignGroup.name, group_id, PgTextArray(ids), PgTime(now))) {
+  for (const auto& r : tx.exec_prepared(kAssignGroup.name, group_id, TextArray(ids), PgTime(now))) {
     out.push_back(r[0].as<std::string>());
   }
   return out;
@@ -612,7 +571,7 @@ std::vector<v1::CustomField> CustomerStore::ListCustomFields(pqxx::transaction_b
     f.set_key(r[0].as<std::string>());
     f.set_label(r[1].as<std::string>());
     f.set_type(static_cast<v1::CustomFieldType>(r[2].as<int>()));
-    for (auto& c : ParseTextArray(r[3])) f.add_choices(std::move(c));
+    for (auto& c : pg::ParseTextArray(r[3])) f.add_choices(std::move(c));
     f.set_max_length(r[4].as<int>());
     out.push_back(std::move(f));
   }
@@ -621,7 +580,7 @@ std::vector<v1::CustomField> CustomerStore::ListCustomFields(pqxx::transaction_b
 
 void CustomerStore::UpsertCustomField(pqxx::transaction_base& tx, const v1::CustomField& f) {
   tx.exec_prepared(kUpsertField.name, f.key(), f.label(), static_cast<int>(f.type()),
-                   PgTextArray({f.choices().begin(), f.choices().end()}),
+                   TextArray({f.choices().begin(), f.choices().end()}),
                    f.max_length() > 0 ? f.max_length() : 1000);
 }
 

@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "google/protobuf/message.h"
 #include "libs/core/paging.h"
+#include "libs/pg/values.h"
 #include "store/customer/v1/customer.pb.h"
 #include "store/customer/v1/customer_service.pb.h"
 
@@ -171,14 +172,13 @@ class CustomerStore {
   static KeysetCursor CursorOf(const v1::Customer& c, v1::CustomerSortField sort);
 };
 
-// Helpers shared by the store files.
-std::string PgTime(absl::Time t);
-std::string PgTime(const google::protobuf::Timestamp& ts);
-google::protobuf::Timestamp TimestampFromMicros(int64_t micros);
-pqxx::binarystring Bytes(const std::string& s);
-std::string FromBytes(const pqxx::field& f);
-// LIKE pattern matching `text` literally anywhere (lower-cased).
-std::string ContainsPattern(const std::string& text);
+// Value helpers of every store (libs/pg/values.h).
+using pg::Bytes;
+using pg::ContainsPattern;
+using pg::FromBytes;
+using pg::PgTime;
+using pg::TextArray;
+using pg::TimestampFromMicros;
 
 }  // namespace store::customer
 

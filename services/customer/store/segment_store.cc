@@ -62,9 +62,7 @@ v1::Segment Parse(const pqxx::row& r) {
   return s;
 }
 
-std::string UuidArray(const std::vector<std::string>& ids) {
-  return absl::StrCat("{", absl::StrJoin(ids, ","), "}");
-}
+std::string UuidArray(const std::vector<std::string>& ids) { return pg::TextArray(ids); }
 
 // Publishes joins and leaves of `segment` for `joined` / `left` ids.
 void Publish(pqxx::transaction_base& tx, const v1::Segment& segment,
@@ -110,11 +108,7 @@ absl::StatusOr<CompiledSegment> SegmentStore::Compile(pqxx::transaction_base& tx
       case v1::CUSTOM_FIELD_TYPE_CHOICE: def.type = CustomFieldType::kChoice; break;
       default: def.type = CustomFieldType::kText;
     }
-    pqxx::array_parser parser = r[2].as_array();
-    for (auto [kind, value] = parser.get_next(); kind != pqxx::array_parser::done;
-         std::tie(kind, value) = parser.get_next()) {
-      if (kind == pqxx::array_parser::string_value) def.choices.push_back(value);
-    }
+    def.choices = pg::ParseTextArray(r[2]);
     ctx.custom_fields.push_back(std::move(def));
   }
   return CompileSegmentRule(rule, ctx);

@@ -6,8 +6,12 @@
 #include "google/protobuf/util/time_util.h"
 #include "libs/core/log.h"
 #include "libs/pg/pool.h"
+#include "libs/pg/values.h"
 
 namespace store::invoicing {
+
+using pg::Bytes;
+using pg::PgTime;
 namespace {
 
 using google::protobuf::util::TimeUtil;
@@ -69,7 +73,6 @@ const pg::Statement kSaveSettings(
     "INSERT INTO settings (id, body, updated_at) VALUES (1, $1, now())"
     " ON CONFLICT (id) DO UPDATE SET body = excluded.body, updated_at = now()");
 
-pqxx::binarystring Bytes(const std::string& s) { return pqxx::binarystring(s.data(), s.size()); }
 
 template <typename T>
 T Parse(const pqxx::field& f) {
@@ -79,13 +82,7 @@ T Parse(const pqxx::field& f) {
   return out;
 }
 
-std::string PgTime(absl::Time t) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", t, absl::UTCTimeZone());
-}
 
-std::string TimeOf(const google::protobuf::Timestamp& ts) {
-  return PgTime(absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(ts)));
-}
 
 // WHERE clauses of a filter, built from fixed fragments; values are params.
 std::string Where(const v1::InvoiceFilter& f, std::vector<std::string>& params) {
@@ -95,10 +92,10 @@ std::string Where(const v1::InvoiceFilter& f, std::vector<std::string>& params) 
     return absl::StrCat("$", params.size());
   };
   if (f.has_issue_time_from()) {
-    where.push_back(absl::StrCat("issue_time >= ", param(TimeOf(f.issue_time_from())), "::timestamptz"));
+    where.push_back(absl::StrCat("issue_time >= ", param(PgTime(f.issue_time_from())), "::timestamptz"));
   }
   if (f.has_issue_time_to()) {
-    where.push_back(absl::StrCat("issue_time < ", param(TimeOf(f.issue_time_to())), "::timestamptz"));
+    where.push_back(absl::StrCat("issue_time < ", param(PgTime(f.issue_time_to())), "::timestamptz"));
   }
   if (!f.statuses().empty()) {
     std::vector<std::string> v;
@@ -133,7 +130,7 @@ bool InvoiceStore::Insert(pqxx::transaction_base& tx, const NewDocument& doc) {
       absl::AsciiStrToLower(inv.buyer().email()), inv.currency_code(),
       inv.net_total().amount_minor(), inv.tax_total().amount_minor(), inv.total().amount_minor(),
       inv.credited_invoice_id(), doc.source_refund_id, Bytes(inv.SerializeAsString()),
-      TimeOf(inv.issue_time()),
+      PgTime(inv.issue_time()),
       doc.source_event_time.has_value() ? PgTime(*doc.source_event_time) : std::string());
   return r.affected_rows() == 1;
 }

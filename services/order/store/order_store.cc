@@ -103,7 +103,6 @@ std::string Scrub(std::string text, const std::vector<std::string>& erased) {
   return text;
 }
 
-pqxx::binarystring Bytes(const std::string& s) { return pqxx::binarystring(s.data(), s.size()); }
 
 v1::Order ParseOrder(const pqxx::field& f) {
   pqxx::binarystring b(f);
@@ -114,9 +113,6 @@ v1::Order ParseOrder(const pqxx::field& f) {
   return order;
 }
 
-google::protobuf::Timestamp FromMicros(int64_t micros) {
-  return TimeUtil::MicrosecondsToTimestamp(micros);
-}
 
 std::string SearchText(const v1::Order& order) {
   std::vector<std::string> parts = {absl::StrCat("#", order.number()), order.customer().email(),
@@ -142,17 +138,7 @@ std::string ItemsJson(const v1::Order& order) {
   return out;
 }
 
-std::string TimeOf(const google::protobuf::Timestamp& ts) {
-  return PgTime(absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(ts)));
-}
 
-// LIKE pattern matching `text` literally anywhere.
-std::string ContainsPattern(const std::string& text) {
-  return absl::StrCat("%",
-                      absl::StrReplaceAll(absl::AsciiStrToLower(text),
-                                          {{"\\", "\\\\"}, {"%", "\\%"}, {"_", "\\_"}}),
-                      "%");
-}
 
 }  // namespace
 
@@ -190,13 +176,7 @@ const std::string& InsertOrderSql() {
 
 const pg::Statement kInsertOrder("order_insert", InsertOrderSql().c_str());
 
-std::string PgTime(absl::Time t) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", t, absl::UTCTimeZone());
-}
 
-absl::Time TruncateToMicros(absl::Time t) {
-  return absl::FromUnixMicros(absl::ToUnixMicros(t));
-}
 
 int64_t OrderStore::NextOrderNumber(pqxx::transaction_base& tx) {
   return tx.exec_prepared1(kNextOrderNumber.name)[0].as<int64_t>();
@@ -211,7 +191,7 @@ bool OrderStore::InsertOrder(pqxx::transaction_base& tx, const v1::Order& order,
       static_cast<int>(order.status()), order.customer().customer_id(), order.customer().email(),
       order.currency_code(), static_cast<int>(order.payment_method()),
       order.delivery_method().code(), order.totals().total().amount_minor(), SearchText(order),
-      Bytes(body), TimeOf(order.create_time()), ItemsJson(order), actor, event.event_id,
+      Bytes(body), PgTime(order.create_time()), ItemsJson(order), actor, event.event_id,
       event.topic, event.aggregate_id, event.event_type, Bytes(event.envelope), event.traceparent);
   return r[0].as<int64_t>() == 1;
 }
@@ -234,7 +214,7 @@ void OrderStore::Update(pqxx::transaction_base& tx, const v1::Order& order) {
   const std::string body = order.SerializeAsString();
   tx.exec_prepared(kUpdate.name, order.id(), static_cast<int>(order.status()),
                    order.totals().total().amount_minor(), SearchText(order), Bytes(body),
-                   order.version(), TimeOf(order.update_time()), order.customer().email());
+                   order.version(), PgTime(order.update_time()), order.customer().email());
 }
 
 void OrderStore::AppendHistory(pqxx::transaction_base& tx, const std::string& order_id,
@@ -254,7 +234,7 @@ std::vector<v1::HistoryEntry> OrderStore::ListHistory(pqxx::transaction_base& tx
     e.set_action(row[2].as<std::string>());
     e.set_actor(row[3].as<std::string>());
     e.set_reason(row[4].as<std::string>());
-    *e.mutable_create_time() = FromMicros(row[5].as<int64_t>());
+    *e.mutable_create_time() = TimestampFromMicros(row[5].as<int64_t>());
     out.push_back(std::move(e));
   }
   return out;
@@ -265,7 +245,7 @@ bool OrderStore::InsertPayment(pqxx::transaction_base& tx, const std::string& or
   pqxx::result r = tx.exec_prepared(kInsertPayment.name, p.id(), order_id, p.provider(),
                                     p.reference(), p.amount().amount_minor(),
                                     static_cast<int>(p.outcome()), p.failure_reason(),
-                                    TimeOf(p.create_time()));
+                                    PgTime(p.create_time()));
   return r.affected_rows() == 1;
 }
 
@@ -283,7 +263,7 @@ std::vector<v1::Payment> SelectPayments(pqxx::transaction_base& tx, const std::s
     p.mutable_amount()->set_currency_code(currency);
     p.set_outcome(static_cast<v1::PaymentOutcome>(row[4].as<int>()));
     p.set_failure_reason(row[5].as<std::string>());
-    *p.mutable_create_time() = FromMicros(row[6].as<int64_t>());
+    *p.mutable_create_time() = TimestampFromMicros(row[6].as<int64_t>());
     out.push_back(std::move(p));
   }
   return out;
@@ -310,7 +290,7 @@ void OrderStore::InsertRefund(pqxx::transaction_base& tx, const std::string& ord
                               const v1::Refund& refund) {
   tx.exec_prepared(kInsertRefund.name, refund.id(), order_id, request_id, request_hash,
                    refund.amount().amount_minor(), Bytes(refund.SerializeAsString()),
-                   TimeOf(refund.create_time()));
+                   PgTime(refund.create_time()));
 }
 
 std::optional<OrderStore::RefundByRequest> OrderStore::FindRefund(pqxx::transaction_base& tx,
@@ -339,7 +319,7 @@ std::vector<v1::Refund> OrderStore::ListRefunds(pqxx::transaction_base& tx,
 
 void OrderStore::InsertNote(pqxx::transaction_base& tx, const v1::OrderNote& note) {
   tx.exec_prepared(kInsertNote.name, note.id(), note.order_id(), note.text(),
-                   static_cast<int>(note.visibility()), note.author(), TimeOf(note.create_time()));
+                   static_cast<int>(note.visibility()), note.author(), PgTime(note.create_time()));
 }
 
 std::vector<v1::OrderNote> OrderStore::ListNotes(pqxx::transaction_base& tx,
@@ -353,7 +333,7 @@ std::vector<v1::OrderNote> OrderStore::ListNotes(pqxx::transaction_base& tx,
     n.set_text(row[1].as<std::string>());
     n.set_visibility(static_cast<v1::NoteVisibility>(row[2].as<int>()));
     n.set_author(row[3].as<std::string>());
-    *n.mutable_create_time() = FromMicros(row[4].as<int64_t>());
+    *n.mutable_create_time() = TimestampFromMicros(row[4].as<int64_t>());
     out.push_back(std::move(n));
   }
   return out;
@@ -422,10 +402,10 @@ std::vector<v1::Order> OrderStore::List(pqxx::transaction_base& tx, const v1::Or
   }
   if (f.number() != 0) where.push_back(absl::StrCat("number = ", param(absl::StrCat(f.number())), "::bigint"));
   if (f.has_create_time_from()) {
-    where.push_back(absl::StrCat("created_at >= ", param(TimeOf(f.create_time_from())), "::timestamptz"));
+    where.push_back(absl::StrCat("created_at >= ", param(PgTime(f.create_time_from())), "::timestamptz"));
   }
   if (f.has_create_time_to()) {
-    where.push_back(absl::StrCat("created_at < ", param(TimeOf(f.create_time_to())), "::timestamptz"));
+    where.push_back(absl::StrCat("created_at < ", param(PgTime(f.create_time_to())), "::timestamptz"));
   }
   if (f.total().has_min_minor()) {
     where.push_back(absl::StrCat("total_minor >= ", param(absl::StrCat(f.total().min_minor())), "::bigint"));

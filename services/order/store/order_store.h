@@ -15,6 +15,7 @@
 #include "libs/core/paging.h"
 #include "libs/events/outbox.h"
 #include "libs/pg/pool.h"
+#include "libs/pg/values.h"
 #include "store/order/v1/order.pb.h"
 #include "store/order/v1/order_service.pb.h"
 
@@ -25,10 +26,12 @@ namespace store::order {
 extern const pg::Statement kNextOrderNumber;
 extern const pg::Statement kInsertOrder;
 
-// "2026-01-02T03:04:05.123456Z": the text form timestamps are passed in.
-std::string PgTime(absl::Time t);
-// Times are kept to the microsecond, as PostgreSQL stores them.
-absl::Time TruncateToMicros(absl::Time t);
+// Value helpers of every store (libs/pg/values.h).
+using pg::Bytes;
+using pg::ContainsPattern;
+using pg::PgTime;
+using pg::TimestampFromMicros;
+using pg::TruncateToMicros;
 
 class OrderStore {
  public:
