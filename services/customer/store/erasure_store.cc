@@ -54,7 +54,7 @@ std::pair<std::string, int64_t> ErasureStore::Anonymise(pqxx::transaction_base& 
                 tokens = r[4].as<int64_t>(), events = r[5].as<int64_t>();
   return {absl::StrCat("customer row anonymised; deleted ", addresses, " addresses, ", notes,
                        " notes, ", consents, " consent records, ", tokens, " tokens, ", events,
-                       " published events"),
+                       " outbox events"),
           customers + addresses + notes + consents + tokens + events};
 }
 
