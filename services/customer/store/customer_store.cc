@@ -216,7 +216,8 @@ const pg::Statement kUpdateGroup(
     " AND o.id <> $1::uuid) RETURNING id");
 const pg::Statement kDeleteGroup(
     "cus_delete_group",
-    "WITH moved AS (UPDATE customers SET group_id = NULL WHERE group_id = $1::uuid)"
+    "WITH moved AS (UPDATE customers SET group_id = (SELECT id FROM customer_groups"
+    "  WHERE built_in = 'default') WHERE group_id = $1::uuid)"
     " DELETE FROM customer_groups WHERE id = $1::uuid AND built_in IS NULL RETURNING id");
 const pg::Statement kAssignGroup(
     "cus_assign_group",

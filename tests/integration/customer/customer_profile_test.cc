@@ -7,6 +7,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "libs/grpcx/status.h"
 #include "services/customer/app/credentials.h"
+#include "services/customer/store/customer_store.h"
 #include "store/customer/v1/events.pb.h"
 #include "tests/integration/customer/customer_fixture.h"
 
@@ -367,6 +368,70 @@ TEST_F(ProfileTest, VerificationAndResetTokensAreSingleUseExpiringAndStoredHashe
   login.set_password("another long pw");
   v1::AuthenticateCustomerResponse who;
   EXPECT_TRUE(stub_->AuthenticateCustomer(Ctx().get(), login, &who).ok());
+}
+
+TEST_F(ProfileTest, StaffConfirmEmailsResendVerificationAndManageGroupsAndEntries) {
+  v1::Customer c = Create("confirm@example.com");
+  v1::RequestEmailVerificationRequest resend;
+  resend.set_customer_id(c.id());
+  v1::RequestEmailVerificationResponse sent;
+  ASSERT_TRUE(stub_->RequestEmailVerification(Ctx(c.id()).get(), resend, &sent).ok());
+  EXPECT_EQ(sent.expire_time().seconds(), absl::ToUnixSeconds(clock_.Now() + absl::Hours(48)));
+  EXPECT_EQ(OutboxEvents("store.customer.v1.EmailVerificationRequested").size(), 1u);
+  v1::MarkEmailVerifiedRequest mark;
+  mark.set_customer_id(c.id());
+  v1::Customer marked;
+  EXPECT_EQ(stub_->MarkEmailVerified(Ctx(c.id()).get(), mark, &marked).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);  // staff only
+  ASSERT_TRUE(stub_->MarkEmailVerified(Ctx().get(), mark, &marked).ok());
+  EXPECT_TRUE(marked.email_verified());
+  EXPECT_EQ(Reason(stub_->RequestEmailVerification(Ctx().get(), resend, &sent)),
+            "EMAIL_ALREADY_VERIFIED");
+
+  v1::CreateGroupRequest cg;
+  cg.set_name("Wholesale");
+  cg.set_discount_bp(1000);
+  v1::CustomerGroup g;
+  ASSERT_TRUE(stub_->CreateGroup(Ctx().get(), cg, &g).ok());
+  v1::UpdateGroupRequest ug;
+  *ug.mutable_group() = g;
+  ug.mutable_group()->set_discount_bp(1500);
+  v1::CustomerGroup changed;
+  ASSERT_TRUE(stub_->UpdateGroup(Ctx().get(), ug, &changed).ok());
+  EXPECT_EQ(changed.discount_bp(), 1500);
+  v1::AssignGroupRequest assign;
+  assign.set_group_id(g.id());
+  assign.add_customer_ids(c.id());
+  v1::AssignGroupResponse assigned;
+  ASSERT_TRUE(stub_->AssignGroup(Ctx().get(), assign, &assigned).ok());
+  v1::DeleteGroupRequest dg;
+  dg.set_id(g.id());
+  v1::DeleteGroupResponse deleted;
+  ASSERT_TRUE(stub_->DeleteGroup(Ctx().get(), dg, &deleted).ok());
+  v1::GetCustomerRequest get;
+  get.set_id(c.id());
+  v1::Customer after;
+  ASSERT_TRUE(stub_->GetCustomer(Ctx().get(), get, &after).ok());
+  EXPECT_EQ(after.group_id(), kDefaultGroupId);  // members move to Default
+
+  v1::GetSettingsRequest gs;
+  v1::CustomerSettings settings;
+  ASSERT_TRUE(stub_->GetSettings(Ctx().get(), gs, &settings).ok());
+  EXPECT_FALSE(settings.require_approval());
+
+  v1::AddBlacklistEntryRequest add;
+  add.mutable_entry()->set_email("x@example.com");
+  v1::BlacklistEntry e;
+  ASSERT_TRUE(stub_->AddBlacklistEntry(Ctx().get(), add, &e).ok());
+  v1::UpdateBlacklistEntryRequest ub;
+  *ub.mutable_entry() = e;
+  ub.mutable_entry()->set_phone("+44 20 7946 0000");
+  ub.mutable_entry()->set_reason("fraud ring");
+  v1::BlacklistEntry updated;
+  ASSERT_TRUE(stub_->UpdateBlacklistEntry(Ctx().get(), ub, &updated).ok());
+  EXPECT_EQ(updated.phone(), "+442079460000");
+  EXPECT_EQ(updated.reason(), "fraud ring");
+  EXPECT_EQ(updated.created_by(), "staff:test");
 }
 
 TEST_F(ProfileTest, ConsentLedgerIsAppendOnlyAndTheProfileShowsTheLatest) {
