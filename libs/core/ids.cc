@@ -23,6 +23,14 @@ std::string NewUuid() {
   return out;
 }
 
+bool IsSha256Hex(absl::string_view text) {
+  if (text.size() != 64) return false;
+  for (char c : text) {
+    if (!absl::ascii_isxdigit(c)) return false;
+  }
+  return true;
+}
+
 bool IsUuid(absl::string_view text) {
   if (text.size() != 36) return false;
   for (size_t i = 0; i < text.size(); ++i) {

@@ -26,6 +26,12 @@ Statement::Statement(const char* name, const char* sql) : name(name), sql(sql) {
   MutableStatements().push_back(this);
 }
 
+Statement::Statement(const char* name, std::string sql)
+    : name(name), sql(nullptr), owned_sql_(std::move(sql)) {
+  this->sql = owned_sql_.c_str();
+  MutableStatements().push_back(this);
+}
+
 const std::vector<const Statement*>& RegisteredStatements() { return MutableStatements(); }
 
 absl::Status StatusFromException(const std::exception& e) {

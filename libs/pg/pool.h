@@ -57,8 +57,15 @@ class Lease {
 // and run it with tx.exec_prepared(kGetOrder.name, ...).
 struct Statement {
   Statement(const char* name, const char* sql);
+  // For SQL assembled at start-up (shared column lists, CTEs): keeps it.
+  Statement(const char* name, std::string sql);
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
   const char* name;
   const char* sql;
+
+ private:
+  std::string owned_sql_;
 };
 
 // Every Statement defined in the process.

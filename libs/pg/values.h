@@ -20,8 +20,12 @@ std::string PgTime(absl::Time t);
 std::string PgTime(const google::protobuf::Timestamp& ts);
 // Times are kept to the microsecond, as PostgreSQL stores them.
 absl::Time TruncateToMicros(absl::Time t);
-// From `(extract(epoch FROM x) * 1000000)::bigint`.
+// From `(extract(epoch FROM x) * 1000000)::bigint`, which STORE_PG_MICROS
+// writes for a column (a string literal, for statement text).
+#define STORE_PG_MICROS(col) "(extract(epoch FROM " col ") * 1000000)::bigint"
 google::protobuf::Timestamp TimestampFromMicros(int64_t micros);
+// An instant as a proto Timestamp, to the microsecond.
+google::protobuf::Timestamp ToTimestamp(absl::Time t);
 
 // A bytea parameter, and a bytea column's bytes ("" for NULL).
 pqxx::binarystring Bytes(const std::string& s);

@@ -573,6 +573,28 @@ absl::Status PageOptions(const Args& a, Request* req) {
   return absl::OkStatus();
 }
 
+// Fetches a page of customers (every page with --all) through `call` and
+// prints them, or the JSON of the whole response.
+template <typename Response, typename Request, typename Call>
+int PrintCustomerPages(const Env& e, Request& req, const Call& call) {
+  Response all;
+  do {
+    Response page;
+    grpc::Status s = call(e.Ctx().get(), req, &page);
+    if (!s.ok()) return Fail(s);
+    for (const auto& c : page.customers()) *all.add_customers() = c;
+    all.set_next_page_token(page.next_page_token());
+    req.set_page_token(page.next_page_token());
+  } while (e.args.Has("all") && !req.page_token().empty());
+  if (e.g.json) return PrintJson(all), 0;
+  const auto groups = GroupNames(e);
+  for (const auto& c : all.customers()) PrintCustomerLine(c, groups);
+  if (!all.next_page_token().empty()) {
+    std::printf("(more: --page-token %s, or --all)\n", all.next_page_token().c_str());
+  }
+  return 0;
+}
+
 int List(const Env& e) {
   const Args& a = e.args;
   v1::ListCustomersRequest req;
@@ -596,22 +618,10 @@ int List(const Env& e) {
   if (absl::Status s = PageOptions(a, &req); !s.ok()) {
     return Fail(s);
   }
-  v1::ListCustomersResponse all;
-  do {
-    v1::ListCustomersResponse page;
-    grpc::Status s = e.stub.ListCustomers(e.Ctx().get(), req, &page);
-    if (!s.ok()) return Fail(s);
-    for (const auto& c : page.customers()) *all.add_customers() = c;
-    all.set_next_page_token(page.next_page_token());
-    req.set_page_token(page.next_page_token());
-  } while (a.Has("all") && !req.page_token().empty());
-  if (e.g.json) return PrintJson(all), 0;
-  const auto groups = GroupNames(e);
-  for (const auto& c : all.customers()) PrintCustomerLine(c, groups);
-  if (!all.next_page_token().empty()) {
-    std::printf("(more: --page-token %s, or --all)\n", all.next_page_token().c_str());
-  }
-  return 0;
+  return PrintCustomerPages<v1::ListCustomersResponse>(
+      e, req, [&](grpc::ClientContext* ctx, const auto& r, auto* out) {
+        return e.stub.ListCustomers(ctx, r, out);
+      });
 }
 
 int Update(const Env& e, const std::string& id) {
@@ -1061,22 +1071,10 @@ int Segment(const Env& e) {
     if (absl::Status st = PageOptions(a, &req); !st.ok()) {
       return Fail(st);
     }
-    v1::ListSegmentMembersResponse all;
-    do {
-      v1::ListSegmentMembersResponse page;
-      grpc::Status s = e.stub.ListSegmentMembers(e.Ctx().get(), req, &page);
-      if (!s.ok()) return Fail(s);
-      for (const auto& c : page.customers()) *all.add_customers() = c;
-      all.set_next_page_token(page.next_page_token());
-      req.set_page_token(page.next_page_token());
-    } while (a.Has("all") && !req.page_token().empty());
-    if (e.g.json) return PrintJson(all), 0;
-    const auto groups = GroupNames(e);
-    for (const auto& c : all.customers()) PrintCustomerLine(c, groups);
-    if (!all.next_page_token().empty()) {
-      std::printf("(more: --page-token %s, or --all)\n", all.next_page_token().c_str());
-    }
-    return 0;
+    return PrintCustomerPages<v1::ListSegmentMembersResponse>(
+        e, req, [&](grpc::ClientContext* ctx, const auto& r, auto* out) {
+          return e.stub.ListSegmentMembers(ctx, r, out);
+        });
   }
   v1::GetSegmentRequest get;
   get.set_id(*id);

@@ -12,6 +12,7 @@
 #include "libs/core/log.h"
 #include "libs/core/paging.h"
 #include "libs/core/status.h"
+#include "libs/pg/values.h"
 #include "services/customer/app/credentials.h"
 #include "services/customer/domain/customer_rules.h"
 #include "services/customer/store/customer_store.h"
@@ -23,10 +24,6 @@ namespace store::customer {
 using google::protobuf::util::TimeUtil;
 
 namespace {
-
-google::protobuf::Timestamp Ts(absl::Time t) {
-  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
-}
 
 absl::Status RequireId(absl::string_view field, const std::string& id) {
   if (!IsUuid(id)) return InvalidField(field, "must be a UUID");
@@ -87,7 +84,7 @@ void IssueToken(pqxx::transaction_base& tx, const v1::Customer& c, bool reset, a
     e.set_email(c.email());
     e.set_name(c.name());
     e.set_token(token);
-    *e.mutable_expire_time() = Ts(expires);
+    *e.mutable_expire_time() = pg::ToTimestamp(expires);
     PublishCustomerEvent(tx, e, c.id(), c.version(), now);
   } else {
     v1::EmailVerificationRequested e;
@@ -95,7 +92,7 @@ void IssueToken(pqxx::transaction_base& tx, const v1::Customer& c, bool reset, a
     e.set_email(c.email());
     e.set_name(c.name());
     e.set_token(token);
-    *e.mutable_expire_time() = Ts(expires);
+    *e.mutable_expire_time() = pg::ToTimestamp(expires);
     PublishCustomerEvent(tx, e, c.id(), c.version(), now);
   }
   if (expires_out != nullptr) *expires_out = expires;
@@ -134,7 +131,7 @@ v1::ConsentRecord RecordConsent(pqxx::transaction_base& tx, const std::string& c
   r.set_wording_version(wording_version);
   r.set_ip(ip);
   r.set_actor(actor);
-  *r.mutable_create_time() = Ts(now);
+  *r.mutable_create_time() = pg::ToTimestamp(now);
   CustomerStore::InsertConsent(tx, r);
   v1::ConsentState state;
   state.set_granted(granted);
@@ -503,7 +500,7 @@ absl::StatusOr<v1::CustomerNote> CustomerApp::AddNote(const v1::AddCustomerNoteR
   n.set_body(body);
   n.set_author(caller.actor);
   const absl::Time now = clock_.Now();
-  *n.mutable_create_time() = Ts(now);
+  *n.mutable_create_time() = pg::ToTimestamp(now);
   STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
     STORE_RETURN_IF_ERROR(LoadOr404(tx, r.customer_id(), false).status());
     CustomerStore::InsertNote(tx, n);
@@ -914,7 +911,7 @@ absl::StatusOr<v1::BlacklistEntry> CustomerApp::AddBlacklistEntry(v1::BlacklistE
   STORE_RETURN_IF_ERROR(NormalizeBlacklist(e));
   e.set_id(NewUuid());
   e.set_created_by(caller.actor);
-  *e.mutable_create_time() = Ts(clock_.Now());
+  *e.mutable_create_time() = pg::ToTimestamp(clock_.Now());
   STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
     CustomerStore::InsertBlacklist(tx, e);
     return absl::OkStatus();
@@ -927,11 +924,9 @@ absl::StatusOr<v1::BlacklistEntry> CustomerApp::UpdateBlacklistEntry(v1::Blackli
   STORE_RETURN_IF_ERROR(NormalizeBlacklist(e));
   v1::BlacklistEntry out;
   STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
-    if (!CustomerStore::UpdateBlacklist(tx, e)) return NotFound("blacklist entry", e.id());
-    std::vector<v1::BlacklistEntry> all = CustomerStore::ListBlacklist(tx, "", std::nullopt, 100000);
-    for (auto& x : all) {
-      if (x.id() == e.id()) out = x;
-    }
+    std::optional<v1::BlacklistEntry> stored = CustomerStore::UpdateBlacklist(tx, e);
+    if (!stored.has_value()) return NotFound("blacklist entry", e.id());
+    out = *stored;
     return absl::OkStatus();
   }));
   return out;

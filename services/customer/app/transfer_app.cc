@@ -37,8 +37,6 @@ struct ImportSession::Row {
 
 namespace {
 
-// Statement text built once at start-up, kept for the life of the process.
-const char* Sql(const std::string& text) { return (new std::string(text))->c_str(); }
 
 constexpr absl::string_view kRequired[] = {"name", "email"};
 constexpr char kConsentSource[] = "import";
@@ -101,7 +99,7 @@ constexpr char kBatchInput[] =
     " AS x(id, email, name, phone, country, group_id, tax_exempt, custom, pw, consent)) ";
 const pg::Statement kImportUpdate(
     "imp_update",
-    Sql(absl::StrCat(
+    absl::StrCat(
         kBatchInput,
         "UPDATE customers c SET name = x.name,"
         " phone = CASE WHEN x.phone <> '' THEN x.phone ELSE c.phone END,"
@@ -121,10 +119,10 @@ const pg::Statement kImportUpdate(
         // whole table once the statement's generic plan was made on a small
         // table: quadratic time for a large import).
         " FROM x WHERE c.email = ANY($2::text[]) AND c.email = x.email AND c.erased_at IS NULL"
-        " RETURNING c.id::text, c.email")));
+        " RETURNING c.id::text, c.email"));
 const pg::Statement kImportInsert(
     "imp_insert",
-    Sql(absl::StrCat(
+    absl::StrCat(
         kBatchInput,
         "INSERT INTO customers (id, email, name, phone, country, group_id, tax_exempt, custom,"
         " password_hash, accepts_marketing, email_consent, state, guest, created_at, updated_at)"
@@ -136,7 +134,7 @@ const pg::Statement kImportInsert(
         // Existing emails are skipped by the unique index (per row, not by
         // an anti-join over the whole table).
         " 2, false, $11::timestamptz, $11::timestamptz FROM x"
-        " ON CONFLICT (email) DO NOTHING RETURNING id::text, email")));
+        " ON CONFLICT (email) DO NOTHING RETURNING id::text, email"));
 const pg::Statement kImportOldConsent(
     "imp_old_consent",
     "SELECT email, accepts_marketing FROM customers WHERE email = ANY($1::text[])");

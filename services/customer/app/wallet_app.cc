@@ -5,6 +5,7 @@
 #include "libs/core/ids.h"
 #include "libs/core/paging.h"
 #include "libs/core/status.h"
+#include "libs/pg/values.h"
 #include "libs/core/contact.h"
 #include "services/customer/domain/customer_rules.h"
 #include "services/customer/store/customer_store.h"
@@ -17,10 +18,6 @@ namespace store::customer {
 using google::protobuf::util::TimeUtil;
 
 namespace {
-
-google::protobuf::Timestamp Ts(absl::Time t) {
-  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
-}
 
 absl::Status CheckAmount(const common::v1::Money& m) {
   if (m.currency_code() != StoreCurrency()) {
@@ -45,7 +42,7 @@ v1::WalletEntry NewEntry(v1::WalletEntryKind kind, int64_t amount, int64_t balan
   e.set_reason(reason);
   e.set_actor(actor);
   e.set_idempotency_key(key);
-  *e.mutable_create_time() = Ts(now);
+  *e.mutable_create_time() = pg::ToTimestamp(now);
   return e;
 }
 

@@ -25,13 +25,12 @@ void PublishCustomerEvent(pqxx::transaction_base& tx, const google::protobuf::Me
 
 namespace {
 
-#define MICROS(col) "(extract(epoch FROM " col ") * 1000000)::bigint"
 constexpr char kCols[] =
     "c.id::text, c.email, c.name, c.phone, c.country, coalesce(c.group_id::text, ''),"
     " c.tax_exempt, c.email_consent, c.sms_consent, c.email_verified, c.state, c.blocked,"
     " c.custom::text, c.guest, c.password_hash IS NOT NULL, c.orders_count, c.total_spent,"
-    " " MICROS("c.first_order_at") ", " MICROS("c.last_order_at") ", c.wallet_balance,"
-    " " MICROS("c.created_at") ", " MICROS("c.updated_at") ", c.version";
+    " " STORE_PG_MICROS("c.first_order_at") ", " STORE_PG_MICROS("c.last_order_at") ", c.wallet_balance,"
+    " " STORE_PG_MICROS("c.created_at") ", " STORE_PG_MICROS("c.updated_at") ", c.version";
 
 std::string CustomJson(const google::protobuf::Map<std::string, std::string>& values) {
   google::protobuf::Struct s;
@@ -79,27 +78,24 @@ v1::Customer ParseCustomer(const pqxx::row& r) {
   return c;
 }
 
-const std::string& Sql(const std::string& tail) { return *new std::string(tail); }
 
-const pg::Statement kLoad("cus_load", Sql(absl::StrCat("SELECT ", kCols,
-                                                       " FROM customers c WHERE c.id = $1::uuid"))
-                                          .c_str());
+const pg::Statement kLoad("cus_load", absl::StrCat("SELECT ", kCols,
+                                                       " FROM customers c WHERE c.id = $1::uuid"));
 const pg::Statement kLoadForUpdate(
     "cus_load_for_update",
-    Sql(absl::StrCat("SELECT ", kCols, " FROM customers c WHERE c.id = $1::uuid FOR UPDATE"))
-        .c_str());
+    absl::StrCat("SELECT ", kCols, " FROM customers c WHERE c.id = $1::uuid FOR UPDATE"));
 const pg::Statement kLoadByEmail(
     "cus_load_by_email",
-    Sql(absl::StrCat("SELECT ", kCols, " FROM customers c WHERE c.email = $1")).c_str());
+    absl::StrCat("SELECT ", kCols, " FROM customers c WHERE c.email = $1"));
 const pg::Statement kLoadByEmailForUpdate(
     "cus_load_by_email_for_update",
-    Sql(absl::StrCat("SELECT ", kCols, " FROM customers c WHERE c.email = $1 FOR UPDATE")).c_str());
+    absl::StrCat("SELECT ", kCols, " FROM customers c WHERE c.email = $1 FOR UPDATE"));
 const pg::Statement kLoadByRequest(
     "cus_load_by_request",
-    Sql(absl::StrCat("SELECT ", kCols, " FROM customers c WHERE c.request_id = $1::uuid")).c_str());
+    absl::StrCat("SELECT ", kCols, " FROM customers c WHERE c.request_id = $1::uuid"));
 const pg::Statement kLoadMany(
     "cus_load_many",
-    Sql(absl::StrCat("SELECT ", kCols, " FROM customers c WHERE c.id = ANY($1::uuid[])")).c_str());
+    absl::StrCat("SELECT ", kCols, " FROM customers c WHERE c.id = ANY($1::uuid[])"));
 const pg::Statement kPasswordHash("cus_password_hash",
                                   "SELECT coalesce(password_hash, '') FROM customers"
                                   " WHERE id = $1::uuid");
@@ -163,7 +159,7 @@ const pg::Statement kInsertNote(
     " VALUES ($1::uuid, $2::uuid, $3, $4, $5::timestamptz)");
 const pg::Statement kListNotes(
     "cus_list_notes",
-    "SELECT id::text, body, author, " MICROS("created_at") " FROM customer_notes"
+    "SELECT id::text, body, author, " STORE_PG_MICROS("created_at") " FROM customer_notes"
     " WHERE customer_id = $1::uuid ORDER BY created_at, id");
 
 const pg::Statement kInsertConsent(
@@ -174,7 +170,7 @@ const pg::Statement kInsertConsent(
 const pg::Statement kListConsents(
     "cus_list_consents",
     "SELECT id::text, channel, granted, level, source, wording_version, ip, actor,"
-    " " MICROS("created_at") " FROM consent_records WHERE customer_id = $1::uuid"
+    " " STORE_PG_MICROS("created_at") " FROM consent_records WHERE customer_id = $1::uuid"
     " ORDER BY seq DESC");
 
 const pg::Statement kInsertToken(
@@ -199,12 +195,10 @@ constexpr char kGroupCols[] =
     " (SELECT count(*) FROM customers c WHERE c.group_id = g.id)";
 const pg::Statement kLoadGroup(
     "cus_load_group",
-    Sql(absl::StrCat("SELECT ", kGroupCols, " FROM customer_groups g WHERE g.id = $1::uuid"))
-        .c_str());
+    absl::StrCat("SELECT ", kGroupCols, " FROM customer_groups g WHERE g.id = $1::uuid"));
 const pg::Statement kListGroups(
     "cus_list_groups",
-    Sql(absl::StrCat("SELECT ", kGroupCols, " FROM customer_groups g ORDER BY lower(g.name)"))
-        .c_str());
+    absl::StrCat("SELECT ", kGroupCols, " FROM customer_groups g ORDER BY lower(g.name)"));
 const pg::Statement kInsertGroup(
     "cus_insert_group",
     "INSERT INTO customer_groups (id, name, discount_bp) VALUES ($1::uuid, $2, $3::int)"
@@ -238,8 +232,6 @@ const pg::Statement kCheckout(
     " (SELECT reason FROM b), (SELECT name FROM g), (SELECT discount_bp FROM g)");
 const pg::Statement kGroupDiscount(
     "cus_group_discount", "SELECT name, discount_bp FROM customer_groups WHERE id = $1::uuid");
-const pg::Statement kGroupByName(
-    "cus_group_by_name", "SELECT id::text FROM customer_groups WHERE lower(name) = lower($1)");
 
 const pg::Statement kListFields(
     "cus_list_fields", "SELECT key, label, type, choices, max_length FROM custom_fields ORDER BY key");
@@ -258,18 +250,18 @@ const pg::Statement kInsertBlacklist(
     "cus_insert_blacklist",
     "INSERT INTO blacklist (id, phone, email, reason, created_by, created_at)"
     " VALUES ($1::uuid, $2, $3, $4, $5, $6::timestamptz)");
-const pg::Statement kUpdateBlacklist(
-    "cus_update_blacklist",
-    "UPDATE blacklist SET phone = $2, email = $3, reason = $4 WHERE id = $1::uuid RETURNING id");
 const pg::Statement kDeleteBlacklist("cus_delete_blacklist",
                                      "DELETE FROM blacklist WHERE id = $1::uuid RETURNING id");
 constexpr char kBlacklistCols[] =
-    "id::text, phone, email, reason, created_by, " MICROS("created_at");
+    "id::text, phone, email, reason, created_by, " STORE_PG_MICROS("created_at");
+const pg::Statement kUpdateBlacklist(
+    "cus_update_blacklist",
+    absl::StrCat("UPDATE blacklist SET phone = $2, email = $3, reason = $4 WHERE id = $1::uuid"
+                 " RETURNING ", kBlacklistCols));
 const pg::Statement kFindBlacklisted(
     "cus_find_blacklisted",
-    Sql(absl::StrCat("SELECT ", kBlacklistCols, " FROM blacklist WHERE ($1 <> '' AND email = $1)"
-                     " OR ($2 <> '' AND phone = $2) ORDER BY created_at LIMIT 1"))
-        .c_str());
+    absl::StrCat("SELECT ", kBlacklistCols, " FROM blacklist WHERE ($1 <> '' AND email = $1)"
+                     " OR ($2 <> '' AND phone = $2) ORDER BY created_at LIMIT 1"));
 
 v1::BlacklistEntry ParseBlacklist(const pqxx::row& r) {
   v1::BlacklistEntry e;
@@ -558,12 +550,6 @@ CustomerStore::CheckoutFacts CustomerStore::Checkout(pqxx::transaction_base& tx,
   return f;
 }
 
-std::optional<std::string> CustomerStore::FindGroupIdByName(pqxx::transaction_base& tx,
-                                                            const std::string& name) {
-  pqxx::result r = tx.exec_prepared(kGroupByName.name, name);
-  if (r.empty()) return std::nullopt;
-  return r[0][0].as<std::string>();
-}
 
 std::vector<v1::CustomField> CustomerStore::ListCustomFields(pqxx::transaction_base& tx) {
   std::vector<v1::CustomField> out;
@@ -594,8 +580,11 @@ void CustomerStore::InsertBlacklist(pqxx::transaction_base& tx, const v1::Blackl
                    PgTime(e.create_time()));
 }
 
-bool CustomerStore::UpdateBlacklist(pqxx::transaction_base& tx, const v1::BlacklistEntry& e) {
-  return !tx.exec_prepared(kUpdateBlacklist.name, e.id(), e.phone(), e.email(), e.reason()).empty();
+std::optional<v1::BlacklistEntry> CustomerStore::UpdateBlacklist(pqxx::transaction_base& tx,
+                                                                 const v1::BlacklistEntry& e) {
+  pqxx::result r = tx.exec_prepared(kUpdateBlacklist.name, e.id(), e.phone(), e.email(), e.reason());
+  if (r.empty()) return std::nullopt;
+  return ParseBlacklist(r[0]);
 }
 
 bool CustomerStore::DeleteBlacklist(pqxx::transaction_base& tx, const std::string& id) {
@@ -725,9 +714,9 @@ std::vector<v1::Customer> CustomerStore::List(pqxx::transaction_base& tx,
     case v1::CUSTOMER_SORT_FIELD_TOTAL_SPENT: key = "c.total_spent"; break;
     case v1::CUSTOMER_SORT_FIELD_ORDERS_COUNT: key = "c.orders_count::bigint"; break;
     case v1::CUSTOMER_SORT_FIELD_LAST_ORDER_TIME:
-      key = "coalesce(" MICROS("c.last_order_at") ", -1)";
+      key = "coalesce(" STORE_PG_MICROS("c.last_order_at") ", -1)";
       break;
-    default: key = MICROS("c.created_at");
+    default: key = STORE_PG_MICROS("c.created_at");
   }
   if (after.has_value()) {
     const std::string value = sort == v1::CUSTOMER_SORT_FIELD_NAME

@@ -122,8 +122,6 @@ class CustomerStore {
   // Name and discount of a group (cheap: no member count).
   static std::optional<std::pair<std::string, int>> GroupDiscount(pqxx::transaction_base& tx,
                                                                   const std::string& id);
-  static std::optional<std::string> FindGroupIdByName(pqxx::transaction_base& tx,
-                                                      const std::string& name);
 
   // Custom fields.
   static std::vector<v1::CustomField> ListCustomFields(pqxx::transaction_base& tx);
@@ -132,7 +130,9 @@ class CustomerStore {
 
   // Blacklist.
   static void InsertBlacklist(pqxx::transaction_base& tx, const v1::BlacklistEntry& entry);
-  static bool UpdateBlacklist(pqxx::transaction_base& tx, const v1::BlacklistEntry& entry);
+  // The entry as stored, or nothing when there is no such entry.
+  static std::optional<v1::BlacklistEntry> UpdateBlacklist(pqxx::transaction_base& tx,
+                                                           const v1::BlacklistEntry& entry);
   static bool DeleteBlacklist(pqxx::transaction_base& tx, const std::string& id);
   static std::vector<v1::BlacklistEntry> ListBlacklist(pqxx::transaction_base& tx,
                                                        const std::string& text,

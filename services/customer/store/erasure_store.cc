@@ -8,7 +8,6 @@
 namespace store::customer {
 namespace {
 
-#define MICROS(col) "(extract(epoch FROM " col ") * 1000000)::bigint"
 
 const pg::Statement kAnonymise(
     "era_anonymise",
@@ -37,10 +36,10 @@ const pg::Statement kInsertStep(
 const pg::Statement kLoad(
     "era_load",
     "SELECT customer_id::text, email_sha256, phone_sha256, reason, requested_by,"
-    " " MICROS("requested_at") " FROM erasures WHERE id = $1::uuid");
+    " " STORE_PG_MICROS("requested_at") " FROM erasures WHERE id = $1::uuid");
 const pg::Statement kSteps(
     "era_steps",
-    "SELECT service, summary, records, " MICROS("completed_at") " FROM erasure_steps"
+    "SELECT service, summary, records, " STORE_PG_MICROS("completed_at") " FROM erasure_steps"
     " WHERE erasure_id = $1::uuid ORDER BY completed_at, service");
 
 }  // namespace

@@ -41,9 +41,6 @@ const pg::Statement kRecompute(
     "  updated_at = $2::timestamptz FROM f"
     " WHERE c.id = $1::uuid AND (c.orders_count, c.total_spent, c.first_order_at, c.last_order_at)"
     "  IS DISTINCT FROM (f.n::int, f.spent, f.first_at, f.last_at) RETURNING c.id");
-const pg::Statement kReassign(
-    "facts_reassign",
-    "UPDATE customer_orders SET customer_id = $2::uuid WHERE customer_id = $1::uuid");
 
 }  // namespace
 
@@ -80,9 +77,5 @@ bool FactsStore::Recompute(pqxx::transaction_base& tx, const std::string& custom
   return !tx.exec_prepared(kRecompute.name, customer_id, PgTime(now)).empty();
 }
 
-void FactsStore::Reassign(pqxx::transaction_base& tx, const std::string& from,
-                          const std::string& to) {
-  tx.exec_prepared(kReassign.name, from, to);
-}
 
 }  // namespace store::customer

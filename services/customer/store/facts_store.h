@@ -38,8 +38,6 @@ class FactsStore {
   // customer; true when they changed.
   static bool Recompute(pqxx::transaction_base& tx, const std::string& customer_id,
                         absl::Time now);
-  // Moves the facts of one customer to another (a guest merged into an account).
-  static void Reassign(pqxx::transaction_base& tx, const std::string& from, const std::string& to);
 };
 
 }  // namespace store::customer

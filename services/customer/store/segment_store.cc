@@ -17,18 +17,15 @@
 namespace store::customer {
 namespace {
 
-// Statement text built once at start-up, kept for the life of the process.
-const char* Sql(const std::string& text) { return (new std::string(text))->c_str(); }
 
-#define MICROS(col) "(extract(epoch FROM " col ") * 1000000)::bigint"
 constexpr char kSegCols[] =
-    "id::text, name, description, rule, member_count, " MICROS("created_at") ", " MICROS(
-        "updated_at") ", " MICROS("evaluated_at");
+    "id::text, name, description, rule, member_count, " STORE_PG_MICROS("created_at") ", " STORE_PG_MICROS(
+        "updated_at") ", " STORE_PG_MICROS("evaluated_at");
 
-const pg::Statement kLoad("seg_load", Sql(absl::StrCat(
-                                          "SELECT ", kSegCols, " FROM segments WHERE id = $1::uuid")));
-const pg::Statement kList("seg_list", Sql(absl::StrCat(
-                                          "SELECT ", kSegCols, " FROM segments ORDER BY lower(name)")));
+const pg::Statement kLoad("seg_load", absl::StrCat(
+                                          "SELECT ", kSegCols, " FROM segments WHERE id = $1::uuid"));
+const pg::Statement kList("seg_list", absl::StrCat(
+                                          "SELECT ", kSegCols, " FROM segments ORDER BY lower(name)"));
 const pg::Statement kInsert(
     "seg_insert",
     "INSERT INTO segments (id, name, description, rule, created_at, updated_at)"

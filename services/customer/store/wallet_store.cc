@@ -9,24 +9,21 @@
 namespace store::customer {
 namespace {
 
-// Statement text built once at start-up, kept for the life of the process.
-const char* Sql(const std::string& text) { return (new std::string(text))->c_str(); }
 
-#define MICROS(col) "(extract(epoch FROM " col ") * 1000000)::bigint"
 constexpr char kEntryCols[] =
-    "id::text, kind, amount, balance_after, reason, actor, " MICROS("expires_at") ","
-    " coalesce(idempotency_key, ''), " MICROS("created_at") ", seq";
+    "id::text, kind, amount, balance_after, reason, actor, " STORE_PG_MICROS("expires_at") ","
+    " coalesce(idempotency_key, ''), " STORE_PG_MICROS("created_at") ", seq";
 
 const pg::Statement kBalance("wal_balance",
                              "SELECT wallet_balance FROM customers WHERE id = $1::uuid");
 const pg::Statement kFindByKey(
     "wal_find_by_key",
-    Sql(absl::StrCat("SELECT ", kEntryCols, " FROM wallet_entries WHERE"
+    absl::StrCat("SELECT ", kEntryCols, " FROM wallet_entries WHERE"
                                   " customer_id = $1::uuid AND kind = $2::smallint AND"
-                                  " idempotency_key = $3")));
+                                  " idempotency_key = $3"));
 const pg::Statement kOpenCredits(
     "wal_open_credits",
-    "SELECT id::text, remaining, " MICROS("expires_at") ", seq FROM wallet_entries"
+    "SELECT id::text, remaining, " STORE_PG_MICROS("expires_at") ", seq FROM wallet_entries"
     " WHERE customer_id = $1::uuid AND kind = 1 AND remaining > 0 ORDER BY seq FOR UPDATE");
 const pg::Statement kAppend(
     "wal_append",

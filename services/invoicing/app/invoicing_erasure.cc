@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/time_util.h"
+#include "libs/core/ids.h"
 #include "libs/core/status.h"
 #include "libs/events/envelope.h"
 #include "libs/events/outbox.h"
@@ -18,14 +19,6 @@ namespace store::invoicing {
 namespace {
 
 constexpr char kErasuresTopic[] = "store.privacy.erasures.v1";
-
-bool IsSha256Hex(const std::string& s) {
-  if (s.size() != 64) return false;
-  for (char c : s) {
-    if (!absl::ascii_isxdigit(c)) return false;
-  }
-  return true;
-}
 
 void AnonymiseBuyer(v1::Party* buyer) {
   buyer->set_name("Erased customer");

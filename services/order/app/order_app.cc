@@ -10,6 +10,7 @@
 #include "libs/core/log.h"
 #include "libs/core/paging.h"
 #include "libs/core/status.h"
+#include "libs/pg/values.h"
 #include "libs/events/envelope.h"
 #include "libs/events/outbox.h"
 #include "libs/metrics/metrics.h"
@@ -39,10 +40,6 @@ prometheus::Family<prometheus::Counter>& StatusChanges() {
                        .Help("Order status changes, by new status.")
                        .Register(metrics::Registry());
   return f;
-}
-
-google::protobuf::Timestamp Ts(absl::Time t) {
-  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
 }
 
 absl::Status CheckId(absl::string_view field, const std::string& id) {
@@ -90,7 +87,7 @@ using MutateFn = std::function<absl::StatusOr<std::unique_ptr<Message>>(
 void WriteChange(pqxx::transaction_base& tx, v1::Order& order, v1::OrderStatus from,
                  const Change& change, Message* event, const std::string& actor, absl::Time now) {
   order.set_version(order.version() + 1);
-  *order.mutable_update_time() = Ts(now);
+  *order.mutable_update_time() = pg::ToTimestamp(now);
   OrderStore::Update(tx, order);
   OrderStore::AppendHistory(tx, order.id(), from, order.status(), change.action, actor,
                             change.reason, now);
@@ -228,8 +225,8 @@ absl::StatusOr<v1::Order> OrderApp::PlaceOrder(const v1::PlaceOrderRequest& requ
     order.set_number(OrderStore::NextOrderNumber(tx));
     order.set_status(v1::ORDER_STATUS_PENDING);
     order.set_version(1);
-    *order.mutable_create_time() = Ts(now);
-    *order.mutable_update_time() = Ts(now);
+    *order.mutable_create_time() = pg::ToTimestamp(now);
+    *order.mutable_update_time() = pg::ToTimestamp(now);
     v1::OrderPlaced placed;
     *placed.mutable_order() = order;
     const events::OutboxParams event(
@@ -251,7 +248,7 @@ absl::StatusOr<v1::Order> OrderApp::PlaceOrder(const v1::PlaceOrderRequest& requ
       payment.set_reference(request_id);
       *payment.mutable_amount() = order.totals().total();
       payment.set_outcome(v1::PAYMENT_OUTCOME_SUCCEEDED);
-      *payment.mutable_create_time() = Ts(now);
+      *payment.mutable_create_time() = pg::ToTimestamp(now);
       OrderStore::InsertPayment(tx, order.id(), payment);
       Change change;
       STORE_ASSIGN_OR_RETURN(std::unique_ptr<Message> paid,
@@ -415,7 +412,7 @@ absl::StatusOr<v1::RecordPaymentResponse> OrderApp::RecordPayment(
         payment.mutable_amount()->set_currency_code(order.currency_code());
         payment.set_outcome(request.outcome());
         payment.set_failure_reason(request.failure_reason());
-        *payment.mutable_create_time() = Ts(TruncateToMicros(clock_.Now()));
+        *payment.mutable_create_time() = pg::ToTimestamp(TruncateToMicros(clock_.Now()));
         OrderStore::InsertPayment(tx, order.id(), payment);
         change.action = "payment";
         switch (request.outcome()) {
@@ -448,7 +445,7 @@ absl::StatusOr<v1::Order> OrderApp::ShipOrder(const v1::ShipOrderRequest& reques
                 [&](pqxx::transaction_base&, v1::Order& order,
                     Change& change) -> absl::StatusOr<std::unique_ptr<Message>> {
                   STORE_RETURN_IF_ERROR(Transition(order, v1::ORDER_STATUS_SHIPPED));
-                  *shipment.mutable_shipped_at() = Ts(TruncateToMicros(clock_.Now()));
+                  *shipment.mutable_shipped_at() = pg::ToTimestamp(TruncateToMicros(clock_.Now()));
                   *order.mutable_shipment() = shipment;
                   change.action = "shipped";
                   change.reason = absl::StrCat(shipment.carrier(), " ", shipment.tracking_number());
@@ -529,7 +526,7 @@ absl::StatusOr<v1::RefundOrderResponse> OrderApp::RefundOrder(
         refund.mutable_amount()->set_currency_code(order.currency_code());
         *refund.mutable_lines() = request.lines();
         refund.set_reason(request.reason());
-        *refund.mutable_create_time() = Ts(TruncateToMicros(clock_.Now()));
+        *refund.mutable_create_time() = pg::ToTimestamp(TruncateToMicros(clock_.Now()));
         OrderStore::InsertRefund(tx, order.id(), request.request_id(), hash, refund);
         change.action = "refund";
         change.reason = request.reason();
@@ -562,7 +559,7 @@ absl::StatusOr<v1::OrderNote> OrderApp::AddNote(const v1::AddOrderNoteRequest& r
   note.set_visibility(request.visibility());
   note.set_author(actor);
   const absl::Time now = TruncateToMicros(clock_.Now());
-  *note.mutable_create_time() = Ts(now);
+  *note.mutable_create_time() = pg::ToTimestamp(now);
   STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
     std::optional<v1::Order> order = OrderStore::Load(tx, request.order_id(), false);
     if (!order.has_value()) return NotFound("order", request.order_id());

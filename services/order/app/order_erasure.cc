@@ -25,14 +25,6 @@ namespace {
 
 constexpr char kCustomerErased[] = "store.customer.v1.CustomerErased";
 
-bool IsSha256Hex(const std::string& s) {
-  if (s.size() != 64) return false;
-  for (char c : s) {
-    if (!absl::ascii_isxdigit(c)) return false;
-  }
-  return true;
-}
-
 // The personal data of `order` that free text (notes, history reasons) may
 // repeat. Very short strings are left out: replacing them would mangle
 // unrelated words.
