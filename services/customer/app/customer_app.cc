@@ -726,7 +726,7 @@ absl::StatusOr<v1::ConsentRecord> CustomerApp::SetConsent(const v1::SetConsentRe
     // No change, no new ledger line (keeps the newsletter and customer
     // services from echoing each other's consent events).
     if (current.granted() == r.granted() && current.level() == level &&
-        (c.email_marketing().has_update_time() || !r.granted())) {
+        (current.has_update_time() || !r.granted())) {
       std::vector<v1::ConsentRecord> records = CustomerStore::ListConsents(tx, c.id());
       for (const auto& rec : records) {
         if (rec.channel() == r.channel()) {

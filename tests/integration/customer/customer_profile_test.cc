@@ -468,6 +468,23 @@ TEST_F(ProfileTest, ConsentLedgerIsAppendOnlyAndTheProfileShowsTheLatest) {
   ASSERT_TRUE(stub_->GetCustomer(Ctx().get(), get, &now).ok());
   EXPECT_FALSE(now.email_marketing().granted());
   EXPECT_EQ(OutboxEvents("store.customer.v1.ConsentChanged").size(), 3u);
+
+  // Each channel has its own state: an SMS opt-in is recorded even though
+  // the email channel has a history.
+  v1::SetConsentRequest sms;
+  sms.set_customer_id(c.id());
+  sms.set_channel(v1::CONSENT_CHANNEL_SMS);
+  sms.set_granted(false);
+  sms.set_source("account");
+  v1::ConsentRecord r;
+  ASSERT_TRUE(stub_->SetConsent(Ctx(c.id()).get(), sms, &r).ok());
+  EXPECT_EQ(r.channel(), v1::CONSENT_CHANNEL_SMS);
+  sms.set_granted(true);
+  ASSERT_TRUE(stub_->SetConsent(Ctx(c.id()).get(), sms, &r).ok());
+  EXPECT_TRUE(r.granted());
+  ASSERT_TRUE(stub_->GetCustomer(Ctx().get(), get, &now).ok());
+  EXPECT_TRUE(now.sms_marketing().granted());
+  EXPECT_FALSE(now.email_marketing().granted());
 }
 
 TEST_F(ProfileTest, GroupsDefaultGroupAndAssignment) {
