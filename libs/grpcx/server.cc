@@ -16,6 +16,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "libs/core/log.h"
+#include "libs/core/status.h"
+#include "libs/grpcx/status.h"
 #include "libs/metrics/metrics.h"
 
 namespace store::grpcx {
@@ -206,6 +208,11 @@ void ServerHost::Shutdown() {
   }
   for (auto it = stop_hooks_.rbegin(); it != stop_hooks_.rend(); ++it) (*it)();
   log::Info("stopped");
+}
+
+grpc::Status StaffOnly() {
+  return ToGrpcStatus(MakeError(absl::StatusCode::kPermissionDenied, "STAFF_ONLY", "",
+                                "this method is for staff"));
 }
 
 CallScope::CallScope(const grpc::ServerContext& context)

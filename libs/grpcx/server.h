@@ -95,12 +95,19 @@ class CallScope {
   // customer's data answer NOT_FOUND when it is someone else's.
   const std::string& customer_id() const { return customer_id_; }
   bool is_customer() const { return !customer_id_.empty(); }
+  // A customer addressing data that is not theirs (`owner` is the data's
+  // customer id, "" for a guest's): the method answers NOT_FOUND.
+  bool IsForeign(absl::string_view owner) const { return is_customer() && owner != customer_id_; }
 
  private:
   std::string actor_;
   std::string customer_id_;
   ScopedTrace trace_;
 };
+
+// PERMISSION_DENIED (reason STAFF_ONLY) for a staff-only method called with
+// a customer identity (the gateway never routes it so; defence in depth).
+grpc::Status StaffOnly();
 
 // Asks `channel`'s gRPC health service about `service` ("" = the server):
 // OK when SERVING, UNAVAILABLE otherwise (or when unreachable).

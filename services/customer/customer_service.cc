@@ -24,18 +24,8 @@ Caller CallerOf(const grpcx::CallScope& scope) {
   return Caller{.actor = scope.actor(), .customer_id = scope.customer_id()};
 }
 
-// A customer may address only their own id: anyone else's does not exist.
-bool Foreign(const grpcx::CallScope& scope, const std::string& customer_id) {
-  return scope.is_customer() && scope.customer_id() != customer_id;
-}
 Status NotFoundStatus(const std::string& id) { return Done(NotFound("customer", id)); }
 
-// Staff-only methods called with a customer identity (the gateway never
-// routes them so; defence in depth).
-Status StaffOnly() {
-  return Done(MakeError(absl::StatusCode::kPermissionDenied, "STAFF_ONLY", "",
-                        "this method is for staff"));
-}
 
 #define STORE_SCOPE()                 \
   grpcx::CallScope scope(*ctx);       \
@@ -43,11 +33,11 @@ Status StaffOnly() {
   (void)caller
 #define STORE_OWNER(id)                                       \
   do {                                                        \
-    if (Foreign(scope, id)) return NotFoundStatus(id);        \
+    if (scope.IsForeign(id)) return NotFoundStatus(id);        \
   } while (0)
 #define STORE_STAFF()                            \
   do {                                           \
-    if (scope.is_customer()) return StaffOnly(); \
+    if (scope.is_customer()) return grpcx::StaffOnly(); \
   } while (0)
 
 class Service final : public v1::CustomerService::Service {

@@ -1,5 +1,6 @@
 #include "services/invoicing/invoicing_service.h"
 
+#include "libs/core/status.h"
 #include "libs/grpcx/server.h"
 #include "libs/grpcx/status.h"
 
@@ -17,16 +18,30 @@ constexpr size_t kChunkBytes = 64 * 1024;
 
 }  // namespace
 
+absl::StatusOr<v1::Invoice> InvoicingServiceImpl::OwnInvoice(const grpcx::CallScope& scope,
+                                                             const std::string& id) {
+  absl::StatusOr<v1::Invoice> invoice = app_.GetInvoice(id);
+  // Someone else's invoice does not exist for a customer (never 403).
+  if (invoice.ok() && scope.IsForeign(invoice->customer_id())) return NotFound("invoice", id);
+  return invoice;
+}
+
 grpc::Status InvoicingServiceImpl::GetInvoice(grpc::ServerContext* ctx,
                                               const v1::GetInvoiceRequest* req, v1::Invoice* resp) {
   grpcx::CallScope scope(*ctx);
-  return Reply(app_.GetInvoice(req->id()), resp);
+  return Reply(OwnInvoice(scope, req->id()), resp);
 }
 
 grpc::Status InvoicingServiceImpl::ListInvoices(grpc::ServerContext* ctx,
                                                 const v1::ListInvoicesRequest* req,
                                                 v1::ListInvoicesResponse* resp) {
   grpcx::CallScope scope(*ctx);
+  if (scope.is_customer() && req->filter().customer_id() != scope.customer_id()) {
+    // A customer lists their own invoices, whatever the filter says.
+    v1::ListInvoicesRequest own = *req;
+    own.mutable_filter()->set_customer_id(scope.customer_id());
+    return Reply(app_.ListInvoices(own), resp);
+  }
   return Reply(app_.ListInvoices(*req), resp);
 }
 
@@ -34,6 +49,7 @@ grpc::Status InvoicingServiceImpl::IssueInvoice(grpc::ServerContext* ctx,
                                                 const v1::IssueInvoiceRequest* req,
                                                 v1::Invoice* resp) {
   grpcx::CallScope scope(*ctx);
+  if (scope.is_customer()) return grpcx::StaffOnly();
   return Reply(app_.IssueInvoice(req->order_id()), resp);
 }
 
@@ -41,6 +57,7 @@ grpc::Status InvoicingServiceImpl::CancelInvoice(grpc::ServerContext* ctx,
                                                  const v1::CancelInvoiceRequest* req,
                                                  v1::Invoice* resp) {
   grpcx::CallScope scope(*ctx);
+  if (scope.is_customer()) return grpcx::StaffOnly();
   return Reply(app_.CancelInvoice(req->id(), req->reason()), resp);
 }
 
@@ -48,6 +65,10 @@ grpc::Status InvoicingServiceImpl::RenderInvoice(grpc::ServerContext* ctx,
                                                  const v1::RenderInvoiceRequest* req,
                                                  grpc::ServerWriter<v1::DocumentChunk>* writer) {
   grpcx::CallScope scope(*ctx);
+  if (scope.is_customer()) {
+    absl::StatusOr<v1::Invoice> own = OwnInvoice(scope, req->id());
+    if (!own.ok()) return grpcx::ToGrpcStatus(own.status());
+  }
   absl::StatusOr<InvoicingApp::Document> doc = app_.Render(req->id(), req->format());
   if (!doc.ok()) return grpcx::ToGrpcStatus(doc.status());
   for (size_t off = 0; off == 0 || off < doc->data.size(); off += kChunkBytes) {
@@ -66,6 +87,7 @@ grpc::Status InvoicingServiceImpl::ExportInvoices(grpc::ServerContext* ctx,
                                                   const v1::ExportInvoicesRequest* req,
                                                   grpc::ServerWriter<v1::DocumentChunk>* writer) {
   grpcx::CallScope scope(*ctx);
+  if (scope.is_customer()) return grpcx::StaffOnly();
   bool first = true;
   absl::Status s = app_.ExportCsv(req->filter(), [&](const std::string& data) {
     v1::DocumentChunk chunk;
@@ -84,6 +106,7 @@ grpc::Status InvoicingServiceImpl::GetSettings(grpc::ServerContext* ctx,
                                                const v1::GetSettingsRequest*,
                                                v1::InvoicingSettings* resp) {
   grpcx::CallScope scope(*ctx);
+  if (scope.is_customer()) return grpcx::StaffOnly();
   return Reply(app_.GetSettings(), resp);
 }
 
@@ -91,6 +114,7 @@ grpc::Status InvoicingServiceImpl::UpdateSettings(grpc::ServerContext* ctx,
                                                   const v1::UpdateSettingsRequest* req,
                                                   v1::InvoicingSettings* resp) {
   grpcx::CallScope scope(*ctx);
+  if (scope.is_customer()) return grpcx::StaffOnly();
   return Reply(app_.UpdateSettings(*req), resp);
 }
 

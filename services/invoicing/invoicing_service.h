@@ -3,6 +3,7 @@
 #ifndef STORE_SERVICES_INVOICING_INVOICING_SERVICE_H_
 #define STORE_SERVICES_INVOICING_INVOICING_SERVICE_H_
 
+#include "libs/grpcx/server.h"
 #include "services/invoicing/app/invoicing_app.h"
 #include "store/invoicing/v1/invoicing_service.grpc.pb.h"
 
@@ -30,6 +31,9 @@ class InvoicingServiceImpl final : public v1::InvoicingService::Service {
                               v1::InvoicingSettings* resp) override;
 
  private:
+  // The invoice, or NOT_FOUND when a customer asks for someone else's.
+  absl::StatusOr<v1::Invoice> OwnInvoice(const grpcx::CallScope& scope, const std::string& id);
+
   InvoicingApp& app_;
 };
 

@@ -1,6 +1,7 @@
 #include "services/order/order_service.h"
 
 #include "libs/grpcx/server.h"
+#include "libs/core/status.h"
 #include "libs/grpcx/status.h"
 
 namespace store::order {
@@ -15,22 +16,39 @@ grpc::Status Reply(absl::StatusOr<T> result, R* resp) {
 
 }  // namespace
 
+absl::StatusOr<v1::Order> OrderServiceImpl::OwnOrder(const grpcx::CallScope& scope,
+                                                     const std::string& id) {
+  absl::StatusOr<v1::Order> order = app_.GetOrder(id);
+  // Someone else's order does not exist for a customer (never 403).
+  if (order.ok() && scope.IsForeign(order->customer().customer_id())) return NotFound("order", id);
+  return order;
+}
+
 grpc::Status OrderServiceImpl::PlaceOrder(grpc::ServerContext* ctx,
                                           const v1::PlaceOrderRequest* req, v1::Order* resp) {
   grpcx::CallScope scope(*ctx);
+  if (scope.IsForeign(req->customer().customer_id())) {
+    return grpcx::ToGrpcStatus(NotFound("customer", req->customer().customer_id()));
+  }
   return Reply(app_.PlaceOrder(*req, scope.actor()), resp);
 }
 
 grpc::Status OrderServiceImpl::GetOrder(grpc::ServerContext* ctx, const v1::GetOrderRequest* req,
                                         v1::Order* resp) {
   grpcx::CallScope scope(*ctx);
-  return Reply(app_.GetOrder(req->id()), resp);
+  return Reply(OwnOrder(scope, req->id()), resp);
 }
 
 grpc::Status OrderServiceImpl::ListOrders(grpc::ServerContext* ctx,
                                           const v1::ListOrdersRequest* req,
                                           v1::ListOrdersResponse* resp) {
   grpcx::CallScope scope(*ctx);
+  if (scope.is_customer() && req->filter().customer_id() != scope.customer_id()) {
+    // A customer lists their own orders, whatever the filter says.
+    v1::ListOrdersRequest own = *req;
+    own.mutable_filter()->set_customer_id(scope.customer_id());
+    return Reply(app_.ListOrders(own), resp);
+  }
   return Reply(app_.ListOrders(*req), resp);
 }
 
@@ -38,6 +56,7 @@ grpc::Status OrderServiceImpl::CountUnprocessedOrders(grpc::ServerContext* ctx,
                                                       const v1::CountUnprocessedOrdersRequest*,
                                                       v1::CountUnprocessedOrdersResponse* resp) {
   grpcx::CallScope scope(*ctx);
+  if (scope.is_customer()) return grpcx::StaffOnly();
   absl::StatusOr<int64_t> count = app_.CountUnprocessed();
   if (!count.ok()) return grpcx::ToGrpcStatus(count.status());
   resp->set_count(*count);
@@ -48,12 +67,21 @@ grpc::Status OrderServiceImpl::RecordPayment(grpc::ServerContext* ctx,
                                              const v1::RecordPaymentRequest* req,
                                              v1::RecordPaymentResponse* resp) {
   grpcx::CallScope scope(*ctx);
+  if (scope.is_customer()) return grpcx::StaffOnly();
   return Reply(app_.RecordPayment(*req, scope.actor()), resp);
+}
+
+grpc::Status OrderServiceImpl::ReceivePaymentNotification(grpc::ServerContext* ctx,
+                                                          const v1::RecordPaymentRequest* req,
+                                                          v1::RecordPaymentResponse* resp) {
+  grpcx::CallScope scope(*ctx);
+  return Reply(app_.RecordPayment(*req, "webhook:" + req->provider()), resp);
 }
 
 grpc::Status OrderServiceImpl::ShipOrder(grpc::ServerContext* ctx, const v1::ShipOrderRequest* req,
                                          v1::Order* resp) {
   grpcx::CallScope scope(*ctx);
+  if (scope.is_customer()) return grpcx::StaffOnly();
   return Reply(app_.ShipOrder(*req, scope.actor()), resp);
 }
 
@@ -61,18 +89,24 @@ grpc::Status OrderServiceImpl::CompleteOrder(grpc::ServerContext* ctx,
                                              const v1::CompleteOrderRequest* req,
                                              v1::Order* resp) {
   grpcx::CallScope scope(*ctx);
+  if (scope.is_customer()) return grpcx::StaffOnly();
   return Reply(app_.CompleteOrder(*req, scope.actor()), resp);
 }
 
 grpc::Status OrderServiceImpl::CancelOrder(grpc::ServerContext* ctx,
                                            const v1::CancelOrderRequest* req, v1::Order* resp) {
   grpcx::CallScope scope(*ctx);
+  if (scope.is_customer()) {
+    absl::StatusOr<v1::Order> own = OwnOrder(scope, req->order_id());
+    if (!own.ok()) return grpcx::ToGrpcStatus(own.status());
+  }
   return Reply(app_.CancelOrder(*req, scope.actor()), resp);
 }
 
 grpc::Status OrderServiceImpl::RejectOrder(grpc::ServerContext* ctx,
                                            const v1::RejectOrderRequest* req, v1::Order* resp) {
   grpcx::CallScope scope(*ctx);
+  if (scope.is_customer()) return grpcx::StaffOnly();
   return Reply(app_.RejectOrder(*req, scope.actor()), resp);
 }
 
@@ -80,6 +114,7 @@ grpc::Status OrderServiceImpl::RefundOrder(grpc::ServerContext* ctx,
                                            const v1::RefundOrderRequest* req,
                                            v1::RefundOrderResponse* resp) {
   grpcx::CallScope scope(*ctx);
+  if (scope.is_customer()) return grpcx::StaffOnly();
   return Reply(app_.RefundOrder(*req, scope.actor()), resp);
 }
 
@@ -87,6 +122,7 @@ grpc::Status OrderServiceImpl::AddOrderNote(grpc::ServerContext* ctx,
                                             const v1::AddOrderNoteRequest* req,
                                             v1::OrderNote* resp) {
   grpcx::CallScope scope(*ctx);
+  if (scope.is_customer()) return grpcx::StaffOnly();
   return Reply(app_.AddNote(*req, scope.actor()), resp);
 }
 
@@ -94,6 +130,7 @@ grpc::Status OrderServiceImpl::ListOrderNotes(grpc::ServerContext* ctx,
                                               const v1::ListOrderNotesRequest* req,
                                               v1::ListOrderNotesResponse* resp) {
   grpcx::CallScope scope(*ctx);
+  if (scope.is_customer()) return grpcx::StaffOnly();
   return Reply(app_.ListNotes(*req), resp);
 }
 
@@ -101,6 +138,7 @@ grpc::Status OrderServiceImpl::ListOrderHistory(grpc::ServerContext* ctx,
                                                 const v1::ListOrderHistoryRequest* req,
                                                 v1::ListOrderHistoryResponse* resp) {
   grpcx::CallScope scope(*ctx);
+  if (scope.is_customer()) return grpcx::StaffOnly();
   return Reply(app_.ListHistory(req->order_id()), resp);
 }
 
@@ -108,6 +146,7 @@ grpc::Status OrderServiceImpl::ListOrderPayments(grpc::ServerContext* ctx,
                                                  const v1::ListOrderPaymentsRequest* req,
                                                  v1::ListOrderPaymentsResponse* resp) {
   grpcx::CallScope scope(*ctx);
+  if (scope.is_customer()) return grpcx::StaffOnly();
   return Reply(app_.ListPayments(req->order_id()), resp);
 }
 

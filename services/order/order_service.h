@@ -3,6 +3,7 @@
 #ifndef STORE_SERVICES_ORDER_ORDER_SERVICE_H_
 #define STORE_SERVICES_ORDER_ORDER_SERVICE_H_
 
+#include "libs/grpcx/server.h"
 #include "services/order/app/order_app.h"
 #include "store/order/v1/order_service.grpc.pb.h"
 
@@ -23,6 +24,9 @@ class OrderServiceImpl final : public v1::OrderService::Service {
                                       v1::CountUnprocessedOrdersResponse* resp) override;
   grpc::Status RecordPayment(grpc::ServerContext* ctx, const v1::RecordPaymentRequest* req,
                              v1::RecordPaymentResponse* resp) override;
+  grpc::Status ReceivePaymentNotification(grpc::ServerContext* ctx,
+                                          const v1::RecordPaymentRequest* req,
+                                          v1::RecordPaymentResponse* resp) override;
   grpc::Status ShipOrder(grpc::ServerContext* ctx, const v1::ShipOrderRequest* req,
                          v1::Order* resp) override;
   grpc::Status CompleteOrder(grpc::ServerContext* ctx, const v1::CompleteOrderRequest* req,
@@ -44,6 +48,9 @@ class OrderServiceImpl final : public v1::OrderService::Service {
                                  v1::ListOrderPaymentsResponse* resp) override;
 
  private:
+  // The order, or NOT_FOUND when a customer asks for someone else's.
+  absl::StatusOr<v1::Order> OwnOrder(const grpcx::CallScope& scope, const std::string& id);
+
   OrderApp& app_;
 };
 

@@ -21,6 +21,7 @@
 #include "tools/storectl/customer_commands.h"
 #include "tools/storectl/invoice_commands.h"
 #include "tools/storectl/order_commands.h"
+#include "tools/storectl/token_commands.h"
 #include "services/invoicing/migrations.h"
 
 namespace store {
@@ -54,6 +55,10 @@ commands:
                        apply a service's schema migrations (forward-only)
   dlq redrive --topic TOPIC.CONSUMER.dlq [--max N] [--brokers B]
                        copy dead-lettered events back to their topic
+  token issue --role admin|staff|marketing [--ttl 12h] [--subject NAME]
+                       print a staff access token for the gateway
+  webhook sign --body JSON
+                       print the Store-Signature header for a payment webhook body
 
 global options:
   --json               machine-readable output (proto3 JSON)
@@ -202,6 +207,8 @@ int main(int argc, char** argv) {
   if (cmd == "health") return Health(sub);
   if (cmd == "migrate") return Migrate(sub);
   if (cmd == "dlq") return Dlq(sub);
+  if (cmd == "token") return TokenCommand(sub);
+  if (cmd == "webhook") return WebhookCommand(sub);
   std::fprintf(stderr, "error: unknown command '%s'\n\n%s", cmd.c_str(), kHelp);
   return 2;
 }

@@ -150,6 +150,12 @@ std::string OpenApiDocument(const RouteTable& table, absl::string_view title,
       is_public |= r == "public";
     }
     absl::StrAppend(&op, absl::StrJoin(roles, ","), "]");
+    if (!route.http.owner_field().empty()) {
+      absl::StrAppend(&op, ",\"x-owner-field\":", JsonQuote(route.http.owner_field()));
+    }
+    if (!route.http.signed_by().empty()) {
+      absl::StrAppend(&op, ",\"x-signed-by\":", JsonQuote(route.http.signed_by()));
+    }
     if (!params.empty()) absl::StrAppend(&op, ",\"parameters\":[", absl::StrJoin(params, ","), "]");
     if (!route.http.body().empty()) {
       const Descriptor* body_type =

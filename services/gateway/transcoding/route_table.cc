@@ -103,6 +103,13 @@ std::vector<std::string> PathTemplate::Variables() const {
   return vars;
 }
 
+bool Route::allows(absl::string_view role) const {
+  for (const std::string& r : http.roles()) {
+    if (r == role) return true;
+  }
+  return false;
+}
+
 absl::StatusOr<RouteTable> RouteTable::Build(
     const std::vector<const google::protobuf::ServiceDescriptor*>& services) {
   RouteTable table;
@@ -137,10 +144,37 @@ absl::StatusOr<RouteTable> RouteTable::Build(
         return absl::InvalidArgumentError(absl::StrCat(where, ": body '", route.http.body(),
                                                        "' is not a message field of the request"));
       }
-      if (!route.http.owner_field().empty() &&
-          FindFieldByPath(request, route.http.owner_field()) == nullptr) {
-        return absl::InvalidArgumentError(absl::StrCat(where, ": owner_field '",
-                                                       route.http.owner_field(), "' does not exist"));
+      if (!route.http.owner_field().empty()) {
+        const FieldDescriptor* owner = FindFieldByPath(request, route.http.owner_field());
+        if (owner == nullptr || owner->is_repeated() ||
+            owner->type() != FieldDescriptor::TYPE_STRING) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              where, ": owner_field '", route.http.owner_field(), "' is not a text field"));
+        }
+      }
+      if (method->client_streaming()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ": client-streaming methods cannot have an HTTP route"));
+      }
+      if (method->server_streaming() != !route.http.stream_content_type().empty()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            where, ": stream_content_type goes with, and only with, server-streaming methods"));
+      }
+      if (method->server_streaming()) {
+        route.stream_data = method->output_type()->FindFieldByName("data");
+        route.stream_file_name = method->output_type()->FindFieldByName("file_name");
+        if (route.stream_data == nullptr || route.stream_data->type() != FieldDescriptor::TYPE_BYTES) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(where, ": a streamed response needs a `bytes data` field"));
+        }
+      }
+      route.request_id = request->FindFieldByName("request_id");
+      if (route.request_id != nullptr && route.request_id->type() != FieldDescriptor::TYPE_STRING) {
+        route.request_id = nullptr;
+      }
+      route.page_size = request->FindFieldByName("page_size");
+      if (route.page_size != nullptr && route.page_size->cpp_type() != FieldDescriptor::CPPTYPE_INT32) {
+        route.page_size = nullptr;
       }
       if (route.http.roles().empty()) {
         return absl::InvalidArgumentError(absl::StrCat(where, ": a route needs at least one role"));
@@ -149,6 +183,10 @@ absl::StatusOr<RouteTable> RouteTable::Build(
         if (!KnownRoles().count(role)) {
           return absl::InvalidArgumentError(absl::StrCat(where, ": unknown role '", role, "'"));
         }
+      }
+      if (!route.http.signed_by().empty() && !route.is_public()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ": signed_by is for public routes (the signature is the auth)"));
       }
       if (!seen.insert({route.http.method(), route.http.path()}).second) {
         return absl::InvalidArgumentError(absl::StrCat(where, ": ", route.http.method(), " ",

@@ -45,13 +45,26 @@ struct Route {
   PathTemplate path;
   // "/store.order.v1.OrderService/GetOrder", as gRPC names it.
   std::string grpc_method;
+  // Found once at start-up, so requests need no lookups by name:
+  // the streamed bytes (and suggested file name) of a download route,
+  const google::protobuf::FieldDescriptor* stream_data = nullptr;
+  const google::protobuf::FieldDescriptor* stream_file_name = nullptr;
+  // the request's `request_id` (filled from Idempotency-Key) and
+  // `page_size` (capped), when it has them.
+  const google::protobuf::FieldDescriptor* request_id = nullptr;
+  const google::protobuf::FieldDescriptor* page_size = nullptr;
+  bool allows(absl::string_view role) const;
+  bool is_public() const { return allows("public"); }
 };
 
 class RouteTable {
  public:
   // Every annotated method of `services`. Checks each annotation: a known
   // verb and roles, path variables and body and owner fields that exist on
-  // the request, no two routes with the same verb and template.
+  // the request (owner fields: text), no two routes with the same verb and
+  // template, streamed downloads on server-streaming methods whose messages
+  // carry `bytes data`, no other streaming methods, signatures only on
+  // public routes.
   static absl::StatusOr<RouteTable> Build(
       const std::vector<const google::protobuf::ServiceDescriptor*>& services);
 

@@ -1,0 +1,523 @@
+#include "services/gateway/gateway.h"
+
+#include <prometheus/counter.h>
+#include <prometheus/histogram.h>
+#include <prometheus/text_serializer.h>
+
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "libs/auth/signature.h"
+#include "libs/core/ids.h"
+#include "libs/core/log.h"
+#include "libs/core/status.h"
+#include "libs/core/trace.h"
+#include "libs/metrics/metrics.h"
+#include "services/gateway/errors.h"
+#include "services/gateway/transcoding/openapi.h"
+#include "services/gateway/transcoding/transcoder.h"
+#include "store/api/v1/auth_service.pb.h"
+#include "store/customer/v1/customer_service.pb.h"
+
+namespace store::gateway {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+
+constexpr absl::string_view kAuthService = "store.api.v1.AuthService";
+constexpr absl::string_view kAllowedHeaders =
+    "Authorization, Content-Type, Idempotency-Key, X-Request-Id, Store-Signature";
+
+prometheus::Family<prometheus::Counter>& RequestsTotal() {
+  static auto& family = prometheus::BuildCounter()
+                            .Name("http_requests_total")
+                            .Help("HTTP requests by route template, method and status code")
+                            .Register(metrics::Registry());
+  return family;
+}
+
+prometheus::Family<prometheus::Histogram>& RequestSeconds() {
+  static auto& family = prometheus::BuildHistogram()
+                            .Name("http_request_duration_seconds")
+                            .Help("HTTP request latency by route template and method")
+                            .Register(metrics::Registry());
+  return family;
+}
+
+std::unique_ptr<Message> NewMessage(const Descriptor* type) {
+  return std::unique_ptr<Message>(
+      google::protobuf::MessageFactory::generated_factory()->GetPrototype(type)->New());
+}
+
+absl::Status Error(absl::StatusCode code, absl::string_view reason, absl::string_view message,
+                   absl::string_view field = "") {
+  return MakeError(code, reason, field, message);
+}
+
+// The text field at a dotted path ("filter.customer_id"); creates the
+// messages on the way when `create`.
+Message* Parent(Message* message, absl::string_view path, const FieldDescriptor** leaf,
+                bool create) {
+  std::vector<absl::string_view> parts = absl::StrSplit(path, '.');
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    const FieldDescriptor* f = message->GetDescriptor()->FindFieldByName(std::string(parts[i]));
+    if (!create && !message->GetReflection()->HasField(*message, f)) return nullptr;
+    message = message->GetReflection()->MutableMessage(message, f);
+  }
+  *leaf = message->GetDescriptor()->FindFieldByName(std::string(parts.back()));
+  return message;
+}
+
+std::string GetText(Message* message, absl::string_view path) {
+  const FieldDescriptor* leaf = nullptr;
+  Message* parent = Parent(message, path, &leaf, /*create=*/false);
+  return parent == nullptr ? "" : parent->GetReflection()->GetString(*parent, leaf);
+}
+
+void SetText(Message* message, absl::string_view path, const std::string& value) {
+  const FieldDescriptor* leaf = nullptr;
+  Message* parent = Parent(message, path, &leaf, /*create=*/true);
+  parent->GetReflection()->SetString(parent, leaf, value);
+}
+
+bool ValidRequestId(absl::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    if (c <= 0x20 || c >= 0x7f) return false;
+  }
+  return true;
+}
+
+// A download's file name, reduced to characters safe in a header.
+std::string SafeFileName(absl::string_view name) {
+  std::string out;
+  for (char c : name) {
+    if (absl::ascii_isalnum(c) || c == '.' || c == '-' || c == '_') out.push_back(c);
+  }
+  return out.substr(0, 100);
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+absl::StatusOr<std::string> PercentDecode(absl::string_view text, absl::string_view where) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '+') {
+      out.push_back(' ');
+    } else if (text[i] == '%') {
+      if (i + 2 >= text.size()) {
+        return InvalidField(where, "has an incomplete %-escape");
+      }
+      int hi = HexValue(text[i + 1]);
+      int lo = HexValue(text[i + 2]);
+      if (hi < 0 || lo < 0) return InvalidField(where, "has an invalid %-escape");
+      out.push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    } else {
+      out.push_back(text[i]);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::Status ParseQuery(absl::string_view query,
+                        std::vector<std::pair<std::string, std::string>>* out) {
+  if (query.empty()) return absl::OkStatus();
+  for (absl::string_view pair : absl::StrSplit(query, '&', absl::SkipEmpty())) {
+    std::pair<absl::string_view, absl::string_view> kv = absl::StrSplit(pair, absl::MaxSplits('=', 1));
+    STORE_ASSIGN_OR_RETURN(std::string name, PercentDecode(kv.first, "query"));
+    STORE_ASSIGN_OR_RETURN(std::string value, PercentDecode(kv.second, name));
+    if (name.empty()) return InvalidField("query", "has a parameter without a name");
+    out->emplace_back(std::move(name), std::move(value));
+  }
+  return absl::OkStatus();
+}
+
+struct Gateway::Call {
+  std::shared_ptr<http::Exchange> exchange;
+  absl::Time start;
+  std::string method;
+  std::string path;
+  std::string query;
+  std::string route_label = "unmatched";
+  std::string request_id;
+  std::string client;  // address for limits and logs
+  http::Headers cors;
+  RouteTable::Match match;
+  std::optional<auth::Claims> claims;
+  std::unique_ptr<Message> request;
+
+  const http::Request& http() const { return exchange->request(); }
+
+  void Record(int status) {
+    const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+    RequestsTotal()
+        .Add({{"route", route_label}, {"method", method}, {"code", absl::StrCat(status)}})
+        .Increment();
+    RequestSeconds()
+        .Add({{"route", route_label}, {"method", method}}, metrics::LatencyBuckets())
+        .Observe(seconds);
+    log::Info("http", {{"method", method},
+                       {"route", route_label},
+                       {"status", absl::StrCat(status)},
+                       {"ms", absl::StrCat(static_cast<int64_t>(seconds * 1000))},
+                       {"request_id", request_id},
+                       {"client", client}});
+  }
+
+  void Decorate(http::Headers& headers) const {
+    headers.emplace_back("X-Request-Id", request_id);
+    headers.insert(headers.end(), cors.begin(), cors.end());
+  }
+
+  void Finish(http::Response response) {
+    Decorate(response.headers);
+    Record(response.status);
+    exchange->Respond(std::move(response));
+  }
+
+  void Fail(const absl::Status& status) { Finish(ErrorResponse(status)); }
+};
+
+absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(GatewayOptions options,
+                                                         RouteTable routes, Backends* backends,
+                                                         const Clock* clock) {
+  STORE_RETURN_IF_ERROR(auth::CheckTokenConfig(options.tokens));
+  for (const gateway::Route& route : routes.routes()) {
+    const std::string& name = route.http.signed_by();
+    if (!name.empty() && options.signing_secrets[name].size() < 16) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          route.http.path(), " is signed with secret '", name, "': set GATEWAY_SIGNING_SECRET_",
+          absl::AsciiStrToUpper(name), " (at least 16 bytes)"));
+    }
+    const std::string service = route.method->service()->full_name();
+    if (service != kAuthService && !backends->Has(service)) {
+      return absl::InvalidArgumentError(absl::StrCat("no backend address for ", service));
+    }
+  }
+  return std::unique_ptr<Gateway>(
+      new Gateway(std::move(options), std::move(routes), backends, clock));
+}
+
+Gateway::Gateway(GatewayOptions options, RouteTable routes, Backends* backends,
+                 const Clock* clock)
+    : options_(std::move(options)),
+      routes_(std::move(routes)),
+      backends_(backends),
+      clock_(clock),
+      by_token_(options_.token_rate, options_.token_burst),
+      by_address_(options_.address_rate, options_.address_burst),
+      openapi_(OpenApiDocument(routes_, "store-backend", "1.0.0")) {}
+
+void Gateway::Handle(std::shared_ptr<http::Exchange> exchange) {
+  auto call = std::make_shared<Call>();
+  call->exchange = std::move(exchange);
+  call->start = absl::Now();
+  const http::Request& req = call->http();
+  call->method = req.method;
+  const size_t q = req.target.find('?');
+  call->path = req.target.substr(0, q);
+  if (q != std::string::npos) call->query = req.target.substr(q + 1);
+  absl::string_view given_id = req.Header("x-request-id");
+  call->request_id = ValidRequestId(given_id) ? std::string(given_id) : NewUuid();
+  call->client = req.remote_ip;
+  if (options_.trust_forwarded_for) {
+    absl::string_view forwarded = req.Header("x-forwarded-for");
+    if (!forwarded.empty()) {
+      call->client = std::string(absl::StripAsciiWhitespace(
+          std::pair<absl::string_view, absl::string_view>(absl::StrSplit(forwarded, ',')).first));
+    }
+  }
+  absl::string_view origin = req.Header("origin");
+  if (!origin.empty()) {
+    for (const std::string& allowed : options_.cors_origins) {
+      if (allowed == origin || allowed == "*") {
+        call->cors = {{"Access-Control-Allow-Origin", std::string(origin)},
+                      {"Vary", "Origin"},
+                      {"Access-Control-Expose-Headers", "X-Request-Id, Retry-After"}};
+        break;
+      }
+    }
+  }
+  if (req.method == "OPTIONS") {
+    call->route_label = "preflight";
+    http::Response response;
+    response.status = 204;
+    response.content_type.clear();
+    if (!call->cors.empty()) {
+      response.headers = {{"Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE"},
+                          {"Access-Control-Allow-Headers", std::string(kAllowedHeaders)},
+                          {"Access-Control-Max-Age", "600"}};
+    }
+    return call->Finish(std::move(response));
+  }
+  if (FixedEndpoint(call)) return;
+  if (absl::Duration wait = by_address_.Take(call->client, absl::Now()); wait > absl::ZeroDuration()) {
+    return call->Fail(MakeError(absl::StatusCode::kResourceExhausted, "RATE_LIMITED", "",
+                                "too many requests from this address",
+                                {{"retry_after_seconds", absl::StrCat(static_cast<int64_t>(
+                                                             absl::ToDoubleSeconds(wait)) + 1)}}));
+  }
+  Route(call);
+}
+
+bool Gateway::FixedEndpoint(const std::shared_ptr<Call>& call) {
+  if (call->method != "GET") return false;
+  http::Response response;
+  if (call->path == "/healthz") {
+    response.body = R"({"status":"ok"})";
+  } else if (call->path == "/readyz") {
+    std::vector<std::string> not_ready = backends_->NotReady();
+    if (draining_.load()) not_ready.push_back("gateway (shutting down)");
+    response.status = not_ready.empty() ? 200 : 503;
+    std::vector<std::string> quoted;
+    for (const std::string& name : not_ready) quoted.push_back(log::JsonQuote(name));
+    response.body = absl::StrCat(R"({"status":")", not_ready.empty() ? "ready" : "not ready",
+                                 R"(","notReady":[)", absl::StrJoin(quoted, ","), "]}");
+  } else if (call->path == "/metrics") {
+    response.content_type = "text/plain; version=0.0.4";
+    response.body = prometheus::TextSerializer().Serialize(metrics::Registry().Collect());
+  } else if (call->path == "/v1/openapi.json") {
+    response.body = openapi_;
+  } else {
+    return false;
+  }
+  call->route_label = call->path;
+  call->Finish(std::move(response));
+  return true;
+}
+
+void Gateway::Route(const std::shared_ptr<Call>& call) {
+  const http::Request& req = call->http();
+  absl::StatusOr<RouteTable::Match> match = routes_.Find(call->method, call->path);
+  if (!match.ok()) return call->Fail(match.status());
+  call->match = *std::move(match);
+  const gateway::Route& route = *call->match.route;
+  call->route_label = route.http.path();
+  const absl::Time now = clock_->Now();
+
+  if (!route.is_public()) {
+    absl::string_view authorization = req.Header("authorization");
+    absl::string_view token;
+    if (absl::StartsWithIgnoreCase(authorization, "bearer ")) {
+      token = absl::StripAsciiWhitespace(authorization.substr(7));
+    }
+    absl::StatusOr<auth::Claims> claims = auth::VerifyToken(options_.tokens, token, now);
+    if (!claims.ok()) return call->Fail(claims.status());
+    if (claims->role != auth::kRoleAdmin && !route.allows(claims->role)) {
+      return call->Fail(Error(absl::StatusCode::kPermissionDenied, "ROLE_NOT_ALLOWED",
+                              absl::StrCat("the ", claims->role, " role may not call this route")));
+    }
+    call->claims = *std::move(claims);
+    const std::string key = absl::StrCat(call->claims->role, ":", call->claims->subject);
+    if (absl::Duration wait = by_token_.Take(key, absl::Now()); wait > absl::ZeroDuration()) {
+      return call->Fail(MakeError(absl::StatusCode::kResourceExhausted, "RATE_LIMITED", "",
+                                  "too many requests for this token",
+                                  {{"retry_after_seconds",
+                                    absl::StrCat(static_cast<int64_t>(absl::ToDoubleSeconds(wait)) + 1)}}));
+    }
+  }
+  if (!route.http.signed_by().empty()) {
+    absl::Status signature = auth::VerifyPayloadSignature(
+        options_.signing_secrets.at(route.http.signed_by()), req.Header("store-signature"),
+        req.body, now);
+    if (!signature.ok()) return call->Fail(signature);
+  }
+
+  std::vector<std::pair<std::string, std::string>> query;
+  if (absl::Status s = ParseQuery(call->query, &query); !s.ok()) return call->Fail(s);
+  call->request = NewMessage(route.method->input_type());
+  if (absl::Status s = BuildRequest(route, call->match.bindings, query, req.body, call->request.get());
+      !s.ok()) {
+    return call->Fail(s);
+  }
+  Message* message = call->request.get();
+  const auto* reflection = message->GetReflection();
+  absl::string_view idempotency_key = req.Header("idempotency-key");
+  if (!idempotency_key.empty() && route.request_id != nullptr) {
+    if (!ValidRequestId(idempotency_key)) {
+      return call->Fail(InvalidField("Idempotency-Key", "must be 1..128 visible ASCII characters"));
+    }
+    const std::string current = reflection->GetString(*message, route.request_id);
+    if (!current.empty() && current != idempotency_key) {
+      return call->Fail(InvalidField("Idempotency-Key", "differs from the body's request_id"));
+    }
+    reflection->SetString(message, route.request_id, std::string(idempotency_key));
+  }
+  if (route.page_size != nullptr &&
+      reflection->GetInt32(*message, route.page_size) > options_.max_page_size) {
+    reflection->SetInt32(message, route.page_size, options_.max_page_size);
+  }
+  if (call->claims.has_value() && call->claims->role == auth::kRoleCustomer &&
+      !route.http.owner_field().empty()) {
+    const std::string owner = GetText(message, route.http.owner_field());
+    if (owner.empty()) {
+      SetText(message, route.http.owner_field(), call->claims->subject);
+    } else if (owner != call->claims->subject) {
+      // Someone else's data does not exist for a customer: 404, never 403.
+      return call->Fail(NotFound("customer", owner));
+    }
+  }
+  if (route.method->service()->full_name() == kAuthService) return Login(call);
+  if (route.stream_data != nullptr) return Stream(call);
+  Invoke(call);
+}
+
+namespace {
+
+std::unique_ptr<grpc::ClientContext> BackendContext(const GatewayOptions& options,
+                                                    const Route& route,
+                                                    const std::optional<auth::Claims>& claims,
+                                                    const std::string& request_id,
+                                                    absl::string_view traceparent) {
+  auto context = std::make_unique<grpc::ClientContext>();
+  absl::Duration deadline = route.http.deadline_ms() > 0
+                                ? absl::Milliseconds(route.http.deadline_ms())
+                                : options.default_deadline;
+  deadline = std::min(deadline, options.max_deadline);
+  context->set_deadline(absl::ToChronoTime(absl::Now() + deadline));
+  context->AddMetadata("x-request-id", request_id);
+  if (ParseTraceparent(traceparent).has_value()) {
+    context->AddMetadata("traceparent", std::string(traceparent));
+  }
+  if (claims.has_value()) {
+    context->AddMetadata("x-actor", absl::StrCat(claims->role, ":", claims->subject));
+    context->AddMetadata("x-role", claims->role);
+    if (claims->role == auth::kRoleCustomer) context->AddMetadata("x-customer-id", claims->subject);
+  } else {
+    context->AddMetadata("x-actor", "public");
+  }
+  return context;
+}
+
+}  // namespace
+
+void Gateway::Invoke(const std::shared_ptr<Call>& call) {
+  const gateway::Route& route = *call->match.route;
+  backends_->CallUnary(
+      route.method, route.grpc_method,
+      BackendContext(options_, route, call->claims, call->request_id,
+                     call->http().Header("traceparent")),
+      *call->request, [call](absl::StatusOr<std::unique_ptr<Message>> response) {
+        if (!response.ok()) return call->Fail(response.status());
+        http::Response ok;
+        ok.body = ResponseJson(**response);
+        call->Finish(std::move(ok));
+      });
+}
+
+void Gateway::Login(const std::shared_ptr<Call>& call) {
+  const auto& login = static_cast<const api::v1::LoginRequest&>(*call->request);
+  if (login.email().empty()) return call->Fail(InvalidField("email", "is required"));
+  if (login.password().empty()) return call->Fail(InvalidField("password", "is required"));
+  customer::v1::AuthenticateCustomerRequest check;
+  check.set_email(login.email());
+  check.set_password(login.password());
+  const auto* method = customer::v1::AuthenticateCustomerRequest::descriptor()
+                           ->file()
+                           ->FindServiceByName("CustomerService")
+                           ->FindMethodByName("AuthenticateCustomer");
+  const std::string grpc_method =
+      absl::StrCat("/", method->service()->full_name(), "/", method->name());
+  backends_->CallUnary(
+      method, grpc_method,
+      BackendContext(options_, *call->match.route, std::nullopt, call->request_id,
+                     call->http().Header("traceparent")),
+      check, [this, call](absl::StatusOr<std::unique_ptr<Message>> response) {
+        if (!response.ok()) return call->Fail(response.status());
+        const auto& customer =
+            static_cast<const customer::v1::AuthenticateCustomerResponse&>(**response).customer();
+        const absl::Time now = clock_->Now();
+        absl::StatusOr<std::string> token = auth::IssueToken(
+            options_.tokens, auth::Claims{.subject = customer.id(),
+                                          .role = std::string(auth::kRoleCustomer),
+                                          .issued_at = now,
+                                          .expires_at = now + options_.customer_token_ttl,
+                                          .token_id = ""});
+        if (!token.ok()) return call->Fail(token.status());
+        api::v1::LoginResponse out;
+        out.set_access_token(*token);
+        out.set_token_type("Bearer");
+        out.set_expires_in(absl::ToInt64Seconds(options_.customer_token_ttl));
+        out.set_customer_id(customer.id());
+        http::Response ok;
+        ok.body = ResponseJson(out);
+        ok.headers.emplace_back("Cache-Control", "no-store");
+        call->Finish(std::move(ok));
+      });
+}
+
+void Gateway::Stream(const std::shared_ptr<Call>& call) {
+  struct State {
+    bool started = false;
+  };
+  auto state = std::make_shared<State>();
+  const gateway::Route& route = *call->match.route;
+  Backends::StreamHandlers handlers;
+  handlers.on_message = [call, state, &route](const Message& message,
+                                               std::function<void(bool)> next) {
+    std::string data = message.GetReflection()->GetString(message, route.stream_data);
+    if (state->started) {
+      return call->exchange->WriteChunk(std::move(data), std::move(next));
+    }
+    state->started = true;
+    http::Response head;
+    head.status = 200;
+    head.content_type = route.http.stream_content_type();
+    if (route.stream_file_name != nullptr) {
+      std::string name =
+          SafeFileName(message.GetReflection()->GetString(message, route.stream_file_name));
+      if (!name.empty()) {
+        head.headers.emplace_back("Content-Disposition",
+                                  absl::StrCat("attachment; filename=\"", name, "\""));
+      }
+    }
+    call->Decorate(head.headers);
+    call->exchange->BeginStream(
+        std::move(head), [call, data = std::move(data), next = std::move(next)](bool ok) mutable {
+          if (!ok) return next(false);
+          call->exchange->WriteChunk(std::move(data), std::move(next));
+        });
+  };
+  handlers.on_done = [call, state, &route](absl::Status status) {
+    if (!state->started) {
+      if (!status.ok()) return call->Fail(status);
+      // An empty document: headers, then the end.
+      http::Response head;
+      head.content_type = route.http.stream_content_type();
+      call->Decorate(head.headers);
+      call->Record(200);
+      call->exchange->BeginStream(std::move(head),
+                                  [call](bool) { call->exchange->EndStream(true); });
+      return;
+    }
+    call->Record(status.ok() ? 200 : ErrorResponse(status).status);
+    if (!status.ok()) {
+      log::Warning("stream failed after the headers were sent",
+                   {{"route", call->route_label}, {"error", std::string(status.message())}});
+    }
+    call->exchange->EndStream(status.ok());
+  };
+  backends_->CallServerStream(route.method, route.grpc_method,
+                              BackendContext(options_, route, call->claims, call->request_id,
+                                             call->http().Header("traceparent")),
+                              *call->request, std::move(handlers));
+}
+
+}  // namespace store::gateway

@@ -1,0 +1,93 @@
+// The gateway's request pipeline (GW-01 … GW-07), independent of sockets:
+//
+//   CORS preflight / fixed endpoints (/healthz, /readyz, /metrics,
+//   /v1/openapi.json) → per-address rate limit → route (404/405) → token
+//   (401) and role (403) → per-token rate limit → HMAC signature for signed
+//   public routes → request message from path, query and JSON body (400
+//   naming the field) → Idempotency-Key into request_id, page_size capped,
+//   a customer's own id into the owner field (someone else's: 404) → gRPC
+//   call with the route's deadline and the caller's identity in metadata →
+//   proto3 JSON, or the chunked stream of a download, or the mapped error.
+//
+// Every response carries X-Request-Id; every request is counted in
+// http_requests_total{route,method,code} and timed in
+// http_request_duration_seconds{route,method} by route template.
+#ifndef STORE_SERVICES_GATEWAY_GATEWAY_H_
+#define STORE_SERVICES_GATEWAY_GATEWAY_H_
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "libs/auth/token.h"
+#include "libs/core/clock.h"
+#include "services/gateway/backends.h"
+#include "services/gateway/http/server.h"
+#include "services/gateway/rate_limiter.h"
+#include "services/gateway/transcoding/route_table.h"
+
+namespace store::gateway {
+
+struct GatewayOptions {
+  auth::TokenConfig tokens;
+  absl::Duration customer_token_ttl = absl::Hours(1);
+  // signed_by name ("payments") -> shared secret.
+  std::map<std::string, std::string> signing_secrets;
+  // Origins allowed to call from a browser ("https://shop.example.com").
+  std::vector<std::string> cors_origins;
+  int max_page_size = 100;
+  // For routes without deadline_ms; no route waits longer than the maximum.
+  absl::Duration default_deadline = absl::Seconds(10);
+  absl::Duration max_deadline = absl::Seconds(60);
+  // Requests per second and burst, per token subject and per client address
+  // (<= 0: off).
+  double token_rate = 50, token_burst = 100;
+  double address_rate = 100, address_burst = 200;
+  // Behind a trusted load balancer: the client address is the first entry
+  // of X-Forwarded-For.
+  bool trust_forwarded_for = false;
+};
+
+class Gateway {
+ public:
+  // Fails when a signed route's secret is not configured.
+  static absl::StatusOr<std::unique_ptr<Gateway>> Create(GatewayOptions options,
+                                                         RouteTable routes, Backends* backends,
+                                                         const Clock* clock);
+
+  void Handle(std::shared_ptr<http::Exchange> exchange);
+
+  // /readyz answers 503 from now on (shutdown: the load balancer stops
+  // sending before the server stops).
+  void Drain() { draining_.store(true); }
+  const RouteTable& routes() const { return routes_; }
+
+ private:
+  Gateway(GatewayOptions options, RouteTable routes, Backends* backends, const Clock* clock);
+  struct Call;
+  void Route(const std::shared_ptr<Call>& call);
+  void Invoke(const std::shared_ptr<Call>& call);
+  void Login(const std::shared_ptr<Call>& call);
+  void Stream(const std::shared_ptr<Call>& call);
+  bool FixedEndpoint(const std::shared_ptr<Call>& call);
+
+  GatewayOptions options_;
+  RouteTable routes_;
+  Backends* backends_;
+  const Clock* clock_;
+  RateLimiter by_token_;
+  RateLimiter by_address_;
+  std::string openapi_;
+  std::atomic<bool> draining_{false};
+};
+
+// Decodes "a=1&b=x%20y&b=z" ('+' is a space); INVALID_ARGUMENT for bad
+// percent escapes.
+absl::Status ParseQuery(absl::string_view query,
+                        std::vector<std::pair<std::string, std::string>>* out);
+
+}  // namespace store::gateway
+
+#endif  // STORE_SERVICES_GATEWAY_GATEWAY_H_
