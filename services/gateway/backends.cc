@@ -52,17 +52,25 @@ class StreamCall final : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::
       return;
     }
     stub->PrepareBidiStreamingCall(context_.get(), name, grpc::StubOptions(), this);
+    // Reads are started from outside the reactions (when the HTTP client has
+    // taken the previous chunk): the hold keeps the call, and this object,
+    // alive until the stream has been read to its end.
+    AddHold();
     StartWriteLast(&request_, grpc::WriteOptions());
     StartRead(&incoming_);
     StartCall();
   }
 
   void OnReadDone(bool ok) override {
-    if (!ok) return;  // end of stream: OnDone follows
+    if (!ok) {  // end of stream (or failure): OnDone follows
+      RemoveHold();
+      return;
+    }
     std::unique_ptr<Message> message = NewMessage(method_->output_type());
     if (!Parse(&incoming_, message.get())) {
       context_->TryCancel();
       parse_failed_ = true;
+      RemoveHold();
       return;
     }
     handlers_.on_message(*message, [this](bool more) {

@@ -83,11 +83,6 @@ class Gateway {
   std::atomic<bool> draining_{false};
 };
 
-// Decodes "a=1&b=x%20y&b=z" ('+' is a space); INVALID_ARGUMENT for bad
-// percent escapes.
-absl::Status ParseQuery(absl::string_view query,
-                        std::vector<std::pair<std::string, std::string>>* out);
-
 }  // namespace store::gateway
 
 #endif  // STORE_SERVICES_GATEWAY_GATEWAY_H_

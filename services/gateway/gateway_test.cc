@@ -625,6 +625,24 @@ TEST_F(GatewayTest, StreamedDownloadIsChunked) {
   EXPECT_EQ(r.Header("content-disposition"), "attachment; filename=\"invoices2026.csvX-Evil1\"");
   EXPECT_EQ(r.Header("x-evil"), "");
   EXPECT_EQ(r.body, "row,0\nrow,1\nrow,2\n");
+  // Again, one after the other on one connection (keep-alive), and the
+  // gateway is still there afterwards.
+  {
+    net::io_context ioc;
+    beast::tcp_stream stream(ioc);
+    stream.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port_)));
+    beast::flat_buffer buffer;
+    for (int i = 0; i < 5; ++i) {
+      bhttp::request<bhttp::empty_body> req(bhttp::verb::get, "/v1/invoices:export", 11);
+      req.set(bhttp::field::authorization, "Bearer " + staff_);
+      bhttp::write(stream, req);
+      bhttp::response<bhttp::string_body> res;
+      bhttp::read(stream, buffer, res);
+      EXPECT_EQ(res.result_int(), 200);
+      EXPECT_EQ(res.body(), "row,0\nrow,1\nrow,2\n");
+    }
+  }
+  EXPECT_EQ(Get("/healthz").status, 200);
   r = Get("/v1/invoices/inv-9/document", Bearer(staff_));
   EXPECT_EQ(r.status, 404) << r.body;
   EXPECT_NE(r.body.find("invoice inv-9 not found"), std::string::npos) << r.body;

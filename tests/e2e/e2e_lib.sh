@@ -57,7 +57,7 @@ def free(port):
 # Below the kernel's ephemeral range (32768+), so broker ports cannot collide.
 for _ in range(200):
     base = random.randrange(20000, 32000 - 300, 10)
-    ports = [base + i for i in range(10)] + [base + 100 + i for i in range(10)] + [base + 200]
+    ports = [base + i for i in range(10)] + [base + 50] + [base + 100 + i for i in range(10)] + [base + 200]
     if all(free(p) for p in ports):
         print(base + 200, base)
         break

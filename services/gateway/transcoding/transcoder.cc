@@ -95,7 +95,49 @@ absl::Status ParseJson(absl::string_view json, Message* out, absl::string_view w
   return absl::OkStatus();
 }
 
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+absl::StatusOr<std::string> PercentDecode(absl::string_view text, absl::string_view where) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '+') {
+      out.push_back(' ');
+    } else if (text[i] == '%') {
+      if (i + 2 >= text.size()) {
+        return InvalidField(where, "has an incomplete %-escape");
+      }
+      int hi = HexValue(text[i + 1]);
+      int lo = HexValue(text[i + 2]);
+      if (hi < 0 || lo < 0) return InvalidField(where, "has an invalid %-escape");
+      out.push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    } else {
+      out.push_back(text[i]);
+    }
+  }
+  return out;
+}
+
 }  // namespace
+
+absl::Status ParseQuery(absl::string_view query,
+                        QueryParams* out) {
+  if (query.empty()) return absl::OkStatus();
+  for (absl::string_view pair : absl::StrSplit(query, '&', absl::SkipEmpty())) {
+    std::pair<absl::string_view, absl::string_view> kv = absl::StrSplit(pair, absl::MaxSplits('=', 1));
+    STORE_ASSIGN_OR_RETURN(std::string name, PercentDecode(kv.first, "query"));
+    STORE_ASSIGN_OR_RETURN(std::string value, PercentDecode(kv.second, name));
+    if (name.empty()) return InvalidField("query", "has a parameter without a name");
+    out->emplace_back(std::move(name), std::move(value));
+  }
+  return absl::OkStatus();
+}
 
 absl::Status BuildRequest(const Route& route, const Bindings& bindings, const QueryParams& query,
                           absl::string_view body, Message* request) {

@@ -20,6 +20,10 @@ namespace store::gateway {
 // Decoded query parameters in order ("filter.statuses" may repeat).
 using QueryParams = std::vector<std::pair<std::string, std::string>>;
 
+// Decodes a query string "a=1&b=x%20y&b=z" ('+' is a space);
+// INVALID_ARGUMENT for bad percent escapes or a nameless parameter.
+absl::Status ParseQuery(absl::string_view query, QueryParams* out);
+
 // Fills `request` (of the route's input type, empty) from the HTTP request.
 absl::Status BuildRequest(const Route& route, const Bindings& bindings, const QueryParams& query,
                           absl::string_view body, google::protobuf::Message* request);

@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# End to end through the gateway with curl, against the real local stack:
+#
+#   1. `tools/dev up` on a private stack (customer, order, invoicing and the
+#      gateway; no demo data); GATEWAY_URL and STAFF_TOKEN from its env file;
+#   2. two customers register (public route) and log in (customer tokens);
+#   3. B places an order through the gateway; a payment provider's webhook,
+#      HMAC-signed with `storectl webhook sign`, records the payment (the
+#      order becomes paid), a wrong signature is 401 and changes nothing, a
+#      replay of a 10-minute-old signature is 401; the invoice is issued;
+#      B adds an address;
+#   4. the BOLA matrix (gateway_bola.py, generated from /v1/openapi.json):
+#      A's token against every customer route with B's ids -> 404;
+#   5. mass assignment: A's PATCH of their profile with purchase facts, a
+#      wallet balance and a group in the body changes none of them, and
+#      a mask naming group_id is refused (400 naming update_mask);
+#   6. downloads: B fetches their invoice PDF (application/pdf, %PDF),
+#      staff export the invoices as CSV (chunked), A gets 404 for B's PDF;
+#   7. roles: a marketing token cannot cancel B's order (403);
+#   8. /metrics counts the requests by route template; `tools/dev down`
+#      leaves no process behind.
+# Every wait is a deadline loop (E2E_EVENT_DEADLINE_S, default 60 s).
+set -euo pipefail
+shopt -s inherit_errexit
+
+REPO="${STORE_REPO_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)}"
+BUILD_DIR="${STORE_BUILD_DIR:-$REPO/build}"
+STORECTL="$BUILD_DIR/bin/storectl"
+DEADLINE_S="${E2E_EVENT_DEADLINE_S:-60}"
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
+
+# shellcheck source-path=SCRIPTDIR source=e2e_lib.sh
+source "$HERE/e2e_lib.sh"
+
+e2e_private_stack
+E2E_LOG_SERVICES=(gateway customer order invoicing)
+step "tools/dev up (private stack in $DEV_HOME)"
+"$DEV" up >"$DEV_HOME/up.log" 2>&1 || { tail -n 40 "$DEV_HOME/up.log" >&2; fail "tools/dev up failed"; }
+# shellcheck disable=SC1091
+source "$DEV_HOME/env"
+[[ -n "${GATEWAY_URL:-}" && -n "${STAFF_TOKEN:-}" ]] || fail "GATEWAY_URL / STAFF_TOKEN missing from the env file"
+
+# http METHOD PATH [BODY] [extra curl args...]: sets CODE and BODY.
+http() {
+  local method="$1" path="$2" data="${3:-}" out
+  shift 3 || shift $#
+  out="$(mktemp)"
+  local args=(-sS -o "$out" -w '%{http_code}' -X "$method" "$GATEWAY_URL$path")
+  [[ -n "$data" ]] && args+=(-H 'Content-Type: application/json' --data-binary "$data")
+  CODE="$(curl "${args[@]}" "$@")"
+  BODY="$(cat "$out")"
+  rm -f "$out"
+}
+expect() { [[ "$CODE" == "$1" ]] || fail "$2: expected HTTP $1, got $CODE: $BODY"; }
+auth() { printf 'Authorization: Bearer %s' "$1"; }
+
+step "customers register and log in"
+for who in a b; do
+  http POST /v1/customers:register "{\"email\":\"$who@e2e.example.com\",\"name\":\"Customer ${who^^}\",\"password\":\"password-$who-123\"}"
+  expect 200 "register $who"
+  http POST /v1/auth/login "{\"email\":\"$who@e2e.example.com\",\"password\":\"password-$who-123\"}"
+  expect 200 "login $who"
+  printf -v "TOKEN_${who^^}" '%s' "$(json_get accessToken <<<"$BODY")"
+  printf -v "ID_${who^^}" '%s' "$(json_get customerId <<<"$BODY")"
+done
+http POST /v1/auth/login '{"email":"a@e2e.example.com","password":"wrong-password"}'
+expect 401 "login with a wrong password"
+
+step "B places an order through the gateway"
+ORDER_BODY='{"currencyCode":"USD","customer":{"email":"b@e2e.example.com","name":"Customer B"},
+  "items":[{"sku":"MUG-1","name":"Mug","quantity":2,"unitPrice":{"amountMinor":"1250","currencyCode":"USD"},"taxRateBp":0}],
+  "shippingAddress":{"name":"Customer B","line1":"1 Main St","city":"Springfield","postalCode":"12345","countryCode":"US"},
+  "paymentMethod":"PAYMENT_METHOD_CARD",
+  "deliveryMethod":{"code":"standard","name":"Standard","fee":{"amountMinor":"500","currencyCode":"USD"}}}'
+KEY="$(cat /proc/sys/kernel/random/uuid)"
+http POST /v1/orders "$ORDER_BODY" -H "$(auth "$TOKEN_B")" -H "Idempotency-Key: $KEY"
+expect 200 "B places an order"
+ORDER_B="$(json_get id <<<"$BODY")"
+[[ "$(json_get customer.customerId <<<"$BODY")" == "$ID_B" ]] || fail "the order is not B's: $BODY"
+TOTAL="$(python3 -c 'import json,sys; print(json.load(sys.stdin)["totals"]["total"]["amountMinor"])' <<<"$BODY")"
+http POST /v1/orders "$ORDER_BODY" -H "$(auth "$TOKEN_B")" -H "Idempotency-Key: $KEY"
+[[ "$(json_get id <<<"$BODY")" == "$ORDER_B" ]] || fail "the same Idempotency-Key created another order"
+
+step "payment webhook: signed, wrong signature, replay"
+PAYMENT="{\"orderId\":\"$ORDER_B\",\"provider\":\"testpay\",\"reference\":\"tp_$ORDER_B\",\"amount\":{\"amountMinor\":\"$TOTAL\",\"currencyCode\":\"USD\"},\"outcome\":\"PAYMENT_OUTCOME_SUCCEEDED\"}"
+http POST /v1/webhooks/payments "$PAYMENT" -H "Store-Signature: t=$(date +%s),v1=$(printf '%064d' 0)"
+expect 401 "webhook with a wrong signature"
+OLD_SIG="t=$(($(date +%s) - 600)),v1=$(python3 -c 'import hmac,hashlib,sys; t=sys.argv[3]; print(hmac.new(open(sys.argv[1]).read().strip().encode(), (t+"."+sys.argv[2]).encode(), hashlib.sha256).hexdigest())' "$PAYMENTS_WEBHOOK_SECRET_FILE" "$PAYMENT" "$(($(date +%s) - 600))")"
+http POST /v1/webhooks/payments "$PAYMENT" -H "Store-Signature: $OLD_SIG"
+expect 401 "replayed webhook (10 minutes old)"
+http GET "/v1/orders/$ORDER_B" "" -H "$(auth "$STAFF_TOKEN")"
+[[ "$(json_get status <<<"$BODY")" == ORDER_STATUS_PENDING ]] || fail "a refused webhook changed the order: $BODY"
+SIG="$("$STORECTL" webhook sign --body "$PAYMENT")"
+http POST /v1/webhooks/payments "$PAYMENT" -H "Store-Signature: $SIG"
+expect 200 "signed webhook"
+http GET "/v1/orders/$ORDER_B" "" -H "$(auth "$TOKEN_B")"
+expect 200 "B reads their order"
+[[ "$(json_get status <<<"$BODY")" == ORDER_STATUS_PROCESSING ]] || fail "the order is not paid after the webhook: $BODY"
+
+step "B's invoice is issued; B adds an address"
+INVOICE_B=""
+deadline=$(($(date +%s) + DEADLINE_S))
+while [[ -z "$INVOICE_B" ]]; do
+  http GET "/v1/invoices" "" -H "$(auth "$TOKEN_B")"
+  INVOICE_B="$(python3 -c 'import json,sys; v=json.load(sys.stdin).get("invoices",[]); print(v[0]["id"] if v else "")' <<<"$BODY")"
+  [[ -n "$INVOICE_B" ]] && break
+  (($(date +%s) < deadline)) || fail "no invoice for B's paid order within ${DEADLINE_S}s: $BODY"
+  sleep 0.2
+done
+http POST "/v1/customers/$ID_B/addresses" '{"address":{"name":"Customer B","line1":"2 Side St","city":"Springfield","postalCode":"12345","countryCode":"US"}}' -H "$(auth "$TOKEN_B")"
+expect 200 "B adds an address"
+ADDRESS_B="$(json_get id <<<"$BODY")"
+
+step "BOLA matrix: A's token against every customer route with B's ids"
+python3 "$HERE/gateway_bola.py" "$GATEWAY_URL" "$TOKEN_A" "$TOKEN_B" \
+  "{\"customer\":\"$ID_B\",\"order\":\"$ORDER_B\",\"invoice\":\"$INVOICE_B\",\"address\":\"$ADDRESS_B\"}" ||
+  fail "BOLA matrix"
+
+step "mass assignment: server-owned fields in A's profile update"
+http PATCH "/v1/customers/$ID_A?update_mask=name" '{"name":"Ann A","facts":{"ordersCount":"99","totalSpent":{"amountMinor":"999999","currencyCode":"USD"}},"walletBalance":{"amountMinor":"100000","currencyCode":"USD"},"state":"ACCOUNT_STATE_ACTIVE","groupId":"00000000-0000-0000-0000-000000000000"}' -H "$(auth "$TOKEN_A")"
+expect 200 "A updates their name"
+http PATCH "/v1/customers/$ID_A?update_mask=name,group_id" '{"name":"Ann A","groupId":"00000000-0000-0000-0000-000000000000"}' -H "$(auth "$TOKEN_A")"
+expect 400 "A's mask naming group_id"
+[[ "$(json_get field <<<"$BODY")" == update_mask ]] || fail "the 400 does not name update_mask: $BODY"
+http GET "/v1/customers/$ID_A" "" -H "$(auth "$TOKEN_A")"
+python3 - "$BODY" <<'PY' || fail "server-owned fields changed: $BODY"
+import json, sys
+c = json.loads(sys.argv[1])
+assert c["name"] == "Ann A", c
+assert str(c.get("facts", {}).get("ordersCount", "0")) == "0", c
+assert c.get("walletBalance", {}).get("amountMinor", "0") in ("0", 0), c
+assert c.get("groupId") != "00000000-0000-0000-0000-000000000000", c
+PY
+
+step "downloads: invoice PDF and CSV export stream through"
+PDF="$(mktemp)"
+E2E_CLEANUP_DIRS+=("$PDF")
+code="$(curl -sS -o "$PDF" -w '%{http_code} %{content_type}' -H "$(auth "$TOKEN_B")" "$GATEWAY_URL/v1/invoices/$INVOICE_B/document?format=DOCUMENT_FORMAT_PDF")"
+[[ "$code" == "200 application/pdf" ]] || fail "B's invoice PDF: $code"
+[[ "$(head -c 4 "$PDF")" == "%PDF" ]] || fail "B's invoice document is not a PDF"
+http GET "/v1/invoices/$INVOICE_B/document" "" -H "$(auth "$TOKEN_A")"
+expect 404 "A asks for B's invoice PDF"
+headers="$(curl -sS -D - -o /dev/null -H "$(auth "$STAFF_TOKEN")" "$GATEWAY_URL/v1/invoices:export")"
+grep -qi '^transfer-encoding: chunked' <<<"$headers" || fail "the CSV export is not chunked: $headers"
+grep -qi '^content-type: text/csv' <<<"$headers" || fail "the CSV export is not text/csv: $headers"
+
+step "roles: marketing cannot cancel an order"
+MARKETING="$("$STORECTL" token issue --role marketing --ttl 10m)"
+http POST "/v1/orders/$ORDER_B:cancel" '{}' -H "$(auth "$MARKETING")"
+expect 403 "marketing cancels an order"
+
+step "metrics by route template"
+curl -sS "$GATEWAY_URL/metrics" | grep -q 'http_requests_total{code="404",method="GET",route="/v1/orders/{id}"}' ||
+  fail "/metrics has no count for GET /v1/orders/{id} 404"
+
+e2e_stack_down
+step "PASS"
