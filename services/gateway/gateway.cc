@@ -261,6 +261,25 @@ bool Gateway::FixedEndpoint(const std::shared_ptr<Call>& call) {
   return true;
 }
 
+absl::StatusOr<auth::Claims> Gateway::Verify(absl::string_view token, absl::Time now) {
+  constexpr size_t kMaxCached = 50000;
+  {
+    std::lock_guard<std::mutex> lock(verified_mu_);
+    auto it = verified_.find(token);
+    if (it != verified_.end()) {
+      if (now < it->second.expires_at + options_.tokens.leeway) return it->second;
+      verified_.erase(it);
+    }
+  }
+  absl::StatusOr<auth::Claims> claims = auth::VerifyToken(options_.tokens, token, now);
+  if (claims.ok()) {
+    std::lock_guard<std::mutex> lock(verified_mu_);
+    if (verified_.size() >= kMaxCached) verified_.clear();
+    verified_.emplace(std::string(token), *claims);
+  }
+  return claims;
+}
+
 void Gateway::Route(const std::shared_ptr<Call>& call) {
   const http::Request& req = call->http();
   absl::StatusOr<RouteTable::Match> match = routes_.Find(call->method, call->path);
@@ -276,7 +295,7 @@ void Gateway::Route(const std::shared_ptr<Call>& call) {
     if (absl::StartsWithIgnoreCase(authorization, "bearer ")) {
       token = absl::StripAsciiWhitespace(authorization.substr(7));
     }
-    absl::StatusOr<auth::Claims> claims = auth::VerifyToken(options_.tokens, token, now);
+    absl::StatusOr<auth::Claims> claims = Verify(token, now);
     if (!claims.ok()) return call->Fail(claims.status());
     if (claims->role != auth::kRoleAdmin && !route.allows(claims->role)) {
       return call->Fail(Error(absl::StatusCode::kPermissionDenied, "ROLE_NOT_ALLOWED",

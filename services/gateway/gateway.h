@@ -17,10 +17,12 @@
 
 #include <atomic>
 #include <map>
+#include <mutex>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "libs/auth/token.h"
 #include "libs/core/clock.h"
 #include "services/gateway/backends.h"
@@ -77,6 +79,13 @@ class Gateway {
   RouteTable routes_;
   Backends* backends_;
   const Clock* clock_;
+  // Verified tokens (signature, issuer, audience), so a client's every
+  // request does not redo the HMAC and JSON work; expiry is checked on each
+  // use. Bounded: cleared when full.
+  absl::StatusOr<auth::Claims> Verify(absl::string_view token, absl::Time now);
+  std::mutex verified_mu_;
+  absl::flat_hash_map<std::string, auth::Claims> verified_;
+
   RateLimiter by_token_;
   RateLimiter by_address_;
   std::string openapi_;

@@ -3,6 +3,10 @@
 // it prints instead the pgbench script of the very SQL transaction the order
 // service runs per order (same statements, same kind of values), so that
 // `tools/dev bench` measures both side by side.
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -17,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
+#include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
 #include "libs/core/ids.h"
 #include "libs/events/envelope.h"
@@ -33,13 +38,64 @@ namespace {
 namespace v1 = store::order::v1;
 
 constexpr char kHelp[] = R"(usage: loadgen --addr HOST:PORT [--concurrency N] [--duration-seconds T] [--pay] [--json]
+       loadgen --http HOST:PORT --token TOKEN [--concurrency N] [--duration-seconds T]
        loadgen --print-pgbench-script
 
 Places guest orders (3 lines, card; buyers load+0..999@example.com) with N concurrent clients for T seconds and
 prints orders/s, p50 and p99 latency of PlaceOrder. Each client has its own
 connection. With --pay each order is then paid in full (RecordPayment), so the
-services reacting to OrderPaid (invoicing) get work too.
+services reacting to OrderPaid (invoicing) get work too. With --http the
+same orders go as JSON through the gateway (POST /v1/orders, bearer TOKEN,
+one keep-alive connection per client) (PERF-2).
 )";
+
+// One client's keep-alive HTTP connection to the gateway.
+class HttpClient {
+ public:
+  HttpClient(const std::string& host_port, std::string token)
+      : stream_(ioc_), token_(std::move(token)) {
+    const size_t colon = host_port.rfind(':');
+    host_ = host_port.substr(0, colon);
+    port_ = host_port.substr(colon + 1);
+  }
+  // The response status (0 when the connection failed; it reconnects).
+  int Post(const std::string& target, const std::string& body) {
+    namespace http = boost::beast::http;
+    boost::beast::error_code ec;
+    if (!connected_) {
+      boost::asio::ip::tcp::resolver resolver(ioc_);
+      stream_.connect(resolver.resolve(host_, port_, ec), ec);
+      if (ec) return 0;
+      connected_ = true;
+    }
+    http::request<http::string_body> req(http::verb::post, target, 11);
+    req.set(http::field::host, host_);
+    req.set(http::field::content_type, "application/json");
+    req.set(http::field::authorization, "Bearer " + token_);
+    req.body() = body;
+    req.prepare_payload();
+    http::write(stream_, req, ec);
+    http::response<http::string_body> res;
+    if (!ec) http::read(stream_, buffer_, res, ec);
+    if (ec) {
+      stream_.socket().close(ec);
+      connected_ = false;
+      return 0;
+    }
+    if (!res.keep_alive()) {
+      stream_.socket().close(ec);
+      connected_ = false;
+    }
+    return res.result_int();
+  }
+
+ private:
+  boost::asio::io_context ioc_;
+  boost::beast::tcp_stream stream_;
+  boost::beast::flat_buffer buffer_;
+  std::string host_, port_, token_;
+  bool connected_ = false;
+};
 
 v1::PlaceOrderRequest Template() {
   v1::PlaceOrderRequest r;
@@ -141,6 +197,8 @@ int PrintPgbenchScript() {
 
 int main(int argc, char** argv) {
   std::string addr;
+  std::string http_addr;
+  std::string token;
   int concurrency = 16;
   int seconds = 20;
   bool pay = false;
@@ -150,6 +208,10 @@ int main(int argc, char** argv) {
     if (a == "--print-pgbench-script") return PrintPgbenchScript();
     if (a == "--addr") {
       addr = next();
+    } else if (a == "--http") {
+      http_addr = next();
+    } else if (a == "--token") {
+      token = next();
     } else if (a == "--concurrency") {
       (void)absl::SimpleAtoi(next(), &concurrency);
     } else if (a == "--duration-seconds") {
@@ -163,7 +225,8 @@ int main(int argc, char** argv) {
       return a == "--help" ? 0 : 2;
     }
   }
-  if (addr.empty() || concurrency < 1 || seconds < 1 || seconds > 3600) {
+  if ((addr.empty() == http_addr.empty()) || (!http_addr.empty() && token.empty()) ||
+      (!http_addr.empty() && pay) || concurrency < 1 || seconds < 1 || seconds > 3600) {
     std::fputs(kHelp, stderr);
     return 2;
   }
@@ -174,6 +237,34 @@ int main(int argc, char** argv) {
   std::vector<std::thread> threads;
   const auto start = std::chrono::steady_clock::now();
   for (int t = 0; t < concurrency; ++t) {
+    if (!http_addr.empty()) {
+      threads.emplace_back([&, t] {
+        HttpClient client(http_addr, token);
+        // The JSON is made once (a frontend's work, not the server's); each
+        // order only gets its own request id and buyer.
+        v1::PlaceOrderRequest req = tmpl;
+        req.set_request_id("@RID@");
+        req.mutable_customer()->set_email("@EMAIL@");
+        std::string json;
+        (void)google::protobuf::util::MessageToJsonString(req, &json);
+        int64_t n = t;
+        std::string body;
+        while (!stop.load(std::memory_order_relaxed)) {
+          body = absl::StrReplaceAll(
+              json, {{"@RID@", store::NewUuid()},
+                     {"@EMAIL@", absl::StrCat("load+", n++ % 1000, "@example.com")}});
+          const auto t0 = std::chrono::steady_clock::now();
+          const int status = client.Post("/v1/orders", body);
+          const auto t1 = std::chrono::steady_clock::now();
+          if (status == 200) {
+            latencies[t].push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+          } else {
+            ++errors[t];
+          }
+        }
+      });
+      continue;
+    }
     threads.emplace_back([&, t] {
       grpc::ChannelArguments args;
       args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // one connection per client

@@ -176,7 +176,7 @@ absl::Status BuildRequest(const Route& route, const Bindings& bindings, const Qu
 std::string ResponseJson(const Message& response) {
   std::string out;
   google::protobuf::util::JsonPrintOptions options;
-  options.always_print_primitive_fields = true;
+  options.always_print_primitive_fields = false;
   (void)google::protobuf::util::MessageToJsonString(response, &out, options);
   return out;
 }
