@@ -218,6 +218,7 @@ grpc::Status StaffOnly() {
 CallScope::CallScope(const grpc::ServerContext& context)
     : actor_(Metadata(context, "x-actor")),
       customer_id_(Metadata(context, "x-customer-id")),
+      client_ip_(Metadata(context, "x-client-ip").substr(0, 64)),
       trace_(TraceFrom(context)) {
   if (actor_.empty()) actor_ = "unknown";
 }

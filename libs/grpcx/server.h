@@ -98,10 +98,14 @@ class CallScope {
   // A customer addressing data that is not theirs (`owner` is the data's
   // customer id, "" for a guest's): the method answers NOT_FOUND.
   bool IsForeign(absl::string_view owner) const { return is_customer() && owner != customer_id_; }
+  // "x-client-ip": the HTTP client's address, as the gateway saw it (consent
+  // records); empty for internal callers.
+  const std::string& client_ip() const { return client_ip_; }
 
  private:
   std::string actor_;
   std::string customer_id_;
+  std::string client_ip_;
   ScopedTrace trace_;
 };
 

@@ -6,6 +6,7 @@
 
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -31,6 +32,8 @@ namespace {
 using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
+
+const std::string kOtherMethod = "OTHER";
 
 constexpr absl::string_view kAuthService = "store.api.v1.AuthService";
 constexpr absl::string_view kAllowedHeaders =
@@ -125,11 +128,16 @@ struct Gateway::Call {
 
   void Record(int status) {
     const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+    // Any token is a method to the HTTP parser: only the known ones become
+    // label values, so made-up methods cannot add series without bound.
+    static const absl::flat_hash_set<std::string> kKnown = {"GET",  "POST",   "PUT",    "PATCH",
+                                                            "DELETE", "HEAD", "OPTIONS"};
+    const std::string& method_label = kKnown.count(method) ? method : kOtherMethod;
     RequestsTotal()
-        .Add({{"route", route_label}, {"method", method}, {"code", absl::StrCat(status)}})
+        .Add({{"route", route_label}, {"method", method_label}, {"code", absl::StrCat(status)}})
         .Increment();
     RequestSeconds()
-        .Add({{"route", route_label}, {"method", method}}, metrics::LatencyBuckets())
+        .Add({{"route", route_label}, {"method", method_label}}, metrics::LatencyBuckets())
         .Observe(seconds);
     log::Info("http", {{"method", method},
                        {"route", route_label},
@@ -198,8 +206,11 @@ void Gateway::Handle(std::shared_ptr<http::Exchange> exchange) {
   if (options_.trust_forwarded_for) {
     absl::string_view forwarded = req.Header("x-forwarded-for");
     if (!forwarded.empty()) {
+      // The proxy in front appends the address it saw: the last entry is
+      // the one it vouches for (earlier ones come from the client).
+      const size_t comma = forwarded.rfind(',');
       call->client = std::string(absl::StripAsciiWhitespace(
-          std::pair<absl::string_view, absl::string_view>(absl::StrSplit(forwarded, ',')).first));
+          comma == absl::string_view::npos ? forwarded : forwarded.substr(comma + 1)));
     }
   }
   absl::string_view origin = req.Header("origin");
@@ -319,8 +330,21 @@ void Gateway::Route(const std::shared_ptr<Call>& call) {
 
   std::vector<std::pair<std::string, std::string>> query;
   if (absl::Status s = ParseQuery(call->query, &query); !s.ok()) return call->Fail(s);
+  absl::string_view body = req.body;
+  if (route.http.form_body() &&
+      absl::StartsWithIgnoreCase(req.Header("content-type"), "application/x-www-form-urlencoded")) {
+    std::vector<std::pair<std::string, std::string>> form;
+    if (absl::Status s = ParseQuery(body, &form); !s.ok()) return call->Fail(s);
+    for (auto& [name, value] : form) {
+      const absl::string_view top = name.substr(0, name.find('.'));
+      if (route.method->input_type()->FindFieldByName(std::string(top)) != nullptr) {
+        query.emplace_back(std::move(name), std::move(value));
+      }
+    }
+    body = {};
+  }
   call->request = NewMessage(route.method->input_type());
-  if (absl::Status s = BuildRequest(route, call->match.bindings, query, req.body, call->request.get());
+  if (absl::Status s = BuildRequest(route, call->match.bindings, query, body, call->request.get());
       !s.ok()) {
     return call->Fail(s);
   }
@@ -362,7 +386,8 @@ std::unique_ptr<grpc::ClientContext> BackendContext(const GatewayOptions& option
                                                     const Route& route,
                                                     const std::optional<auth::Claims>& claims,
                                                     const std::string& request_id,
-                                                    absl::string_view traceparent) {
+                                                    absl::string_view traceparent,
+                                                    const std::string& client) {
   auto context = std::make_unique<grpc::ClientContext>();
   absl::Duration deadline = route.http.deadline_ms() > 0
                                 ? absl::Milliseconds(route.http.deadline_ms())
@@ -370,6 +395,7 @@ std::unique_ptr<grpc::ClientContext> BackendContext(const GatewayOptions& option
   deadline = std::min(deadline, options.max_deadline);
   context->set_deadline(absl::ToChronoTime(absl::Now() + deadline));
   context->AddMetadata("x-request-id", request_id);
+  if (!client.empty()) context->AddMetadata("x-client-ip", client);
   if (ParseTraceparent(traceparent).has_value()) {
     context->AddMetadata("traceparent", std::string(traceparent));
   }
@@ -390,7 +416,7 @@ void Gateway::Invoke(const std::shared_ptr<Call>& call) {
   backends_->CallUnary(
       route.method, route.grpc_method,
       BackendContext(options_, route, call->claims, call->request_id,
-                     call->http().Header("traceparent")),
+                     call->http().Header("traceparent"), call->client),
       *call->request, [call](absl::StatusOr<std::unique_ptr<Message>> response) {
         if (!response.ok()) return call->Fail(response.status());
         http::Response ok;
@@ -415,7 +441,7 @@ void Gateway::Login(const std::shared_ptr<Call>& call) {
   backends_->CallUnary(
       method, grpc_method,
       BackendContext(options_, *call->match.route, std::nullopt, call->request_id,
-                     call->http().Header("traceparent")),
+                     call->http().Header("traceparent"), call->client),
       check, [this, call](absl::StatusOr<std::unique_ptr<Message>> response) {
         if (!response.ok()) return call->Fail(response.status());
         const auto& customer =
@@ -493,7 +519,7 @@ void Gateway::Stream(const std::shared_ptr<Call>& call) {
   };
   backends_->CallServerStream(route.method, route.grpc_method,
                               BackendContext(options_, route, call->claims, call->request_id,
-                                             call->http().Header("traceparent")),
+                                             call->http().Header("traceparent"), call->client),
                               *call->request, std::move(handlers));
 }
 

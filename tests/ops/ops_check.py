@@ -510,8 +510,19 @@ def check_helm(repo, problems):
             problems.add(sw, f"health.type {health!r} is not one of {sorted(HEALTH_TYPES)}")
         elif health not in ports:
             problems.add(sw, f"health.type {health} needs ports.{health}")
-        if "metrics" not in ports:
-            problems.add(sw, "ports.metrics is not set (nothing to scrape)")
+        # The port Prometheus scrapes: `metrics` by default, the gateway's `http`.
+        metrics_port = (svc.get("metrics") or {}).get("port")
+        if not metrics_port:
+            problems.add(sw, "metrics.port is not set (nothing to scrape)")
+        elif metrics_port not in ports:
+            problems.add(sw, f"metrics.port {metrics_port} is not an entry of ports (nothing to scrape)")
+        secret_env = svc.get("secretEnv") or {}
+        if not isinstance(secret_env, dict):
+            problems.add(sw, "secretEnv is not a map of NAME: {secret, key}")
+            secret_env = {}
+        for var, ref in secret_env.items():
+            if not isinstance(ref, dict) or not ref.get("secret"):
+                problems.add(sw, f"secretEnv.{var} names no secret")
         mode = (svc.get("migrations") or {}).get("mode")
         if mode not in MIGRATION_MODES:
             problems.add(sw, f"migrations.mode {mode!r} is not one of {sorted(MIGRATION_MODES)}")
@@ -577,6 +588,10 @@ def check_helm(repo, problems):
     if "store.selectorLabels" in job:
         problems.add(f"{cw}/templates/migration-job.yaml",
                      "Job pods must not carry the service's selector labels")
+    for name in ("servicemonitor.yaml", "networkpolicy.yaml"):
+        if 'include "store.metricsPort"' not in texts.get(name, ""):
+            problems.add(f"{cw}/templates/{name}", "does not use the service's metrics.port "
+                                                   '(include "store.metricsPort")')
     if "networkPolicy.enabled" not in texts.get("networkpolicy.yaml", ""):
         problems.add(f"{cw}/templates/networkpolicy.yaml", "is not optional (networkPolicy.enabled)")
     helpers = texts.get("_helpers.tpl", "")

@@ -64,6 +64,17 @@ Use as: range $name, $svc := include "store.services" . | fromYaml
 {{- if not (hasKey $svc.ports $svc.health.type) -}}
 {{- fail (printf "services.%s.ports.%s is required by health.type %s" $name $svc.health.type $svc.health.type) -}}
 {{- end -}}
+{{- $metricsPort := get ($svc.metrics | default dict) "port" | default "" | toString -}}
+{{- if and $metricsPort (not (hasKey $svc.ports $metricsPort)) -}}
+{{- fail (printf "services.%s.metrics.port %s is not an entry of ports (name the port serving /metrics, or null for no scraping)" $name $metricsPort) -}}
+{{- end -}}
+{{- range $var, $ref := ($svc.secretEnv | default dict) -}}
+{{- if not (kindIs "map" $ref) -}}
+{{- fail (printf "services.%s.secretEnv.%s must be a map: {secret: <Secret name>, key: <key>}" $name $var) -}}
+{{- else if not $ref.secret -}}
+{{- fail (printf "services.%s.secretEnv.%s.secret (the Secret's name) is required" $name $var) -}}
+{{- end -}}
+{{- end -}}
 {{- $_ := set $enabled $name $svc -}}
 {{- end -}}
 {{- end -}}
@@ -141,16 +152,36 @@ DATABASE_URL
 {{- end -}}
 
 {{/*
+The name of the port Prometheus scrapes (metrics.port), empty when the service is
+not scraped; store.services has checked that it is an entry of ports.
+*/}}
+{{- define "store.metricsPort" -}}
+{{- get (.svc.metrics | default dict) "port" | default "" | toString -}}
+{{- end -}}
+
+{{/* The path Prometheus scrapes (metrics.path, default /metrics). */}}
+{{- define "store.metricsPath" -}}
+{{- get (.svc.metrics | default dict) "path" | default "/metrics" | toString -}}
+{{- end -}}
+
+{{/*
 The container environment (server, migrate init container, migration Job):
 DATABASE_URL from the Secret (unless database.enabled is false), then the chart's
-settings, overridden by svc.env.
+settings (KAFKA_BROKERS unless kafka.enabled is false, MIGRATE_ON_START with a
+database), overridden by svc.env, then svc.secretEnv (secretKeyRef per variable).
 */}}
 {{- define "store.env" -}}
+{{- $env := dict "LOG_FORMAT" .root.Values.logFormat -}}
+{{- if .svc.kafka.enabled -}}
 {{- $brokers := .svc.kafka.brokers | default .root.Values.kafka.brokers -}}
 {{- if not $brokers -}}
-{{- fail (printf "kafka.brokers (or services.%s.kafka.brokers) is required" .name) -}}
+{{- fail (printf "kafka.brokers (or services.%s.kafka.brokers) is required, or services.%s.kafka.enabled: false" .name .name) -}}
 {{- end -}}
-{{- $env := dict "KAFKA_BROKERS" $brokers "LOG_FORMAT" .root.Values.logFormat "MIGRATE_ON_START" "false" -}}
+{{- $_ := set $env "KAFKA_BROKERS" $brokers -}}
+{{- end -}}
+{{- if .svc.database.enabled -}}
+{{- $_ := set $env "MIGRATE_ON_START" "false" -}}
+{{- end -}}
 {{- with .svc.ports.grpc -}}
 {{- $_ := set $env "GRPC_LISTEN" (printf "0.0.0.0:%d" (int .)) -}}
 {{- end -}}
@@ -158,13 +189,20 @@ settings, overridden by svc.env.
 {{- $_ := set $env "METRICS_LISTEN" (printf "0.0.0.0:%d" (int .)) -}}
 {{- end -}}
 {{- $env = mergeOverwrite $env (.svc.env | default dict) -}}
+{{- $secretEnv := .svc.secretEnv | default dict -}}
 {{- $items := list -}}
 {{- if .svc.database.enabled -}}
 {{- $ref := dict "name" (include "store.databaseSecretName" .) "key" (include "store.databaseSecretKey" .) -}}
 {{- $items = append $items (dict "name" "DATABASE_URL" "valueFrom" (dict "secretKeyRef" $ref)) -}}
 {{- end -}}
 {{- range $name, $value := $env -}}
+{{- if not (hasKey $secretEnv $name) -}}
 {{- $items = append $items (dict "name" $name "value" (toString $value)) -}}
+{{- end -}}
+{{- end -}}
+{{- range $name, $source := $secretEnv -}}
+{{- $ref := dict "name" $source.secret "key" ($source.key | default $name) -}}
+{{- $items = append $items (dict "name" $name "valueFrom" (dict "secretKeyRef" $ref)) -}}
 {{- end -}}
 {{- toYaml $items -}}
 {{- end -}}

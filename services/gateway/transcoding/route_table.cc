@@ -184,6 +184,14 @@ absl::StatusOr<RouteTable> RouteTable::Build(
           return absl::InvalidArgumentError(absl::StrCat(where, ": unknown role '", role, "'"));
         }
       }
+      if (route.http.form_body() && !route.http.body().empty()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            where, ": form_body takes its fields like the query string; leave body empty"));
+      }
+      if (route.http.roles_size() > 1 && route.is_public()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ": a public route takes no other roles"));
+      }
       if (!route.http.signed_by().empty() && !route.is_public()) {
         return absl::InvalidArgumentError(
             absl::StrCat(where, ": signed_by is for public routes (the signature is the auth)"));
