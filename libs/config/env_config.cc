@@ -86,6 +86,10 @@ std::string EnvConfig::ListenAddress(absl::string_view name, absl::string_view d
   return v;
 }
 
+void EnvConfig::Problem(absl::string_view name, absl::string_view message) {
+  problems_.push_back(absl::StrCat(name, ": ", message));
+}
+
 absl::Status EnvConfig::Check() const {
   if (problems_.empty()) return absl::OkStatus();
   return absl::InvalidArgumentError(

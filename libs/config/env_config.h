@@ -36,6 +36,10 @@ class EnvConfig {
   // host:port where the host must be a literal address or "localhost".
   std::string ListenAddress(absl::string_view name, absl::string_view default_value);
 
+  // Records a problem found by the service's own checks of a value (a
+  // secret too short, a URL of the wrong scheme); reported with the rest.
+  void Problem(absl::string_view name, absl::string_view message);
+
   // OK, or INVALID_ARGUMENT listing every problem, one per line.
   absl::Status Check() const;
 

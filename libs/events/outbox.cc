@@ -73,4 +73,18 @@ void AppendToOutbox(pqxx::transaction_base& tx, absl::string_view topic,
                    pqxx::binarystring(p.envelope.data(), p.envelope.size()), p.traceparent);
 }
 
+namespace {
+const pg::Statement kDeleteEvents(
+    "outbox_delete_events",
+    "DELETE FROM outbox WHERE topic = $1 AND aggregate_id = $2"
+    " AND (sent_at IS NOT NULL OR NOT $3::boolean)");
+}  // namespace
+
+int64_t DeleteEvents(pqxx::transaction_base& tx, absl::string_view topic,
+                     absl::string_view aggregate_id, bool sent_only) {
+  return tx.exec_prepared(kDeleteEvents.name, std::string(topic), std::string(aggregate_id),
+                          sent_only)
+      .affected_rows();
+}
+
 }  // namespace store::events

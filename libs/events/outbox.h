@@ -26,6 +26,13 @@ void AppendToOutbox(pqxx::transaction_base& tx, absl::string_view topic,
 void AppendManyToOutbox(pqxx::transaction_base& tx, absl::string_view topic,
                         const std::vector<common::v1::EventEnvelope>& envelopes);
 
+// Erasure (CUS-13): deletes the events of `aggregate_id` on `topic` from
+// the outbox (they carry personal data as it was): only those already
+// published with `sent_only` (unsent ones must still reach their readers),
+// else all. Returns how many rows went.
+int64_t DeleteEvents(pqxx::transaction_base& tx, absl::string_view topic,
+                     absl::string_view aggregate_id, bool sent_only);
+
 // The statement AppendToOutbox runs ($1 event_id, $2 topic, $3 aggregate_id,
 // $4 event_type, $5 envelope bytes, $6 traceparent).
 extern const pg::Statement kInsertOutbox;

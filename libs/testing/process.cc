@@ -40,6 +40,11 @@ int FreePort() {
 
 ChildProcess::ChildProcess(const std::string& binary,
                            const std::map<std::string, std::string>& env,
+                           const std::string& log_path)
+    : ChildProcess(std::vector<std::string>{binary}, env, log_path) {}
+
+ChildProcess::ChildProcess(const std::vector<std::string>& args,
+                           const std::map<std::string, std::string>& env,
                            const std::string& log_path) {
   std::map<std::string, std::string> merged;
   for (char** e = environ; *e != nullptr; ++e) {
@@ -52,8 +57,13 @@ ChildProcess::ChildProcess(const std::string& binary,
   std::vector<char*> envp;
   for (auto& s : strings) envp.push_back(s.data());
   envp.push_back(nullptr);
-  const std::string path = absl::StrCat(BinDir(), "/", binary);
-  std::vector<char*> argv = {const_cast<char*>(path.c_str()), nullptr};
+  const std::string path =
+      args.at(0).front() == '/' ? args[0] : absl::StrCat(BinDir(), "/", args[0]);
+  std::vector<std::string> arg_strings = args;
+  arg_strings[0] = path;
+  std::vector<char*> argv;
+  for (auto& a : arg_strings) argv.push_back(a.data());
+  argv.push_back(nullptr);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);

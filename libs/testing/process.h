@@ -26,6 +26,9 @@ class ChildProcess {
   // `env`; stdout and stderr go to `log_path`.
   ChildProcess(const std::string& binary, const std::map<std::string, std::string>& env,
                const std::string& log_path);
+  // Starts argv[0] (an absolute path, or a name in BinDir()) with arguments.
+  ChildProcess(const std::vector<std::string>& argv,
+               const std::map<std::string, std::string>& env, const std::string& log_path);
   ~ChildProcess();
 
   pid_t pid() const { return pid_; }

@@ -2,17 +2,9 @@
 
 #include <sodium.h>
 
-#include <cstdlib>
-
-#include "absl/strings/escaping.h"
 #include "libs/core/status.h"
 
 namespace store::customer {
-
-void InitCrypto() {
-  static const int kInit = sodium_init();
-  if (kInit < 0) std::abort();  // no usable random source: refuse to run
-}
 
 absl::StatusOr<std::string> HashPassword(absl::string_view password) {
   InitCrypto();
@@ -48,21 +40,5 @@ bool PasswordNeedsRehash(absl::string_view encoded_hash) {
   const std::string hash(encoded_hash);
   return crypto_pwhash_str_needs_rehash(hash.c_str(), kArgonOpsLimit, kArgonMemLimit) != 0;
 }
-
-std::string NewToken() {
-  InitCrypto();
-  unsigned char bytes[32];
-  randombytes_buf(bytes, sizeof bytes);
-  return absl::WebSafeBase64Escape(
-      absl::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
-}
-
-std::string Sha256(absl::string_view data) {
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(data.data()), data.size());
-  return std::string(reinterpret_cast<const char*>(digest), sizeof digest);
-}
-
-std::string Sha256Hex(absl::string_view data) { return absl::BytesToHexString(Sha256(data)); }
 
 }  // namespace store::customer

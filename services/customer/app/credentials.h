@@ -9,14 +9,18 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "libs/auth/digest.h"
 
 namespace store::customer {
 
 inline constexpr unsigned long long kArgonOpsLimit = 2;                 // t
 inline constexpr size_t kArgonMemLimit = 19u * 1024u * 1024u;           // m, bytes
 
-// Initialises libsodium once (safe to call from many threads).
-void InitCrypto();
+// Digests and random tokens live in libs/auth (shared with the mailer).
+using auth::InitCrypto;
+using auth::NewToken;
+using auth::Sha256;
+using auth::Sha256Hex;
 
 absl::StatusOr<std::string> HashPassword(absl::string_view password);
 
@@ -26,13 +30,6 @@ bool VerifyPassword(absl::string_view password, absl::string_view encoded_hash);
 
 // True when `encoded_hash` uses weaker parameters than the current ones.
 bool PasswordNeedsRehash(absl::string_view encoded_hash);
-
-// 32 random bytes, base64url without padding (43 characters).
-std::string NewToken();
-
-// Raw SHA-256 of `data` (32 bytes), and its lower-case hex.
-std::string Sha256(absl::string_view data);
-std::string Sha256Hex(absl::string_view data);
 
 }  // namespace store::customer
 

@@ -15,6 +15,7 @@
 #include "absl/time/civil_time.h"
 #include "libs/core/money.h"
 #include "libs/core/status.h"
+#include "libs/core/utf8.h"
 
 namespace store::customer {
 namespace {
@@ -57,36 +58,6 @@ absl::Status RuleError(const Pos& pos, absl::string_view message) {
                     {"offset", absl::StrCat(pos.offset)}});
 }
 
-// Length of the valid UTF-8 sequence at the start of `s`, or 0.
-size_t Utf8SequenceLength(absl::string_view s) {
-  if (s.empty()) return 0;
-  const unsigned char c = s[0];
-  size_t n = 0;
-  uint32_t cp = 0;
-  if (c < 0x80) return 1;
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2;
-    cp = c & 0x1F;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    cp = c & 0x0F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    cp = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (s.size() < n) return 0;
-  for (size_t i = 1; i < n; ++i) {
-    const unsigned char d = s[i];
-    if (!IsContinuationByte(d)) return 0;
-    cp = (cp << 6) | (d & 0x3F);
-  }
-  if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF))) return 0;
-  if (cp >= 0xD800 && cp <= 0xDFFF) return 0;
-  return n;
-}
-
 // Rule text for a message: at most kMaxShown bytes, cut on a character
 // boundary, invalid bytes escaped.
 std::string Shown(absl::string_view text) {
@@ -97,7 +68,7 @@ std::string Shown(absl::string_view text) {
       absl::StrAppend(&out, "...");
       break;
     }
-    const size_t n = Utf8SequenceLength(text.substr(i));
+    const size_t n = ValidUtf8SequenceAt(text, i);
     const unsigned char c = text[i];
     if (n == 0 || (n == 1 && (c < 0x20 || c == 0x7F))) {
       absl::StrAppend(&out, absl::StrFormat("\\x%02X", c));
@@ -223,7 +194,7 @@ class Lexer {
       default:
         break;
     }
-    const size_t n = Utf8SequenceLength(src_.substr(start));
+    const size_t n = ValidUtf8SequenceAt(src_, start);
     return Error(pos_, absl::StrCat("unexpected character '",
                                     Shown(src_.substr(start, n == 0 ? 1 : n)), "'"));
   }
@@ -289,7 +260,7 @@ class Lexer {
       if (c < 0x20 || c == 0x7F) {
         return Error(PosAt(src_, i), "control characters are not allowed in strings");
       }
-      const size_t n = Utf8SequenceLength(src_.substr(i));
+      const size_t n = ValidUtf8SequenceAt(src_, i);
       if (n == 0) return Error(PosAt(src_, i), "invalid UTF-8 in string");
       value.append(src_.data() + i, n);
       i += n;

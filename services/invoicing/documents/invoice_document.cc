@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
+#include "libs/core/html.h"
 #include "libs/core/money.h"
 
 namespace store::invoicing {
@@ -685,33 +686,7 @@ absl::Status CairoError(cairo_status_t status) {
 
 }  // namespace
 
-std::string HtmlEscape(absl::string_view text) {
-  const std::string valid = Utf8(text);
-  std::string out;
-  out.reserve(valid.size());
-  for (const char c : valid) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
+std::string HtmlEscape(absl::string_view text) { return store::HtmlEscape(Utf8(text)); }
 
 std::string FormatTaxRate(int32_t basis_points) {
   const int64_t bp = basis_points;

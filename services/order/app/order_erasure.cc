@@ -76,7 +76,7 @@ absl::Status OrderApp::HandleCustomerEvent(pqxx::work& tx,
     OrderStore::AppendHistory(tx, order.id(), order.status(), order.status(),
                               "personal_data_erased", "system",
                               absl::StrCat("erasure ", erased.erasure_id()), now);
-    OrderStore::DeleteSentEvents(tx, kOrdersTopic, order.id());
+    events::DeleteEvents(tx, kOrdersTopic, order.id(), /*sent_only=*/true);
     ++anonymised;
   }
 

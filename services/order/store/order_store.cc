@@ -82,9 +82,6 @@ const pg::Statement kSetHistoryReason("order_history_set_reason",
                                       "UPDATE order_history SET reason = $2 WHERE id = $1::bigint");
 // The outbox belongs to libs/events; rows already sent are only kept for a
 // while (RelayOptions::retention), so deleting some early is safe.
-const pg::Statement kDeleteSentEvents(
-    "order_delete_sent_events",
-    "DELETE FROM outbox WHERE topic = $1 AND aggregate_id = $2 AND sent_at IS NOT NULL");
 
 // `text` with every case-insensitive occurrence of a string of `erased`
 // replaced by "[erased]".
@@ -373,11 +370,6 @@ int OrderStore::ScrubFreeText(pqxx::transaction_base& tx, const std::string& ord
     }
   }
   return changed;
-}
-
-void OrderStore::DeleteSentEvents(pqxx::transaction_base& tx, const std::string& topic,
-                                  const std::string& order_id) {
-  tx.exec_prepared(kDeleteSentEvents.name, topic, order_id);
 }
 
 std::vector<v1::Order> OrderStore::List(pqxx::transaction_base& tx, const v1::OrderFilter& f,

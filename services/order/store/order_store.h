@@ -108,12 +108,6 @@ class OrderStore {
   // number of rows changed.
   static int ScrubFreeText(pqxx::transaction_base& tx, const std::string& order_id,
                            const std::vector<std::string>& erased);
-  // Deletes the order's events already published on `topic` from the
-  // outbox (they carry the order as it was); unsent ones stay to be
-  // published.
-  static void DeleteSentEvents(pqxx::transaction_base& tx, const std::string& topic,
-                               const std::string& order_id);
-
   // A page of orders. `after` is the keyset cursor (sort value, id) of the
   // last row of the previous page. Returns up to `limit` + 1 rows, so the
   // caller can tell whether another page follows.
