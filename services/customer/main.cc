@@ -57,6 +57,10 @@ int main(int argc, char** argv) {
                         [handlers](pqxx::work& tx, const common::v1::EventEnvelope& env) {
                           return handlers->HandleErasureReport(tx, env);
                         });
+         rt.AddConsumer("customer-newsletter", {kNewsletterTopic},
+                        [handlers](pqxx::work& tx, const common::v1::EventEnvelope& env) {
+                          return handlers->HandleNewsletterEvent(tx, env);
+                        });
          rt.AddPeriodic("wallet-expiry", expiry_every,
                         [wallet] { return wallet->ExpireDue().status(); });
          rt.AddPeriodic("segment-refresh", segments_every,

@@ -20,6 +20,7 @@
 #include "tools/storectl/cli.h"
 #include "tools/storectl/customer_commands.h"
 #include "tools/storectl/invoice_commands.h"
+#include "tools/storectl/newsletter_commands.h"
 #include "tools/storectl/order_commands.h"
 #include "tools/storectl/token_commands.h"
 #include "services/invoicing/migrations.h"
@@ -45,6 +46,8 @@ commands:
   erasure get ID       shortcut for `customer erasure get ID`
   order ...            place, list and manage orders (storectl order --help)
   invoice ...          invoices, credit notes, documents, settings (storectl invoice --help)
+  newsletter ...       subscribers, suppression list, transactional notices, mail log
+                       (storectl newsletter --help)
   seed demo            load the demo store: customers, then orders (idempotent)
   health [SERVICE...] | --addr H:P
                        exit 0 when the services (customer, order, invoicing; default:
@@ -203,6 +206,7 @@ int main(int argc, char** argv) {
   }
   if (cmd == "order") return OrderCommand(g, sub);
   if (cmd == "invoice") return InvoiceCommand(g, sub);
+  if (cmd == "newsletter") return NewsletterCommand(g, sub);
   if (cmd == "seed") return SeedCommand(g, sub);
   if (cmd == "health") return Health(sub);
   if (cmd == "migrate") return Migrate(sub);

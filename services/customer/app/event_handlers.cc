@@ -14,6 +14,7 @@
 #include "services/customer/store/segment_store.h"
 #include "services/customer/store/store_currency.h"
 #include "store/customer/v1/events.pb.h"
+#include "store/newsletter/v1/events.pb.h"
 #include "store/order/v1/events.pb.h"
 
 namespace store::customer {
@@ -127,6 +128,45 @@ absl::Status EventHandlers::HandleErasureReport(pqxx::work& tx,
               {{"erasure_id", e.erasure_id()}, {"service", e.step().service()}});
   }
   return absl::OkStatus();
+}
+
+// The newsletter's subscriber changes become the customer's email consent
+// (NEW-01 both ways). Lines recorded here carry actor newsletter-service,
+// which the newsletter ignores when they come back as ConsentChanged; and no
+// change records nothing, so the two services never echo each other.
+absl::Status EventHandlers::HandleNewsletterEvent(pqxx::work& tx,
+                                                  const common::v1::EventEnvelope& envelope) {
+  namespace nv1 = store::newsletter::v1;
+  nv1::Subscriber sub;
+  bool granted = false;
+  std::string source = "newsletter";
+  if (envelope.type() == "store.newsletter.v1.Subscribed") {
+    nv1::Subscribed e;
+    STORE_RETURN_IF_ERROR(events::UnpackPayload(envelope, &e));
+    sub = e.subscriber();
+    granted = true;
+  } else if (envelope.type() == "store.newsletter.v1.Unsubscribed") {
+    nv1::Unsubscribed e;
+    STORE_RETURN_IF_ERROR(events::UnpackPayload(envelope, &e));
+    sub = e.subscriber();
+    source = absl::StrCat("newsletter-", e.reason().empty() ? "unsubscribe" : e.reason());
+  } else {
+    return absl::OkStatus();
+  }
+  if (sub.email().empty()) return absl::OkStatus();
+  std::optional<v1::Customer> c = CustomerStore::LoadByEmail(tx, sub.email(), true, false);
+  if (!c.has_value()) return absl::OkStatus();  // a subscriber who is no customer
+  const v1::ConsentState& current = c->email_marketing();
+  const v1::ConsentLevel level =
+      granted ? v1::CONSENT_LEVEL_CONFIRMED_OPT_IN : v1::CONSENT_LEVEL_UNSPECIFIED;
+  if (current.granted() == granted && (!granted || current.level() == level)) {
+    return absl::OkStatus();
+  }
+  if (!granted && !current.granted()) return absl::OkStatus();
+  const absl::Time now = clock_.Now();
+  RecordConsent(tx, c->id(), c->email(), v1::CONSENT_CHANNEL_EMAIL, granted, level,
+                source.substr(0, 64), "", sub.consent_ip().substr(0, 64), kNewsletterActor, now);
+  return FinishUpdate(tx, c->id(), {"email_marketing"}, now).status();
 }
 
 }  // namespace store::customer

@@ -2,7 +2,9 @@
 // - store.order.orders.v1 (consumer "customer-facts"): guest customers from
 //   guest orders (CUS-04) and purchase facts (CUS-09);
 // - store.privacy.erasures.v1 (consumer "customer-erasures"): each service's
-//   report of an erasure, added to the proof-of-erasure record (CUS-13).
+//   report of an erasure, added to the proof-of-erasure record (CUS-13);
+// - store.newsletter.subscribers.v1 (consumer "customer-newsletter"): the
+//   newsletter's subscriptions as email consent (NEW-01).
 // Both run inside the consumer's transaction, with its inbox dedupe.
 #ifndef STORE_SERVICES_CUSTOMER_APP_EVENT_HANDLERS_H_
 #define STORE_SERVICES_CUSTOMER_APP_EVENT_HANDLERS_H_
@@ -16,6 +18,9 @@
 namespace store::customer {
 
 inline constexpr char kOrdersTopic[] = "store.order.orders.v1";
+inline constexpr char kNewsletterTopic[] = "store.newsletter.subscribers.v1";
+// The actor of consent lines that follow the newsletter (its own name).
+inline constexpr char kNewsletterActor[] = "newsletter-service";
 
 class EventHandlers {
  public:
@@ -23,6 +28,9 @@ class EventHandlers {
 
   absl::Status HandleOrderEvent(pqxx::work& tx, const common::v1::EventEnvelope& envelope);
   absl::Status HandleErasureReport(pqxx::work& tx, const common::v1::EventEnvelope& envelope);
+  // store.newsletter.subscribers.v1 (consumer "customer-newsletter"):
+  // Subscribed / Unsubscribed become the customer's email consent.
+  absl::Status HandleNewsletterEvent(pqxx::work& tx, const common::v1::EventEnvelope& envelope);
 
  private:
   const Clock& clock_;

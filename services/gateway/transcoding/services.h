@@ -10,6 +10,7 @@
 #include "store/api/v1/auth_service.pb.h"
 #include "store/customer/v1/customer_service.pb.h"
 #include "store/invoicing/v1/invoicing_service.pb.h"
+#include "store/newsletter/v1/newsletter_service.pb.h"
 #include "store/order/v1/order_service.pb.h"
 
 namespace store::gateway {
@@ -21,6 +22,8 @@ inline std::vector<const google::protobuf::ServiceDescriptor*> ExposedServices()
       order::v1::GetOrderRequest::descriptor()->file()->FindServiceByName("OrderService"),
       customer::v1::GetCustomerRequest::descriptor()->file()->FindServiceByName("CustomerService"),
       invoicing::v1::GetInvoiceRequest::descriptor()->file()->FindServiceByName("InvoicingService"),
+      newsletter::v1::SubscribeRequest::descriptor()->file()->FindServiceByName(
+          "NewsletterService"),
   };
 }
 

@@ -7,6 +7,7 @@
 #include "services/customer/app/credentials.h"
 #include "services/customer/store/customer_store.h"
 #include "store/customer/v1/events.pb.h"
+#include "store/newsletter/v1/events.pb.h"
 #include "store/order/v1/events.pb.h"
 #include "tests/integration/customer/customer_fixture.h"
 
@@ -141,6 +142,55 @@ class PrivacyTest : public CustomerFixture {
   }
   bool orders_down_ = false;
 };
+
+// NEW-01 both ways: the newsletter's Subscribed / Unsubscribed become the
+// customer's email consent, once, without echoing anything back.
+TEST_F(EventsTest, NewsletterSubscriptionsBecomeEmailConsentWithoutEchoes) {
+  const v1::Customer c = Create("reader@example.com");
+  newsletter::v1::Subscribed subscribed;
+  subscribed.mutable_subscriber()->set_id(NewUuid());
+  subscribed.mutable_subscriber()->set_email("reader@example.com");
+  subscribed.mutable_subscriber()->set_consent_ip("198.51.100.4");
+  const auto env = events::MakeEnvelope(subscribed, subscribed.subscriber().id(), 2,
+                                        "newsletter-service", absl::Now());
+  const size_t before = OutboxEvents("store.customer.v1.ConsentChanged").size();
+  ASSERT_TRUE(Deliver(env, &EventHandlers::HandleNewsletterEvent).ok());
+  v1::Customer now = Get(c.id());
+  EXPECT_TRUE(now.email_marketing().granted());
+  EXPECT_EQ(now.email_marketing().level(), v1::CONSENT_LEVEL_CONFIRMED_OPT_IN);
+  auto changed = OutboxEvents("store.customer.v1.ConsentChanged");
+  ASSERT_EQ(changed.size(), before + 1);
+  v1::ConsentChanged e;
+  ASSERT_TRUE(events::UnpackPayload(changed.back(), &e).ok());
+  EXPECT_EQ(e.record().actor(), "newsletter-service");  // the newsletter ignores its own
+  EXPECT_EQ(e.record().ip(), "198.51.100.4");
+  // The same state again (a redelivery, or a later Subscribed): no new line.
+  ASSERT_TRUE(Deliver(events::MakeEnvelope(subscribed, subscribed.subscriber().id(), 3,
+                                           "newsletter-service", absl::Now()),
+                      &EventHandlers::HandleNewsletterEvent)
+                  .ok());
+  EXPECT_EQ(OutboxEvents("store.customer.v1.ConsentChanged").size(), before + 1);
+
+  newsletter::v1::Unsubscribed left;
+  *left.mutable_subscriber() = subscribed.subscriber();
+  left.set_reason("link");
+  ASSERT_TRUE(Deliver(events::MakeEnvelope(left, left.subscriber().id(), 4, "newsletter-service",
+                                           absl::Now()),
+                      &EventHandlers::HandleNewsletterEvent)
+                  .ok());
+  now = Get(c.id());
+  EXPECT_FALSE(now.email_marketing().granted());
+  EXPECT_EQ(now.email_marketing().source(), "newsletter-link");
+  EXPECT_EQ(OutboxEvents("store.customer.v1.ConsentChanged").size(), before + 2);
+
+  // A subscriber who is no customer changes nothing here.
+  subscribed.mutable_subscriber()->set_email("stranger@example.com");
+  ASSERT_TRUE(Deliver(events::MakeEnvelope(subscribed, NewUuid(), 1, "newsletter-service",
+                                           absl::Now()),
+                      &EventHandlers::HandleNewsletterEvent)
+                  .ok());
+  EXPECT_EQ(OutboxEvents("store.customer.v1.ConsentChanged").size(), before + 2);
+}
 
 TEST_F(PrivacyTest, ExportGathersEveryPartAndNamesMissingSources) {
   v1::Customer c = Create("pat@example.com", "Pat Doe");

@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# End to end for the mailer, against the real local stack (tools/dev up:
+# every service, the gateway and the SMTP sink writing $MAILDIR):
+#
+#   1. a visitor subscribes through the gateway's public route; the
+#      confirmation mail lands in the maildir; its link's token confirms the
+#      subscription (public route) -> SUBSCRIBED;
+#   2. one-click unsubscribe (RFC 8058): a form POST of
+#      List-Unsubscribe=One-Click to the signed URL -> UNSUBSCRIBED at once;
+#      a tampered token is 400 and changes nothing;
+#   3. an order placed, paid and shipped with storectl: exactly one shipping
+#      notice reaches the maildir, with the carrier and the tracking link;
+#   4. staff routes: marketing lists subscribers, a customer token cannot;
+#   5. `tools/dev down` leaves no process behind.
+# Every wait is a deadline loop (E2E_EVENT_DEADLINE_S, default 60 s).
+set -euo pipefail
+shopt -s inherit_errexit
+
+REPO="${STORE_REPO_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)}"
+BUILD_DIR="${STORE_BUILD_DIR:-$REPO/build}"
+STORECTL="$BUILD_DIR/bin/storectl"
+DEADLINE_S="${E2E_EVENT_DEADLINE_S:-60}"
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
+
+# shellcheck source-path=SCRIPTDIR source=e2e_lib.sh
+source "$HERE/e2e_lib.sh"
+
+e2e_private_stack
+E2E_LOG_SERVICES=(newsletter gateway order smtp)
+step "tools/dev up (private stack in $DEV_HOME)"
+"$DEV" up >"$DEV_HOME/up.log" 2>&1 || { tail -n 40 "$DEV_HOME/up.log" >&2; fail "tools/dev up failed"; }
+# shellcheck disable=SC1091
+source "$DEV_HOME/env"
+for var in GATEWAY_URL STAFF_TOKEN MAILDIR SMTP_URL NEWSLETTER_SERVICE_ADDR; do
+  [[ -n "${!var:-}" ]] || fail "$var missing from the env file"
+done
+
+http() {
+  local method="$1" path="$2" data="${3:-}" out
+  shift 3 || shift $#
+  out="$(mktemp)"
+  local args=(-sS -o "$out" -w '%{http_code}' -X "$method" "$GATEWAY_URL$path")
+  [[ -n "$data" ]] && args+=(-H 'Content-Type: application/json' --data-binary "$data")
+  CODE="$(curl "${args[@]}" "$@")"
+  BODY="$(cat "$out")"
+  rm -f "$out"
+}
+expect() { [[ "$CODE" == "$1" ]] || fail "$2: expected HTTP $1, got $CODE: $BODY"; }
+auth() { printf 'Authorization: Bearer %s' "$1"; }
+
+# mails_to ADDRESS [NEEDLE]: the decoded text of every mail to ADDRESS in
+# the maildir (each followed by a line "=== END"), optionally only those
+# containing NEEDLE.
+mails_to() {
+  /usr/bin/python3 - "$MAILDIR" "$1" "${2:-}" <<'PY'
+import email, email.policy, mailbox, sys
+box = mailbox.Maildir(sys.argv[1], create=False)
+for key in sorted(box.keys()):
+    msg = email.message_from_bytes(box.get_bytes(key), policy=email.policy.default)
+    if sys.argv[2] not in str(msg["To"]):
+        continue
+    parts = [p.get_content() for p in msg.walk() if p.get_content_type() in ("text/plain", "text/html")]
+    text = "Subject: %s\nList-Unsubscribe: %s\n%s" % (msg["Subject"], msg["List-Unsubscribe"], "\n".join(parts))
+    if sys.argv[3] and sys.argv[3] not in text:
+        continue
+    print(text)
+    print("=== END")
+PY
+}
+# wait_mails ADDRESS N [NEEDLE]: waits until N mails to ADDRESS arrived.
+wait_mails() {
+  local deadline=$(($(date +%s) + DEADLINE_S)) n
+  while :; do
+    n="$(mails_to "$1" "${3:-}" | grep -c '^=== END$' || true)"
+    ((n >= $2)) && return 0
+    (($(date +%s) < deadline)) || fail "expected $2 mail(s) to $1${3:+ containing '$3'} within ${DEADLINE_S}s, got $n"
+    sleep 0.2
+  done
+}
+
+step "a visitor subscribes; the confirmation link arrives"
+http POST /v1/newsletter/subscribers:subscribe '{"email":"reader@e2e.example.com","firstName":"Rea"}'
+expect 200 "subscribe"
+[[ "$(json_get status <<<"$BODY")" == SUBSCRIBER_STATUS_PENDING ]] || fail "not pending: $BODY"
+http POST /v1/newsletter/subscribers:subscribe '{"email":"not an address"}'
+expect 400 "subscribe with a bad address"
+[[ "$(json_get field <<<"$BODY")" == email ]] || fail "the 400 does not name email: $BODY"
+wait_mails reader@e2e.example.com 1 "confirm your subscription"
+TOKEN="$(mails_to reader@e2e.example.com | grep -o 'newsletter/confirm?token=[A-Za-z0-9_-]*' | head -n1 | cut -d= -f2)"
+[[ ${#TOKEN} -eq 43 ]] || fail "no confirmation token in the mail"
+
+step "the link confirms the subscription"
+http POST /v1/newsletter/subscribers:confirm "{\"token\":\"$TOKEN\"}"
+expect 200 "confirm"
+[[ "$(json_get status <<<"$BODY")" == SUBSCRIBER_STATUS_SUBSCRIBED ]] || fail "not subscribed: $BODY"
+SUBSCRIBER="$(json_get id <<<"$BODY")"
+http POST /v1/newsletter/subscribers:confirm "{\"token\":\"$TOKEN\"}"
+expect 400 "the link used twice"
+
+step "one-click unsubscribe (RFC 8058)"
+UNSUB="$("$STORECTL" newsletter unsubscribe-url "$SUBSCRIBER")"
+[[ "$UNSUB" == "$GATEWAY_URL/v1/newsletter/unsubscribe/"* ]] || fail "unexpected unsubscribe URL: $UNSUB"
+bad="${UNSUB%?}A"
+[[ "$bad" != "$UNSUB" ]] || bad="${UNSUB%?}B"
+code="$(curl -sS -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/x-www-form-urlencoded' \
+  --data 'List-Unsubscribe=One-Click' "$bad")"
+[[ "$code" == 400 ]] || fail "a tampered unsubscribe link gave $code"
+http GET "/v1/newsletter/subscribers/$SUBSCRIBER" "" -H "$(auth "$STAFF_TOKEN")"
+[[ "$(json_get status <<<"$BODY")" == SUBSCRIBER_STATUS_SUBSCRIBED ]] || fail "a tampered link changed the subscriber: $BODY"
+code="$(curl -sS -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/x-www-form-urlencoded' \
+  --data 'List-Unsubscribe=One-Click' "$UNSUB")"
+[[ "$code" == 200 ]] || fail "one-click unsubscribe gave $code"
+http GET "/v1/newsletter/subscribers/$SUBSCRIBER" "" -H "$(auth "$STAFF_TOKEN")"
+[[ "$(json_get status <<<"$BODY")" == SUBSCRIBER_STATUS_UNSUBSCRIBED ]] || fail "still subscribed: $BODY"
+
+step "a shipped order's tracking mail arrives once"
+ORDER="$("$STORECTL" --json order place --email buyer@e2e.example.com --name "Bo Buyer" \
+  --item 'MUG-1:Blue mug:2:1250' --currency USD --payment card --delivery standard:500 \
+  --address 'Bo Buyer|1 Main St|Springfield|US|12345' | json_get id)"
+[[ -n "$ORDER" ]] || fail "order not placed"
+"$STORECTL" order pay "$ORDER" >/dev/null
+"$STORECTL" order ship "$ORDER" --carrier ups --tracking 1Z999AA10123456784 >/dev/null
+wait_mails buyer@e2e.example.com 1 "1Z999AA10123456784"
+mails_to buyer@e2e.example.com "is on its way" | grep -q 'https://www.ups.com/track?tracknum=1Z999AA10123456784' ||
+  fail "the shipping notice has no tracking link"
+wait_mails buyer@e2e.example.com 3  # received, paid, shipped
+sleep_until=$(($(date +%s) + 2))
+while (($(date +%s) < sleep_until)); do sleep 0.2; done # redeliveries would land by now
+n="$(mails_to buyer@e2e.example.com "is on its way" | grep -c '^=== END$')"
+[[ "$n" == 1 ]] || fail "expected one shipping notice, got $n"
+
+step "roles: marketing lists subscribers, a customer cannot"
+MARKETING="$("$STORECTL" token issue --role marketing --subject mia --ttl 10m)"
+http GET "/v1/newsletter/subscribers?statuses=SUBSCRIBER_STATUS_UNSUBSCRIBED" "" -H "$(auth "$MARKETING")"
+expect 200 "marketing lists subscribers"
+[[ "$BODY" == *reader@e2e.example.com* ]] || fail "the unsubscribed reader is not listed: $BODY"
+http POST /v1/customers:register '{"email":"cus@e2e.example.com","name":"Cus Tomer","password":"password-cus-123"}'
+expect 200 "a customer registers"
+http POST /v1/auth/login '{"email":"cus@e2e.example.com","password":"password-cus-123"}'
+expect 200 "the customer logs in"
+CUSTOMER="$(json_get accessToken <<<"$BODY")"
+http GET "/v1/newsletter/subscribers" "" -H "$(auth "$CUSTOMER")"
+expect 403 "a customer lists subscribers"
+
+e2e_stack_down
+step "PASS"

@@ -1,0 +1,753 @@
+// The newsletter service against real PostgreSQL, the Kafka-protocol broker
+// and a real SMTP server (tools/smtp-sink, aiosmtpd): subscribers with
+// double opt-in, unsubscribe links, the suppression list, transactional
+// notices from order and customer events, delivery with retries and bounces,
+// and erasure.
+#include <pqxx/pqxx>
+#include <set>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "libs/auth/digest.h"
+#include "libs/core/ids.h"
+#include "libs/core/status.h"
+#include "libs/events/consumer.h"
+#include "libs/events/envelope.h"
+#include "libs/events/migrations.h"
+#include "libs/events/relay.h"
+#include "libs/grpcx/server.h"
+#include "libs/grpcx/status.h"
+#include "libs/pg/values.h"
+#include "libs/testing/test_database.h"
+#include "libs/testing/test_kafka.h"
+#include "libs/testing/test_smtp.h"
+#include "libs/testing/wait.h"
+#include "services/newsletter/app/mail_sender.h"
+#include "services/newsletter/app/newsletter_app.h"
+#include "services/newsletter/domain/tokens.h"
+#include "services/newsletter/migrations.h"
+#include "services/newsletter/newsletter_service.h"
+#include "services/newsletter/store/newsletter_store.h"
+#include "store/customer/v1/events.pb.h"
+#include "store/newsletter/v1/events.pb.h"
+#include "store/order/v1/events.pb.h"
+
+namespace store::newsletter {
+namespace {
+
+namespace cv1 = store::customer::v1;
+namespace ov1 = store::order::v1;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kSecret[] = "0123456789abcdef0123456789abcdef-test";
+
+// The decoded text of every body part of a raw message (base64 parts).
+std::string Bodies(const std::string& raw) {
+  std::string out;
+  const size_t head_end =
+      raw.find("\r\n\r\n") != std::string::npos ? raw.find("\r\n\r\n") : raw.find("\n\n");
+  std::string all = raw;
+  size_t pos = 0;
+  // Each base64 part starts after a blank line following its headers.
+  while ((pos = all.find("Content-Transfer-Encoding: base64", pos)) != std::string::npos) {
+    size_t start = all.find("\n\n", pos);
+    size_t start_crlf = all.find("\r\n\r\n", pos);
+    if (start_crlf != std::string::npos && (start == std::string::npos || start_crlf < start)) {
+      start = start_crlf + 4;
+    } else if (start != std::string::npos) {
+      start += 2;
+    } else {
+      break;
+    }
+    size_t end = all.find("--", start);
+    if (end == std::string::npos) end = all.size();
+    std::string b64 = all.substr(start, end - start);
+    b64.erase(std::remove_if(b64.begin(), b64.end(), [](char c) { return c == '\r' || c == '\n'; }),
+              b64.end());
+    std::string decoded;
+    absl::Base64Unescape(b64, &decoded);
+    out += decoded;
+    out += "\n";
+    pos = end;
+  }
+  (void)head_end;
+  return out;
+}
+
+// The value after `key` in `text` up to the next character that cannot be
+// in a base64url token.
+std::string TokenAfter(const std::string& text, const std::string& key) {
+  const size_t at = text.find(key);
+  if (at == std::string::npos) return "";
+  size_t end = at + key.size();
+  while (end < text.size() && (absl::ascii_isalnum(text[end]) || text[end] == '-' ||
+                               text[end] == '_' || text[end] == '.')) {
+    ++end;
+  }
+  return text.substr(at + key.size(), end - at - key.size());
+}
+
+class NewsletterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto db = testing::TestDatabase::Create(
+        {{"events", &EventsMigrations()}, {"newsletter", &NewsletterMigrations()}});
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = std::move(*db);
+    auto smtp = testing::TestSmtp::Start();
+    ASSERT_TRUE(smtp.ok()) << smtp.status();
+    smtp_ = std::move(*smtp);
+    kafka_ = std::make_unique<testing::TestKafka>();
+    for (const char* t : {kOrdersTopic, kCustomersTopic, kSubscribersTopic, kErasuresTopic}) {
+      kafka_->CreateTopic(t, 3);
+    }
+    pool_ = std::make_unique<pg::Pool>(pg::PoolOptions{.url = db_->url(), .size = 8});
+    NewsletterOptions options;
+    options.store_name = "Sample Store";
+    options.store_url = "https://shop.example";
+    options.public_api_url = "https://api.shop.example";
+    options.from = {"shop@shop.example", "Sample Store"};
+    options.token_secret = kSecret;
+    app_ = std::make_unique<NewsletterApp>(*pool_, clock_, options);
+    SmtpOptions smtp_options;
+    smtp_options.url = smtp_->url();
+    smtp_options.timeout = absl::Seconds(10);
+    smtp_options.connect_timeout = absl::Seconds(2);
+    sender_ = std::make_unique<MailSender>(*pool_, clock_, *app_, NewSmtpTransport(smtp_options),
+                                           SenderOptions{.envelope_from = "shop@shop.example",
+                                                         .rate_per_second = 0,
+                                                         .retry_base = absl::Seconds(30)});
+    relay_ = std::make_unique<events::OutboxRelay>(
+        events::RelayOptions{.database_url = db_->url(), .brokers = kafka_->brokers()});
+    ASSERT_TRUE(relay_->Start().ok());
+    service_ = std::make_unique<NewsletterServiceImpl>(*app_);
+    host_ = std::make_unique<grpcx::ServerHost>(grpcx::ServerOptions{.listen = "127.0.0.1:0"});
+    host_->AddService(service_.get());
+    ASSERT_TRUE(host_->Start().ok());
+    stub_ = v1::NewsletterService::NewStub(
+        grpcx::MakeChannel(absl::StrCat("127.0.0.1:", host_->port())));
+    consumer_ = std::make_unique<events::Consumer>(
+        events::ConsumerOptions{.name = kConsumerName,
+                                .brokers = kafka_->brokers(),
+                                .topics = {kOrdersTopic, kCustomersTopic}},
+        *pool_, [this](pqxx::work& tx, const common::v1::EventEnvelope& env) {
+          return app_->HandleEvent(tx, env);
+        });
+    ASSERT_TRUE(consumer_->Start().ok());
+  }
+
+  void TearDown() override {
+    if (consumer_) consumer_->Stop();
+    if (host_) host_->Shutdown();
+    if (relay_) relay_->Stop(absl::Seconds(1));
+  }
+
+  std::unique_ptr<grpc::ClientContext> Ctx(const std::string& actor = "marketing:mia",
+                                           const std::string& ip = "") {
+    auto ctx = std::make_unique<grpc::ClientContext>();
+    ctx->AddMetadata("x-actor", actor);
+    if (!ip.empty()) ctx->AddMetadata("x-client-ip", ip);
+    return ctx;
+  }
+
+  grpc::Status Subscribe(const std::string& email, const std::string& first = "Ann",
+                         v1::SubscribeResponse* out = nullptr) {
+    v1::SubscribeRequest req;
+    req.set_email(email);
+    req.set_first_name(first);
+    v1::SubscribeResponse resp;
+    grpc::Status s = stub_->Subscribe(Ctx("public", "203.0.113.7").get(), req, &resp);
+    if (out != nullptr) *out = resp;
+    return s;
+  }
+
+  v1::Subscriber CreateSubscriber(const std::string& email) {
+    v1::CreateSubscriberRequest req;
+    req.set_request_id(NewUuid());
+    req.set_email(email);
+    req.set_first_name("Sam");
+    req.set_source("import");
+    v1::Subscriber s;
+    grpc::Status st = stub_->CreateSubscriber(Ctx().get(), req, &s);
+    EXPECT_TRUE(st.ok()) << st.error_message();
+    return s;
+  }
+
+  // Sends everything due; returns how many mails were handled.
+  int SendAll() {
+    absl::StatusOr<int> n = sender_->SendDue(absl::Seconds(20));
+    EXPECT_TRUE(n.ok()) << n.status();
+    return n.value_or(-1);
+  }
+
+  int64_t Count(const std::string& sql) {
+    pqxx::connection c(db_->url());
+    pqxx::work tx(c);
+    return tx.exec1(sql)[0].as<int64_t>();
+  }
+
+  std::vector<v1::Mail> Mails(const std::string& recipient) {
+    v1::ListMailsRequest req;
+    req.set_recipient(recipient);
+    v1::ListMailsResponse resp;
+    EXPECT_TRUE(stub_->ListMails(Ctx().get(), req, &resp).ok());
+    return {resp.mails().begin(), resp.mails().end()};
+  }
+
+  // Publishes an event the way another service does.
+  common::v1::EventEnvelope Publish(const std::string& topic, const google::protobuf::Message& e,
+                                    const std::string& key) {
+    auto env = events::MakeEnvelope(e, key, 1, "test", clock_.Now());
+    kafka_->Produce(topic, key, env.SerializeAsString());
+    return env;
+  }
+
+  ov1::Order Order(const std::string& email, const std::string& name = "Ann Lee") {
+    ov1::Order o;
+    o.set_id(NewUuid());
+    o.set_number(10042);
+    o.set_currency_code("USD");
+    o.mutable_customer()->set_email(email);
+    o.mutable_customer()->set_name(name);
+    o.mutable_totals()->mutable_total()->set_amount_minor(2999);
+    o.mutable_totals()->mutable_total()->set_currency_code("USD");
+    o.set_version(3);
+    return o;
+  }
+
+  common::v1::EventEnvelope Shipped(const ov1::Order& base) {
+    ov1::OrderShipped e;
+    *e.mutable_order() = base;
+    e.mutable_shipment()->set_carrier("ups");
+    e.mutable_shipment()->set_tracking_number("1Z999AA10123456784");
+    e.mutable_shipment()->set_tracking_url("https://www.ups.com/track?tracknum=1Z999AA10123456784");
+    return Publish(kOrdersTopic, e, base.id());
+  }
+
+  // Events of `type` published on the subscribers topic so far.
+  int Events(const std::string& type) {
+    int n = 0;
+    for (const auto& r : kafka_->ReadTopic(kSubscribersTopic, 0, absl::Seconds(2))) {
+      n += r.headers.count("type") && r.headers.at("type") == type;
+    }
+    return n;
+  }
+
+  // Waits until the consumer has put `n` mails to `email` in the log.
+  bool WaitForQueued(const std::string& email, size_t n) {
+    return testing::WaitFor([&] { return Mails(email).size() >= n; }, absl::Seconds(15));
+  }
+
+  FakeClock clock_;
+  std::unique_ptr<testing::TestDatabase> db_;
+  std::unique_ptr<testing::TestSmtp> smtp_;
+  std::unique_ptr<testing::TestKafka> kafka_;
+  std::unique_ptr<pg::Pool> pool_;
+  std::unique_ptr<NewsletterApp> app_;
+  std::unique_ptr<MailSender> sender_;
+  std::unique_ptr<events::OutboxRelay> relay_;
+  std::unique_ptr<NewsletterServiceImpl> service_;
+  std::unique_ptr<grpcx::ServerHost> host_;
+  std::unique_ptr<v1::NewsletterService::Stub> stub_;
+  std::unique_ptr<events::Consumer> consumer_;
+};
+
+TEST_F(NewsletterTest, DoubleOptInWithConsentRecordAndOneConfirmationMail) {
+  v1::SubscribeResponse resp;
+  ASSERT_TRUE(Subscribe("Ann@Example.com", "Ann", &resp).ok());
+  EXPECT_EQ(resp.status(), v1::SUBSCRIBER_STATUS_PENDING);
+  // Signing up again at once sends no second link (no mail bombing).
+  ASSERT_TRUE(Subscribe("ann@example.com").ok());
+  EXPECT_EQ(SendAll(), 1);
+  ASSERT_TRUE(smtp_->WaitForMessages("ann@example.com", 1));
+  const std::vector<std::string> mails = smtp_->MessagesContaining("ann@example.com");
+  ASSERT_EQ(mails.size(), 1u);
+  EXPECT_THAT(mails[0], HasSubstr("Subject: Please confirm your subscription"));
+  const std::string body = Bodies(mails[0]);
+  const std::string token = TokenAfter(body, "https://shop.example/newsletter/confirm?token=");
+  ASSERT_EQ(token.size(), 43u) << body;
+
+  // Pending subscribers get no marketing: not subscribed until confirmed.
+  v1::ConfirmSubscriptionRequest confirm;
+  confirm.set_token(token);
+  v1::Subscriber s;
+  ASSERT_TRUE(stub_->ConfirmSubscription(Ctx("public", "203.0.113.8").get(), confirm, &s).ok());
+  EXPECT_EQ(s.status(), v1::SUBSCRIBER_STATUS_SUBSCRIBED);
+  EXPECT_EQ(s.email(), "ann@example.com");
+  EXPECT_EQ(s.consent_ip(), "203.0.113.7");
+  EXPECT_TRUE(s.has_confirm_time());
+  // The link works once.
+  grpc::Status again = stub_->ConfirmSubscription(Ctx("public").get(), confirm, &s);
+  EXPECT_EQ(again.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(grpcx::FromGrpcStatus(again).message(),
+            "this confirmation link is unknown, used or expired; sign up again for a new one");
+
+  // Consent history: who, when, from where.
+  EXPECT_EQ(Count("SELECT count(*) FROM consent_records WHERE action = 'requested'"
+                  " AND ip = '203.0.113.7' AND source = 'form'"),
+            1);
+  EXPECT_EQ(Count("SELECT count(*) FROM consent_records WHERE action = 'confirmed'"
+                  " AND ip = '203.0.113.8'"),
+            1);
+  // Subscribing while subscribed changes nothing and sends nothing.
+  ASSERT_TRUE(Subscribe("ann@example.com", "Ann", &resp).ok());
+  EXPECT_EQ(resp.status(), v1::SUBSCRIBER_STATUS_SUBSCRIBED);
+  EXPECT_EQ(SendAll(), 0);
+
+  // Subscribed is on the topic (NEW-08).
+  EXPECT_TRUE(testing::WaitFor([&] { return Events("store.newsletter.v1.Subscribed") == 1; }));
+}
+
+TEST_F(NewsletterTest, BadInputIsRefusedNamingTheFieldAndChangesNothing) {
+  struct Case {
+    std::string email, first;
+    std::string field;
+  } cases[] = {
+      {"not-an-email", "Ann", "email"},
+      {"ann@example.com\r\nBcc: all@example.com", "Ann", "email"},
+      {"ann@example.com", "Ann\r\nBcc: all@example.com", "first_name"},
+      {"ann@example.com", std::string(101, 'a'), "first_name"},
+  };
+  for (const Case& c : cases) {
+    grpc::Status s = Subscribe(c.email, c.first);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << c.email;
+    auto info = GetErrorInfo(grpcx::FromGrpcStatus(s));
+    ASSERT_TRUE(info.has_value());
+    EXPECT_EQ(info->field(), c.field);
+  }
+  v1::SubscribeRequest bad_source;
+  bad_source.set_email("ann@example.com");
+  bad_source.set_source("'; DROP TABLE subscribers; --");
+  v1::SubscribeResponse resp;
+  EXPECT_EQ(
+      GetErrorInfo(grpcx::FromGrpcStatus(stub_->Subscribe(Ctx("public").get(), bad_source, &resp)))
+          ->field(),
+      "source");
+  EXPECT_EQ(Count("SELECT count(*) FROM subscribers"), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM mails"), 0);
+
+  // A tampered unsubscribe link is refused and changes nothing.
+  const v1::Subscriber sub = CreateSubscriber("sam@example.com");
+  std::string token = app_->UnsubscribeToken(sub.id());
+  token[token.size() - 3] = token[token.size() - 3] == 'A' ? 'B' : 'A';
+  v1::UnsubscribeRequest un;
+  un.set_token(token);
+  v1::UnsubscribeResponse un_resp;
+  grpc::Status s = stub_->Unsubscribe(Ctx("public").get(), un, &un_resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(GetErrorInfo(grpcx::FromGrpcStatus(s))->reason(), "BAD_TOKEN");
+  un.set_token(SignToken("another-secret-another-secret-another", kUnsubscribePurpose, sub.id()));
+  EXPECT_EQ(stub_->Unsubscribe(Ctx("public").get(), un, &un_resp).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  v1::GetSubscriberRequest get;
+  get.set_id(sub.id());
+  v1::Subscriber now;
+  ASSERT_TRUE(stub_->GetSubscriber(Ctx().get(), get, &now).ok());
+  EXPECT_EQ(now.status(), v1::SUBSCRIBER_STATUS_SUBSCRIBED);
+
+  // Unknown notice tags are refused at save time, naming tag and position.
+  v1::UpdateNoticeTemplateRequest update;
+  update.mutable_template_()->set_type(v1::NOTICE_TYPE_ORDER_SHIPPED);
+  update.mutable_template_()->set_enabled(true);
+  update.mutable_template_()->set_subject("Shipped #{order_number}");
+  update.mutable_template_()->set_text_body("Hi {firstname},\nyour {tracking_nubmer} is here");
+  v1::NoticeTemplate saved;
+  s = stub_->UpdateNoticeTemplate(Ctx().get(), update, &saved);
+  ASSERT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(GetErrorInfo(grpcx::FromGrpcStatus(s))->field(), "template.text_body");
+  EXPECT_THAT(s.error_message(), HasSubstr("{tracking_nubmer}"));
+  EXPECT_THAT(s.error_message(), HasSubstr("line 2"));
+  // Security mails cannot be switched off.
+  update.mutable_template_()->set_type(v1::NOTICE_TYPE_PASSWORD_RESET);
+  update.mutable_template_()->set_enabled(false);
+  update.mutable_template_()->set_text_body("{reset_url}");
+  EXPECT_EQ(
+      GetErrorInfo(grpcx::FromGrpcStatus(stub_->UpdateNoticeTemplate(Ctx().get(), update, &saved)))
+          ->field(),
+      "template.enabled");
+  EXPECT_EQ(Count("SELECT count(*) FROM notice_templates"), 0);
+}
+
+TEST_F(NewsletterTest, ShippedOrderSendsOneTrackingMailWhateverTheBusRedelivers) {
+  const ov1::Order order = Order("buyer@example.com", "Ann <b>Lee</b>");
+  const common::v1::EventEnvelope env = Shipped(order);
+  // The same event twice more (a redelivery after a rebalance).
+  kafka_->Produce(kOrdersTopic, order.id(), env.SerializeAsString());
+  kafka_->Produce(kOrdersTopic, order.id(), env.SerializeAsString());
+  ASSERT_TRUE(WaitForQueued("buyer@example.com", 1));
+  EXPECT_EQ(SendAll(), 1);
+  ASSERT_TRUE(smtp_->WaitForMessages("buyer@example.com", 1));
+  // Time for any duplicate to arrive (none may).
+  Publish(kOrdersTopic, ov1::OrderPaid(), order.id());  // not fully paid: no mail
+  EXPECT_EQ(SendAll(), 0);
+  const auto mails = smtp_->MessagesContaining("buyer@example.com");
+  ASSERT_EQ(mails.size(), 1u);
+  EXPECT_THAT(mails[0], HasSubstr("Subject: Your order #10042 is on its way"));
+  const std::string body = Bodies(mails[0]);
+  EXPECT_THAT(body, HasSubstr("https://www.ups.com/track?tracknum=1Z999AA10123456784"));
+  EXPECT_THAT(body, HasSubstr("ups"));
+  EXPECT_THAT(body, HasSubstr("Hello Ann,"));
+  // The name's HTML is escaped in the HTML part, never markup.
+  EXPECT_THAT(body, Not(HasSubstr("<b>Lee</b>")));
+  const std::vector<v1::Mail> log = Mails("buyer@example.com");
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].status(), v1::MAIL_STATUS_SENT);
+  EXPECT_EQ(log[0].notice_type(), v1::NOTICE_TYPE_ORDER_SHIPPED);
+  EXPECT_EQ(log[0].origin(), "event:" + env.event_id());
+}
+
+TEST_F(NewsletterTest, SwitchedOffAndEditedNotices) {
+  v1::UpdateNoticeTemplateRequest update;
+  update.mutable_template_()->set_type(v1::NOTICE_TYPE_ORDER_RECEIVED);
+  update.mutable_template_()->set_enabled(false);
+  update.mutable_template_()->set_subject("Thanks");
+  update.mutable_template_()->set_text_body("Thanks {firstname}");
+  v1::NoticeTemplate saved;
+  ASSERT_TRUE(stub_->UpdateNoticeTemplate(Ctx().get(), update, &saved).ok());
+  EXPECT_FALSE(saved.enabled());
+  EXPECT_TRUE(saved.customized());
+  EXPECT_THAT(saved.allowed_tags(), ::testing::Contains("order_number"));
+
+  update.mutable_template_()->set_type(v1::NOTICE_TYPE_ORDER_SHIPPED);
+  update.mutable_template_()->set_enabled(true);
+  update.mutable_template_()->set_subject("{store_name}: #{order_number} via {carrier}");
+  update.mutable_template_()->set_text_body("Track: {tracking_url}");
+  update.mutable_template_()->set_html_body(
+      "<p>Hi {firstname}, <a href=\"{tracking_url}\">track</a></p>");
+  ASSERT_TRUE(stub_->UpdateNoticeTemplate(Ctx().get(), update, &saved).ok());
+
+  const ov1::Order order = Order("edit@example.com");
+  ov1::OrderPlaced placed;
+  *placed.mutable_order() = order;
+  Publish(kOrdersTopic, placed, order.id());
+  Shipped(order);
+  ASSERT_TRUE(WaitForQueued("edit@example.com", 1));
+  EXPECT_EQ(SendAll(), 1);
+  ASSERT_TRUE(smtp_->WaitForMessages("edit@example.com", 1));
+  const auto mails = smtp_->MessagesContaining("edit@example.com");
+  ASSERT_EQ(mails.size(), 1u);  // the switched-off order-received notice never went
+  EXPECT_THAT(mails[0], HasSubstr("Subject: Sample Store: #10042 via ups"));
+  EXPECT_THAT(mails[0], HasSubstr("multipart/alternative"));
+
+  // Back to the built-in wording.
+  update.set_reset(true);
+  ASSERT_TRUE(stub_->UpdateNoticeTemplate(Ctx().get(), update, &saved).ok());
+  EXPECT_FALSE(saved.customized());
+  EXPECT_EQ(saved.subject(), "Your order #{order_number} is on its way");
+}
+
+TEST_F(NewsletterTest, UnsubscribeIsImmediateAndRepeatable) {
+  const v1::Subscriber sub = CreateSubscriber("leaver@example.com");
+  // A marketing mail and a transactional one wait in the queue.
+  ASSERT_TRUE(
+      pool_
+          ->InTransaction([&](pqxx::work& tx) -> absl::Status {
+            for (v1::MailKind kind : {v1::MAIL_KIND_MARKETING, v1::MAIL_KIND_TRANSACTIONAL}) {
+              NewMail m;
+              m.id = NewUuid();
+              m.dedupe_key = absl::StrCat("test:", m.id);
+              m.kind = kind;
+              m.recipient = "leaver@example.com";
+              m.subscriber_id = sub.id();
+              m.subject = "hello";
+              m.message =
+                  "From: shop@shop.example\r\nTo: leaver@example.com\r\nSubject: "
+                  "hello\r\n\r\nhi\r\n";
+              m.now = clock_.Now();
+              NewsletterStore::EnqueueMail(tx, m);
+            }
+            return absl::OkStatus();
+          })
+          .ok());
+  v1::UnsubscribeRequest un;
+  un.set_token(app_->UnsubscribeToken(sub.id()));
+  v1::UnsubscribeResponse resp;
+  ASSERT_TRUE(stub_->Unsubscribe(Ctx("public").get(), un, &resp).ok());
+  EXPECT_EQ(resp.email(), "leaver@example.com");
+  ASSERT_TRUE(stub_->Unsubscribe(Ctx("public").get(), un, &resp).ok());  // again: no change
+  EXPECT_EQ(SendAll(), 1);  // only the transactional mail
+  ASSERT_TRUE(smtp_->WaitForMessages("leaver@example.com", 1));
+  std::map<v1::MailKind, v1::MailStatus> status;
+  for (const v1::Mail& m : Mails("leaver@example.com")) status[m.kind()] = m.status();
+  EXPECT_EQ(status[v1::MAIL_KIND_MARKETING], v1::MAIL_STATUS_SUPPRESSED);
+  EXPECT_EQ(status[v1::MAIL_KIND_TRANSACTIONAL], v1::MAIL_STATUS_SENT);
+
+  v1::GetSubscriberRequest get;
+  get.set_id(sub.id());
+  v1::Subscriber now;
+  ASSERT_TRUE(stub_->GetSubscriber(Ctx().get(), get, &now).ok());
+  EXPECT_EQ(now.status(), v1::SUBSCRIBER_STATUS_UNSUBSCRIBED);
+  EXPECT_EQ(now.unsubscribe_reason(), "link");
+  EXPECT_EQ(Count("SELECT count(*) FROM suppressions WHERE reason = 4"), 1);
+  // Exactly one Unsubscribed event, whatever the repeats.
+  EXPECT_TRUE(testing::WaitFor([&] { return Events("store.newsletter.v1.Unsubscribed") == 1; }));
+  EXPECT_EQ(Events("store.newsletter.v1.Unsubscribed"), 1);
+
+  // Staff cannot put the address back; the owner can sign up again.
+  v1::CreateSubscriberRequest again;
+  again.set_email("leaver@example.com");
+  again.set_source("import");
+  v1::Subscriber out;
+  EXPECT_EQ(stub_->CreateSubscriber(Ctx().get(), again, &out).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  v1::SubscribeResponse sub_resp;
+  ASSERT_TRUE(Subscribe("leaver@example.com", "Lee", &sub_resp).ok());
+  EXPECT_EQ(sub_resp.status(), v1::SUBSCRIBER_STATUS_PENDING);
+}
+
+TEST_F(NewsletterTest, SuppressionListBlocksWhatItMust) {
+  v1::AddSuppressionRequest add;
+  add.set_email("blocked@example.com");
+  add.set_reason(v1::SUPPRESSION_REASON_MANUAL);
+  add.set_detail("asked by phone");
+  v1::Suppression entry;
+  ASSERT_TRUE(stub_->AddSuppression(Ctx().get(), add, &entry).ok());
+  EXPECT_EQ(entry.email_sha256(), auth::Sha256Hex("blocked@example.com"));
+  // Transactional mail to a suppressed address is logged, never sent.
+  Shipped(Order("blocked@example.com"));
+  ASSERT_TRUE(WaitForQueued("blocked@example.com", 1));
+  EXPECT_EQ(Mails("blocked@example.com")[0].status(), v1::MAIL_STATUS_SUPPRESSED);
+  // A sign-up of a suppressed address sends nothing (and does not say why).
+  v1::SubscribeResponse resp;
+  ASSERT_TRUE(Subscribe("blocked@example.com", "B", &resp).ok());
+  EXPECT_EQ(resp.status(), v1::SUBSCRIBER_STATUS_PENDING);
+  EXPECT_EQ(SendAll(), 0);
+  EXPECT_TRUE(smtp_->MessagesContaining("blocked@example.com").empty());
+
+  v1::ListSuppressionsRequest list;
+  list.set_text("BLOCKED");
+  v1::ListSuppressionsResponse listed;
+  ASSERT_TRUE(stub_->ListSuppressions(Ctx().get(), list, &listed).ok());
+  ASSERT_EQ(listed.suppressions_size(), 1);
+  EXPECT_EQ(listed.suppressions(0).detail(), "asked by phone");
+  v1::RemoveSuppressionRequest remove;
+  remove.set_email("blocked@example.com");
+  v1::RemoveSuppressionResponse removed;
+  ASSERT_TRUE(stub_->RemoveSuppression(Ctx().get(), remove, &removed).ok());
+  EXPECT_EQ(removed.removed(), 1);
+  Shipped(Order("blocked@example.com"));
+  ASSERT_TRUE(WaitForQueued("blocked@example.com", 2));
+  EXPECT_EQ(SendAll(), 1);
+}
+
+TEST_F(NewsletterTest, SmtpRefusalsAreBouncesAndOutagesAreRetried) {
+  // 550 from the server: a hard bounce suppresses at once.
+  const v1::Subscriber hard = CreateSubscriber("bounce-hard@example.com");
+  Shipped(Order("bounce-hard@example.com"));
+  ASSERT_TRUE(WaitForQueued("bounce-hard@example.com", 1));
+  EXPECT_EQ(SendAll(), 1);
+  auto log = Mails("bounce-hard@example.com");
+  EXPECT_EQ(log[0].status(), v1::MAIL_STATUS_FAILED);
+  EXPECT_THAT(log[0].last_error(), HasSubstr("550"));
+  EXPECT_EQ(Count("SELECT count(*) FROM suppressions WHERE reason = 1"), 1);
+  v1::GetSubscriberRequest get;
+  get.set_id(hard.id());
+  v1::Subscriber now;
+  ASSERT_TRUE(stub_->GetSubscriber(Ctx().get(), get, &now).ok());
+  EXPECT_EQ(now.status(), v1::SUBSCRIBER_STATUS_BOUNCED);
+
+  // 452: retried with backoff; the 7th soft bounce in a row suppresses.
+  Shipped(Order("bounce-soft@example.com"));
+  ASSERT_TRUE(WaitForQueued("bounce-soft@example.com", 1));
+  for (int attempt = 1; attempt <= 7; ++attempt) {
+    EXPECT_EQ(SendAll(), 1) << attempt;
+    EXPECT_EQ(SendAll(), 0) << "not due again before its backoff";
+    clock_.Advance(absl::Hours(1));
+  }
+  log = Mails("bounce-soft@example.com");
+  EXPECT_EQ(log[0].status(), v1::MAIL_STATUS_FAILED);
+  EXPECT_EQ(log[0].attempts(), 7);
+  EXPECT_EQ(Count("SELECT count(*) FROM suppressions WHERE reason = 2"), 1);
+
+  // The server is down: the mail waits and goes once it is back.
+  smtp_->Stop();
+  Shipped(Order("patient@example.com"));
+  ASSERT_TRUE(WaitForQueued("patient@example.com", 1));
+  EXPECT_EQ(SendAll(), 1);
+  log = Mails("patient@example.com");
+  EXPECT_EQ(log[0].status(), v1::MAIL_STATUS_QUEUED);
+  EXPECT_EQ(log[0].attempts(), 1);
+  EXPECT_FALSE(log[0].last_error().empty());
+  ASSERT_TRUE(smtp_->Restart().ok());
+  EXPECT_EQ(SendAll(), 0);  // backoff: 30 s
+  clock_.Advance(absl::Seconds(31));
+  EXPECT_EQ(SendAll(), 1);
+  ASSERT_TRUE(smtp_->WaitForMessages("patient@example.com", 1));
+  EXPECT_EQ(Mails("patient@example.com")[0].status(), v1::MAIL_STATUS_SENT);
+
+  // EmailBounced events: the hard bounce and the seven soft ones.
+  EXPECT_TRUE(testing::WaitFor([&] { return Events("store.newsletter.v1.EmailBounced") == 8; }));
+}
+
+TEST_F(NewsletterTest, AMailInterruptedMidSendIsNeverSentAgain) {
+  Shipped(Order("once@example.com"));
+  ASSERT_TRUE(WaitForQueued("once@example.com", 1));
+  // A sender claims it and dies before the SMTP server has answered.
+  ASSERT_TRUE(pool_
+                  ->InTransaction([&](pqxx::work& tx) -> absl::Status {
+                    EXPECT_EQ(NewsletterStore::ClaimDue(tx, clock_.Now(), 10).size(), 1u);
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(SendAll(), 0);
+  ASSERT_TRUE(sender_->InterruptStale().ok());
+  EXPECT_EQ(Mails("once@example.com")[0].status(), v1::MAIL_STATUS_SENDING);  // lease not over
+  clock_.Advance(absl::Minutes(6));
+  EXPECT_EQ(*sender_->InterruptStale(), 1);
+  EXPECT_EQ(Mails("once@example.com")[0].status(), v1::MAIL_STATUS_INTERRUPTED);
+  clock_.Advance(absl::Hours(2));
+  EXPECT_EQ(SendAll(), 0);
+  EXPECT_TRUE(smtp_->MessagesContaining("once@example.com").empty());
+}
+
+TEST_F(NewsletterTest, CustomerEventsSendAccountMailsAndFollowConsent) {
+  cv1::EmailVerificationRequested verify;
+  verify.set_customer_id(NewUuid());
+  verify.set_email("new@example.com");
+  verify.set_name("Nia Okafor");
+  verify.set_token("tok_ABCdef-123_xyz");
+  *verify.mutable_expire_time() = pg::ToTimestamp(clock_.Now() + absl::Hours(48));
+  Publish(kCustomersTopic, verify, verify.customer_id());
+  ASSERT_TRUE(WaitForQueued("new@example.com", 1));
+  EXPECT_EQ(SendAll(), 1);
+  ASSERT_TRUE(smtp_->WaitForMessages("new@example.com", 1));
+  EXPECT_THAT(Bodies(smtp_->MessagesContaining("new@example.com")[0]),
+              HasSubstr("https://shop.example/account/verify-email?token=tok_ABCdef-123_xyz"));
+
+  // Consent given in the customer service (confirmed): subscribed here.
+  cv1::ConsentChanged consent;
+  consent.set_customer_id(verify.customer_id());
+  consent.set_email("new@example.com");
+  consent.mutable_record()->set_channel(cv1::CONSENT_CHANNEL_EMAIL);
+  consent.mutable_record()->set_granted(true);
+  consent.mutable_record()->set_level(cv1::CONSENT_LEVEL_CONFIRMED_OPT_IN);
+  consent.mutable_record()->set_source("account");
+  consent.mutable_record()->set_actor("customer:" + verify.customer_id());
+  Publish(kCustomersTopic, consent, verify.customer_id());
+  v1::ListSubscribersRequest list;
+  list.add_statuses(v1::SUBSCRIBER_STATUS_SUBSCRIBED);
+  v1::ListSubscribersResponse listed;
+  ASSERT_TRUE(testing::WaitFor([&] {
+    return stub_->ListSubscribers(Ctx().get(), list, &listed).ok() &&
+           listed.subscribers_size() == 1;
+  }));
+  EXPECT_EQ(listed.subscribers(0).customer_id(), verify.customer_id());
+  // Our own change echoed back by the customer service is ignored.
+  consent.mutable_record()->set_granted(false);
+  consent.mutable_record()->set_actor(kSource);
+  Publish(kCustomersTopic, consent, verify.customer_id());
+  // A withdrawal from the customer's account unsubscribes.
+  consent.mutable_record()->set_actor("customer:" + verify.customer_id());
+  consent.mutable_record()->set_source("account-withdrawn");
+  Publish(kCustomersTopic, consent, verify.customer_id());
+  list.clear_statuses();
+  list.add_statuses(v1::SUBSCRIBER_STATUS_UNSUBSCRIBED);
+  ASSERT_TRUE(testing::WaitFor([&] {
+    return stub_->ListSubscribers(Ctx().get(), list, &listed).ok() &&
+           listed.subscribers_size() == 1;
+  }));
+  EXPECT_EQ(Count("SELECT count(*) FROM consent_records WHERE action = 'unsubscribed'"), 1);
+
+  // A ticked box (single opt-in) gets the confirmation mail first.
+  consent.set_email("box@example.com");
+  consent.set_customer_id(NewUuid());
+  consent.mutable_record()->set_granted(true);
+  consent.mutable_record()->set_level(cv1::CONSENT_LEVEL_SINGLE_OPT_IN);
+  Publish(kCustomersTopic, consent, consent.customer_id());
+  ASSERT_TRUE(WaitForQueued("box@example.com", 1));
+  EXPECT_EQ(Mails("box@example.com")[0].notice_type(), v1::NOTICE_TYPE_SUBSCRIPTION_CONFIRMATION);
+}
+
+TEST_F(NewsletterTest, ErasureLeavesOnlyTheAddressHash) {
+  const v1::Subscriber sub = CreateSubscriber("gone@example.com");
+  Shipped(Order("gone@example.com"));
+  ASSERT_TRUE(WaitForQueued("gone@example.com", 1));
+  EXPECT_EQ(SendAll(), 1);
+  cv1::CustomerErased erased;
+  erased.set_customer_id(NewUuid());
+  erased.set_erasure_id(NewUuid());
+  erased.set_email_sha256(auth::Sha256Hex("gone@example.com"));
+  Publish(kCustomersTopic, erased, erased.customer_id());
+  auto steps = kafka_->ReadTopic(kErasuresTopic, 1, absl::Seconds(15));
+  ASSERT_EQ(steps.size(), 1u);
+  common::v1::EventEnvelope env;
+  ASSERT_TRUE(env.ParseFromString(steps[0].value));
+  cv1::ErasureStepCompleted step;
+  ASSERT_TRUE(events::UnpackPayload(env, &step).ok());
+  EXPECT_EQ(step.step().service(), "newsletter-service");
+  EXPECT_EQ(step.step().records(), 2);  // the subscriber and the mail
+
+  // No table holds the address any more; it stays suppressed by hash.
+  pqxx::connection c(db_->url());
+  pqxx::work tx(c);
+  for (const char* table :
+       {"subscribers", "consent_records", "suppressions", "mails", "soft_bounce_counts"}) {
+    EXPECT_EQ(tx.exec1(absl::StrCat("SELECT count(*) FROM ", table, " t WHERE t::text ILIKE",
+                                    " '%gone@example.com%'"))[0]
+                  .as<int64_t>(),
+              0)
+        << table;
+  }
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL"
+                     " AND aggregate_id = " +
+                     tx.quote(sub.id()))[0]
+                .as<int64_t>(),
+            0);
+  tx.commit();
+  // A later notice to the address leaves no trace, not even in the log.
+  const ov1::Order late = Order("gone@example.com");
+  Shipped(late);
+  ov1::Order marker = Order("after@example.com");
+  marker.set_id(late.id());  // same key, same partition: applied after
+  Shipped(marker);
+  ASSERT_TRUE(WaitForQueued("after@example.com", 1));
+  EXPECT_TRUE(Mails("gone@example.com").empty());
+  EXPECT_EQ(SendAll(), 1);
+}
+
+TEST_F(NewsletterTest, ListsFilterAndPage) {
+  for (int i = 0; i < 7; ++i) {
+    CreateSubscriber(absl::StrCat("page", i, "@example.com"));
+    clock_.Advance(absl::Seconds(1));
+  }
+  ASSERT_TRUE(Subscribe("pending@example.com").ok());
+  v1::ListSubscribersRequest req;
+  req.set_page_size(3);
+  req.add_statuses(v1::SUBSCRIBER_STATUS_SUBSCRIBED);
+  std::set<std::string> seen;
+  for (int page = 0; page < 5; ++page) {
+    v1::ListSubscribersResponse resp;
+    ASSERT_TRUE(stub_->ListSubscribers(Ctx().get(), req, &resp).ok());
+    EXPECT_EQ(resp.total_size(), 7);
+    for (const auto& s : resp.subscribers()) EXPECT_TRUE(seen.insert(s.email()).second);
+    if (resp.next_page_token().empty()) break;
+    req.set_page_token(resp.next_page_token());
+  }
+  EXPECT_EQ(seen.size(), 7u);
+  EXPECT_EQ(*seen.begin(), "page0@example.com");
+  // A token is bound to its filter.
+  req.clear_statuses();
+  v1::ListSubscribersResponse resp;
+  EXPECT_EQ(stub_->ListSubscribers(Ctx().get(), req, &resp).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  // SQL metacharacters in the text filter are just text.
+  v1::ListSubscribersRequest text;
+  text.set_text("%' OR 1=1 --");
+  ASSERT_TRUE(stub_->ListSubscribers(Ctx().get(), text, &resp).ok());
+  EXPECT_EQ(resp.subscribers_size(), 0);
+  text.set_text("PAGE3");
+  ASSERT_TRUE(stub_->ListSubscribers(Ctx().get(), text, &resp).ok());
+  ASSERT_EQ(resp.subscribers_size(), 1);
+  // Customers have no business with the subscriber list.
+  auto ctx = Ctx("customer:x");
+  ctx->AddMetadata("x-customer-id", NewUuid());
+  EXPECT_EQ(stub_->ListSubscribers(ctx.get(), text, &resp).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
+}  // namespace
+}  // namespace store::newsletter
