@@ -1,11 +1,17 @@
 // newsletter-service: wiring only. Configuration is in the README.
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "libs/events/migrations.h"
+#include "libs/grpcx/server.h"
+#include "libs/grpcx/status.h"
 #include "libs/service/service_main.h"
+#include "services/newsletter/app/campaign_app.h"
 #include "services/newsletter/app/mail_sender.h"
 #include "services/newsletter/app/newsletter_app.h"
 #include "services/newsletter/domain/mail_message.h"
 #include "services/newsletter/migrations.h"
 #include "services/newsletter/newsletter_service.h"
+#include "store/customer/v1/customer_service.grpc.pb.h"
 
 int main(int argc, char** argv) {
   using namespace store;
@@ -42,6 +48,10 @@ int main(int argc, char** argv) {
          sender.retry_base = env.Duration("MAIL_RETRY_BASE", absl::Seconds(30));
          sender.max_attempts = env.Int("MAIL_MAX_ATTEMPTS", 8, 1, 100);
          const absl::Duration poll = env.Duration("MAIL_POLL_INTERVAL", absl::Milliseconds(100));
+         const int campaign_batch = env.Int("CAMPAIGN_BATCH", 2000, 1, 100000);
+         const int senders = env.Int("MAIL_SENDERS", 2, 1, 32);
+         const std::string customer_addr = env.Required(
+             "CUSTOMER_SERVICE_ADDR", "host:port of the customer service (campaign segments)");
 
          if (options.token_secret.size() < 32) {
            env.Problem("NEWSLETTER_TOKEN_SECRET", "must be at least 32 bytes");
@@ -54,27 +64,73 @@ int main(int argc, char** argv) {
          if (absl::Status s = CheckHeaderValue("MAIL_FROM_NAME", options.from.name); !s.ok()) {
            env.Problem("MAIL_FROM_NAME", s.message());
          }
+         if (!absl::StartsWith(options.public_api_url, "https://") &&
+             !absl::StartsWith(options.public_api_url, "http://localhost") &&
+             !absl::StartsWith(options.public_api_url, "http://127.0.0.1")) {
+           env.Problem("PUBLIC_API_URL",
+                       "must be https:// (http:// only for localhost or 127.0.0.1): mail "
+                       "clients post one-click unsubscribes to it");
+         }
          if (!smtp.url.empty()) {
            if (absl::Status s = ValidateSmtpOptions(smtp); !s.ok())
              env.Problem("SMTP_URL", s.message());
          }
 
          auto app = std::make_shared<NewsletterApp>(rt.pool(), rt.clock(), options);
-         auto mailer = std::make_shared<MailSender>(rt.pool(), rt.clock(), *app,
-                                                    NewSmtpTransport(smtp), sender);
+         // Several senders, each with its own SMTP connection, keep the relay
+         // busy while the others talk to the database; they share the rate.
+         std::vector<std::shared_ptr<MailSender>> mailers;
+         SenderOptions each = sender;
+         each.rate_per_second = sender.rate_per_second / senders;
+         for (int i = 0; i < senders; ++i) {
+           mailers.push_back(std::make_shared<MailSender>(rt.pool(), rt.clock(), *app,
+                                                          NewSmtpTransport(smtp), each));
+         }
+         std::shared_ptr<customer::v1::CustomerService::Stub> customers =
+             customer::v1::CustomerService::NewStub(grpcx::MakeChannel(customer_addr));
+         // A campaign's segment, page by page, from the customer service.
+         SegmentSource segments =
+             [customers](const std::string& segment_id,
+                         const std::string& page_token) -> absl::StatusOr<SegmentPage> {
+           auto ctx = grpcx::OutboundContext(absl::Seconds(10));
+           customer::v1::ListSegmentMembersRequest req;
+           req.set_segment_id(segment_id);
+           req.set_page_size(1000);
+           req.set_page_token(page_token);
+           customer::v1::ListSegmentMembersResponse resp;
+           grpc::Status s = customers->ListSegmentMembers(ctx.get(), req, &resp);
+           if (!s.ok()) return grpcx::FromGrpcStatus(s);
+           SegmentPage page;
+           for (const auto& c : resp.customers()) {
+             if (!c.email().empty()) page.emails.push_back(c.email());
+           }
+           page.next_page_token = resp.next_page_token();
+           return page;
+         };
+         auto campaigns =
+             std::make_shared<CampaignApp>(rt.pool(), rt.clock(), *app, segments, campaign_batch);
          rt.Keep(app);
-         rt.Keep(mailer);
-         rt.AddService(std::make_unique<NewsletterServiceImpl>(*app));
+         for (const auto& m : mailers) rt.Keep(m);
+         rt.Keep(campaigns);
+         rt.AddService(std::make_unique<NewsletterServiceImpl>(*app, *campaigns));
+         rt.AddPeriodic("campaign-dispatch", absl::Milliseconds(250),
+                        [campaigns]() -> absl::Status {
+                          return campaigns->Dispatch(absl::Seconds(5)).status();
+                        });
          rt.AddConsumer(kConsumerName, {kOrdersTopic, kCustomersTopic},
                         [app](pqxx::work& tx, const common::v1::EventEnvelope& env) {
                           return app->HandleEvent(tx, env);
                         });
-         // The sender runs for up to 2 s per turn so a stop never waits long.
-         rt.AddPeriodic("mail-sender", poll, [mailer]() -> absl::Status {
-           return mailer->SendDue(absl::Seconds(2)).status();
+         // A sender runs for up to 2 s per turn so a stop never waits long.
+         for (size_t i = 0; i < mailers.size(); ++i) {
+           rt.AddPeriodic(absl::StrCat("mail-sender-", i), poll,
+                          [m = mailers[i]]() -> absl::Status {
+                            return m->SendDue(absl::Seconds(2)).status();
+                          });
+         }
+         rt.AddPeriodic("mail-interrupted", absl::Seconds(30), [m = mailers[0]]() -> absl::Status {
+           return m->InterruptStale().status();
          });
-         rt.AddPeriodic("mail-interrupted", absl::Seconds(30),
-                        [mailer]() -> absl::Status { return mailer->InterruptStale().status(); });
          return absl::OkStatus();
        }});
 }

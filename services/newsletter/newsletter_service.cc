@@ -133,4 +133,68 @@ grpc::Status NewsletterServiceImpl::ListMails(grpc::ServerContext* ctx,
   return Reply(app_.ListMails(*req), resp);
 }
 
+grpc::Status NewsletterServiceImpl::CreateCampaign(grpc::ServerContext* ctx,
+                                                   const v1::CreateCampaignRequest* req,
+                                                   v1::Campaign* resp) {
+  grpcx::CallScope scope(*ctx);
+  if (scope.is_customer()) return grpcx::StaffOnly();
+  return Reply(campaigns_.CreateCampaign(*req), resp);
+}
+
+grpc::Status NewsletterServiceImpl::GetCampaign(grpc::ServerContext* ctx,
+                                                const v1::GetCampaignRequest* req,
+                                                v1::Campaign* resp) {
+  grpcx::CallScope scope(*ctx);
+  if (scope.is_customer()) return grpcx::StaffOnly();
+  return Reply(campaigns_.GetCampaign(req->id()), resp);
+}
+
+grpc::Status NewsletterServiceImpl::ListCampaigns(grpc::ServerContext* ctx,
+                                                  const v1::ListCampaignsRequest* req,
+                                                  v1::ListCampaignsResponse* resp) {
+  grpcx::CallScope scope(*ctx);
+  if (scope.is_customer()) return grpcx::StaffOnly();
+  return Reply(campaigns_.ListCampaigns(*req), resp);
+}
+
+grpc::Status NewsletterServiceImpl::UpdateCampaign(grpc::ServerContext* ctx,
+                                                   const v1::UpdateCampaignRequest* req,
+                                                   v1::Campaign* resp) {
+  grpcx::CallScope scope(*ctx);
+  if (scope.is_customer()) return grpcx::StaffOnly();
+  return Reply(campaigns_.UpdateCampaign(*req), resp);
+}
+
+grpc::Status NewsletterServiceImpl::SendTestCampaign(grpc::ServerContext* ctx,
+                                                     const v1::SendTestCampaignRequest* req,
+                                                     v1::SendTestCampaignResponse* resp) {
+  grpcx::CallScope scope(*ctx);
+  if (scope.is_customer()) return grpcx::StaffOnly();
+  return Reply(campaigns_.SendTestCampaign(*req), resp);
+}
+
+grpc::Status NewsletterServiceImpl::SendCampaign(grpc::ServerContext* ctx,
+                                                 const v1::SendCampaignRequest* req,
+                                                 v1::Campaign* resp) {
+  grpcx::CallScope scope(*ctx);
+  if (scope.is_customer()) return grpcx::StaffOnly();
+  return Reply(campaigns_.SendCampaign(req->id()), resp);
+}
+
+grpc::Status NewsletterServiceImpl::ScheduleCampaign(grpc::ServerContext* ctx,
+                                                     const v1::ScheduleCampaignRequest* req,
+                                                     v1::Campaign* resp) {
+  grpcx::CallScope scope(*ctx);
+  if (scope.is_customer()) return grpcx::StaffOnly();
+  return Reply(campaigns_.ScheduleCampaign(*req), resp);
+}
+
+grpc::Status NewsletterServiceImpl::CancelCampaign(grpc::ServerContext* ctx,
+                                                   const v1::CancelCampaignRequest* req,
+                                                   v1::Campaign* resp) {
+  grpcx::CallScope scope(*ctx);
+  if (scope.is_customer()) return grpcx::StaffOnly();
+  return Reply(campaigns_.CancelCampaign(req->id()), resp);
+}
+
 }  // namespace store::newsletter

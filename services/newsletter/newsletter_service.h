@@ -4,6 +4,7 @@
 #define STORE_SERVICES_NEWSLETTER_NEWSLETTER_SERVICE_H_
 
 #include "libs/grpcx/server.h"
+#include "services/newsletter/app/campaign_app.h"
 #include "services/newsletter/app/newsletter_app.h"
 #include "store/newsletter/v1/newsletter_service.grpc.pb.h"
 
@@ -11,7 +12,8 @@ namespace store::newsletter {
 
 class NewsletterServiceImpl final : public v1::NewsletterService::Service {
  public:
-  explicit NewsletterServiceImpl(NewsletterApp& app) : app_(app) {}
+  NewsletterServiceImpl(NewsletterApp& app, CampaignApp& campaigns)
+      : app_(app), campaigns_(campaigns) {}
 
   grpc::Status Subscribe(grpc::ServerContext* ctx, const v1::SubscribeRequest* req,
                          v1::SubscribeResponse* resp) override;
@@ -48,8 +50,26 @@ class NewsletterServiceImpl final : public v1::NewsletterService::Service {
   grpc::Status ListMails(grpc::ServerContext* ctx, const v1::ListMailsRequest* req,
                          v1::ListMailsResponse* resp) override;
 
+  grpc::Status CreateCampaign(grpc::ServerContext* ctx, const v1::CreateCampaignRequest* req,
+                              v1::Campaign* resp) override;
+  grpc::Status GetCampaign(grpc::ServerContext* ctx, const v1::GetCampaignRequest* req,
+                           v1::Campaign* resp) override;
+  grpc::Status ListCampaigns(grpc::ServerContext* ctx, const v1::ListCampaignsRequest* req,
+                             v1::ListCampaignsResponse* resp) override;
+  grpc::Status UpdateCampaign(grpc::ServerContext* ctx, const v1::UpdateCampaignRequest* req,
+                              v1::Campaign* resp) override;
+  grpc::Status SendTestCampaign(grpc::ServerContext* ctx, const v1::SendTestCampaignRequest* req,
+                                v1::SendTestCampaignResponse* resp) override;
+  grpc::Status SendCampaign(grpc::ServerContext* ctx, const v1::SendCampaignRequest* req,
+                            v1::Campaign* resp) override;
+  grpc::Status ScheduleCampaign(grpc::ServerContext* ctx, const v1::ScheduleCampaignRequest* req,
+                                v1::Campaign* resp) override;
+  grpc::Status CancelCampaign(grpc::ServerContext* ctx, const v1::CancelCampaignRequest* req,
+                              v1::Campaign* resp) override;
+
  private:
   NewsletterApp& app_;
+  CampaignApp& campaigns_;
 };
 
 }  // namespace store::newsletter

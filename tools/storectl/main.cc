@@ -46,7 +46,7 @@ commands:
   erasure get ID       shortcut for `customer erasure get ID`
   order ...            place, list and manage orders (storectl order --help)
   invoice ...          invoices, credit notes, documents, settings (storectl invoice --help)
-  newsletter ...       subscribers, suppression list, transactional notices, mail log
+  newsletter ...       subscribers, campaigns, suppression list, notices, mail log
                        (storectl newsletter --help)
   seed demo            load the demo store: customers, then orders (idempotent)
   health [SERVICE...] | --addr H:P

@@ -1,5 +1,6 @@
 // `storectl newsletter ...`: subscribers, the suppression list, the
-// transactional notices and the mail log (store.newsletter.v1.NewsletterService).
+// transactional notices, campaigns and the mail log
+// (store.newsletter.v1.NewsletterService).
 #include "tools/storectl/newsletter_commands.h"
 
 #include <algorithm>
@@ -8,6 +9,10 @@
 #include <iostream>
 #include <memory>
 #include <sstream>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -19,6 +24,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "google/protobuf/descriptor.h"
+#include "google/protobuf/field_mask.pb.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/time_util.h"
 #include "libs/core/ids.h"
@@ -35,7 +41,7 @@ using google::protobuf::Timestamp;
 using google::protobuf::util::TimeUtil;
 
 constexpr char kNewsletterHelp[] =
-    R"(storectl newsletter: subscribers, suppression list, notices, mail log
+    R"(storectl newsletter: subscribers, suppression list, notices, campaigns, mail log
 (store.newsletter.v1.NewsletterService)
 
 usage: storectl [--json] newsletter COMMAND [ARGS] [--addr HOST:PORT]
@@ -75,24 +81,48 @@ transactional notices:
                                   changes only what is given (F - reads stdin)
   notice reset TYPE               back to the built-in wording (enabled stays as it is)
 
+campaigns:
+  campaigns [--status draft,scheduled,sending,sent,cancelled] [--page-size N]
+            [--page-token T] [--all]
+                                  newest first: id, status, type, recipients, sent,
+                                  unsubscribes, name
+  campaign get ID                 every field, the stats, bodies and subject warnings
+  campaign create --name N --subject S [--type CT] [--html-file F] [--text-file F]
+              [--segment ID] [--request-id UUID]
+                                  a new draft (at least one body); no --segment: every
+                                  subscriber; the request id (for a retry) defaults to a
+                                  new random UUID
+  campaign update ID [--name N] [--subject S] [--type CT] [--html-file F] [--text-file F]
+              [--segment ID | --all-subscribers]
+                                  a draft or scheduled campaign; changes only what is given
+  campaign test ID --email E [--email E2 ...]
+                                  the campaign as it is, subject marked [TEST], to 1..10
+                                  addresses (suppressed ones are skipped)
+  campaign send ID                a draft or scheduled campaign goes out now
+  campaign schedule ID --at RFC3339
+                                  a draft (or scheduled) campaign goes out then
+  campaign cancel ID              a draft or scheduled campaign (not one sending or sent)
+
 mail log:
   mails [--recipient E] [--status queued,sending,sent,suppressed,failed,interrupted]
         [--notice TYPE] [--page-size N] [--page-token T] [--all]
 
 TYPE is a notice name: order_received, payment_received, order_shipped, order_completed,
 order_cancelled, order_refunded, wallet_changed, email_verification, password_reset,
-welcome, subscription_confirmation. The address comes from --addr, else
+welcome, subscription_confirmation. CT is a campaign type: promotional, new_product,
+win_back, newsletter, announcement. Campaign merge tags: {firstname} {lastname} {email}
+{unsubscribe_url} {store_name} {store_url}. The address comes from --addr, else
 NEWSLETTER_SERVICE_ADDR (environment or .dev/env), else 127.0.0.1:50054.
 --json prints proto3 JSON.
 )";
 
 const std::vector<std::string> kKnownFlags = {
     // switches
-    "help", "all",
+    "help", "all", "all-subscribers",
     // values
     "addr", "status", "text", "page-size", "page-token", "email", "source", "first-name",
     "last-name", "consent-ip", "request-id", "reason", "detail", "kind", "enabled", "subject",
-    "html-file", "text-file", "recipient", "notice", "base-url"};
+    "html-file", "text-file", "recipient", "notice", "base-url", "name", "type", "segment", "at"};
 
 // The purpose the service signs unsubscribe tokens for
 // (services/newsletter/app/newsletter_app.h, kUnsubscribePurpose).
@@ -301,6 +331,70 @@ void PrintMailLine(const v1::Mail& m) {
   std::printf("%s  %-11s %-25s %-32s %2d  %s%s\n", Time(m.create_time()).c_str(),
               Label(v1::MailStatus_Name(m.status()), "MAIL_STATUS_").c_str(), what.c_str(),
               m.recipient().c_str(), m.attempts(), m.subject().c_str(), extra.c_str());
+}
+
+std::string CampaignStatusLabel(v1::CampaignStatus s) {
+  return Label(v1::CampaignStatus_Name(s), "CAMPAIGN_STATUS_");
+}
+
+std::string CampaignTypeLabel(v1::CampaignType t) {
+  return t == v1::CAMPAIGN_TYPE_UNSPECIFIED ? "-"
+                                            : Label(v1::CampaignType_Name(t), "CAMPAIGN_TYPE_");
+}
+
+void PrintCampaignHeader() {
+  std::printf("%-36s  %-9s %-12s %10s %10s %6s  %s\n", "id", "status", "type", "recipients", "sent",
+              "unsub", "name");
+}
+
+void PrintCampaignLine(const v1::Campaign& c) {
+  std::printf("%-36s  %-9s %-12s %10lld %10lld %6lld  %s\n", c.id().c_str(),
+              CampaignStatusLabel(c.status()).c_str(), CampaignTypeLabel(c.type()).c_str(),
+              static_cast<long long>(c.stats().recipients()),
+              static_cast<long long>(c.stats().sent()),
+              static_cast<long long>(c.stats().unsubscribes()), c.name().c_str());
+}
+
+// The campaign; `bodies` adds both bodies, `warnings` the subject and
+// unsubscribe-link warnings (which --json always has).
+void PrintCampaign(const Env& e, const v1::Campaign& c, bool bodies, bool warnings) {
+  if (e.g.json) return PrintJson(c);
+  std::printf("campaign %s  (id %s, version %lld)\n", c.name().c_str(), c.id().c_str(),
+              static_cast<long long>(c.version()));
+  std::printf("  status %s  type %s  audience %s\n", CampaignStatusLabel(c.status()).c_str(),
+              CampaignTypeLabel(c.type()).c_str(),
+              c.segment_id().empty() ? "every subscriber"
+                                     : absl::StrCat("segment ", c.segment_id()).c_str());
+  std::printf("  subject  %s\n", c.subject().c_str());
+  std::printf("  created %s  updated %s\n", Time(c.create_time()).c_str(),
+              Time(c.update_time()).c_str());
+  std::string times;
+  if (c.has_schedule_time()) absl::StrAppend(&times, "  scheduled for ", Time(c.schedule_time()));
+  if (c.has_send_start_time()) absl::StrAppend(&times, "  started ", Time(c.send_start_time()));
+  if (c.has_sent_time()) absl::StrAppend(&times, "  all queued ", Time(c.sent_time()));
+  if (c.has_cancel_time()) absl::StrAppend(&times, "  cancelled ", Time(c.cancel_time()));
+  if (!times.empty()) std::printf("%s\n", times.c_str());
+  const v1::CampaignStats& st = c.stats();
+  std::printf("  recipients %lld  sent %lld  suppressed %lld  failed %lld  unsubscribes %lld\n",
+              static_cast<long long>(st.recipients()), static_cast<long long>(st.sent()),
+              static_cast<long long>(st.suppressed()), static_cast<long long>(st.failed()),
+              static_cast<long long>(st.unsubscribes()));
+  if (bodies) {
+    for (const auto& [title, body] :
+         {std::pair<const char*, const std::string*>{"text body", &c.text_body()},
+          {"html body", &c.html_body()}}) {
+      std::printf("--- %s ---\n", title);
+      if (body->empty()) {
+        std::puts("(none)");
+        continue;
+      }
+      std::fputs(body->c_str(), stdout);
+      if (body->back() != '\n') std::fputs("\n", stdout);
+    }
+  }
+  if (warnings) {
+    for (const std::string& w : c.warnings()) std::printf("warning: %s\n", w.c_str());
+  }
 }
 
 template <typename Response>
@@ -651,6 +745,194 @@ int Notice(const Env& e) {
   return 0;
 }
 
+// ---- campaigns -----------------------------------------------------------------
+
+int Campaigns(const Env& e) {
+  v1::ListCampaignsRequest req;
+  absl::StatusOr<std::vector<int>> statuses =
+      ParseEnumList(e.args, "status", v1::CampaignStatus_descriptor(), "CAMPAIGN_STATUS_");
+  if (!statuses.ok()) return Fail(statuses.status());
+  for (int s : *statuses) req.add_statuses(static_cast<v1::CampaignStatus>(s));
+  if (absl::Status s = PageOptions(e.args, &req); !s.ok()) return Fail(s);
+  v1::ListCampaignsResponse all;
+  do {
+    v1::ListCampaignsResponse page;
+    grpc::Status s = e.stub.ListCampaigns(e.Ctx().get(), req, &page);
+    if (!s.ok()) return Fail(s);
+    for (const auto& c : page.campaigns()) *all.add_campaigns() = c;
+    all.set_next_page_token(page.next_page_token());
+    req.set_page_token(page.next_page_token());
+  } while (e.args.Has("all") && !req.page_token().empty());
+  if (e.g.json) return PrintJson(all), 0;
+  if (all.campaigns_size() > 0) PrintCampaignHeader();
+  for (const auto& c : all.campaigns()) PrintCampaignLine(c);
+  PrintMore(all);
+  return 0;
+}
+
+// --type into the campaign (and "type" into `mask` when given).
+absl::Status ParseCampaignType(const Args& a, v1::Campaign* c, google::protobuf::FieldMask* mask) {
+  if (!a.Has("type")) return absl::OkStatus();
+  absl::StatusOr<int> type =
+      ParseEnum("--type", v1::CampaignType_descriptor(), "CAMPAIGN_TYPE_", a.Get("type"));
+  if (!type.ok()) return type.status();
+  c->set_type(static_cast<v1::CampaignType>(*type));
+  if (mask != nullptr) mask->add_paths("type");
+  return absl::OkStatus();
+}
+
+// --html-file and --text-file into the campaign (and their fields into
+// `mask` when given).
+absl::Status ReadBodies(const Args& a, v1::Campaign* c, google::protobuf::FieldMask* mask) {
+  for (const auto& [flag, path, body] : {std::tuple<const char*, const char*, std::string*>{
+                                             "html-file", "html_body", c->mutable_html_body()},
+                                         {"text-file", "text_body", c->mutable_text_body()}}) {
+    if (!a.Has(flag)) continue;
+    absl::StatusOr<std::string> text = ReadFile(flag, a.Get(flag));
+    if (!text.ok()) return text.status();
+    *body = *std::move(text);
+    if (mask != nullptr) mask->add_paths(path);
+  }
+  return absl::OkStatus();
+}
+
+int CampaignCreate(const Env& e) {
+  const Args& a = e.args;
+  if (a.Get("name").empty() || a.Get("subject").empty()) {
+    return Fail(
+        Missing("campaign create --name N --subject S [--type CT] [--html-file F] "
+                "[--text-file F] [--segment ID] [--request-id UUID] (at least one body)"));
+  }
+  v1::CreateCampaignRequest req;
+  req.set_request_id(a.Get("request-id", NewUuid()));
+  v1::Campaign* c = req.mutable_campaign();
+  c->set_name(a.Get("name"));
+  c->set_subject(a.Get("subject"));
+  c->set_segment_id(a.Get("segment"));
+  if (absl::Status s = ParseCampaignType(a, c, nullptr); !s.ok()) return Fail(s);
+  if (absl::Status s = ReadBodies(a, c, nullptr); !s.ok()) return Fail(s);
+  v1::Campaign out;
+  grpc::Status s = e.stub.CreateCampaign(e.Ctx().get(), req, &out);
+  if (!s.ok()) return Fail(s);
+  PrintCampaign(e, out, /*bodies=*/false, /*warnings=*/true);
+  return 0;
+}
+
+int CampaignUpdate(const Env& e, const std::string& id) {
+  const Args& a = e.args;
+  v1::UpdateCampaignRequest req;
+  v1::Campaign* c = req.mutable_campaign();
+  c->set_id(id);
+  google::protobuf::FieldMask* mask = req.mutable_update_mask();
+  if (a.Has("name")) {
+    c->set_name(a.Get("name"));
+    mask->add_paths("name");
+  }
+  if (a.Has("subject")) {
+    c->set_subject(a.Get("subject"));
+    mask->add_paths("subject");
+  }
+  if (absl::Status s = ParseCampaignType(a, c, mask); !s.ok()) return Fail(s);
+  if (absl::Status s = ReadBodies(a, c, mask); !s.ok()) return Fail(s);
+  if (a.Has("segment") && a.Has("all-subscribers")) {
+    return Fail(absl::InvalidArgumentError(
+        "campaign update: --segment and --all-subscribers exclude each other"));
+  }
+  if (a.Has("segment") || a.Has("all-subscribers")) {
+    c->set_segment_id(a.Get("segment"));  // empty: every subscriber
+    mask->add_paths("segment_id");
+  }
+  if (mask->paths().empty()) {
+    return Fail(absl::InvalidArgumentError(
+        "campaign update: give at least one of --name, --subject, --type, --html-file, "
+        "--text-file, --segment, --all-subscribers"));
+  }
+  v1::Campaign out;
+  grpc::Status s = e.stub.UpdateCampaign(e.Ctx().get(), req, &out);
+  if (!s.ok()) return Fail(s);
+  PrintCampaign(e, out, /*bodies=*/false, /*warnings=*/true);
+  return 0;
+}
+
+int CampaignTest(const Env& e, const std::string& id) {
+  const std::vector<std::string> emails = e.args.GetAll("email");
+  if (emails.empty()) {
+    return Fail(Missing("campaign test ID --email E [--email E2 ...] (1 to 10 addresses)"));
+  }
+  v1::SendTestCampaignRequest req;
+  req.set_id(id);
+  for (const std::string& email : emails) req.add_emails(email);
+  v1::SendTestCampaignResponse resp;
+  grpc::Status s = e.stub.SendTestCampaign(e.Ctx().get(), req, &resp);
+  if (!s.ok()) return Fail(s);
+  if (e.g.json) return PrintJson(resp), 0;
+  std::printf("%d of %d test mail(s) queued, subject marked [TEST]%s\n", resp.queued(),
+              req.emails_size(),
+              resp.queued() < req.emails_size() ? " (suppressed addresses are skipped)" : "");
+  return 0;
+}
+
+int Campaign(const Env& e) {
+  const Args& a = e.args;
+  const std::string sub = e.P(1);
+  if (sub == "create") return CampaignCreate(e);
+  if (sub != "get" && sub != "update" && sub != "test" && sub != "send" && sub != "schedule" &&
+      sub != "cancel") {
+    return Fail(
+        Missing("campaign get ID | campaign create --name N --subject S ... | "
+                "campaign update ID ... | campaign test ID --email E ... | campaign send ID | "
+                "campaign schedule ID --at RFC3339 | campaign cancel ID"));
+  }
+  const std::string id = e.P(2);
+  if (id.empty()) {
+    std::fprintf(stderr,
+                 "error: storectl newsletter campaign %s needs a campaign ID (storectl newsletter "
+                 "campaigns lists them)\n",
+                 sub.c_str());
+    return 2;
+  }
+  if (sub == "update") return CampaignUpdate(e, id);
+  if (sub == "test") return CampaignTest(e, id);
+  v1::Campaign out;
+  grpc::Status s;
+  if (sub == "get") {
+    v1::GetCampaignRequest req;
+    req.set_id(id);
+    s = e.stub.GetCampaign(e.Ctx().get(), req, &out);
+    if (!s.ok()) return Fail(s);
+    PrintCampaign(e, out, /*bodies=*/true, /*warnings=*/true);
+    return 0;
+  }
+  if (sub == "send") {
+    v1::SendCampaignRequest req;
+    req.set_id(id);
+    s = e.stub.SendCampaign(e.Ctx().get(), req, &out);
+  } else if (sub == "schedule") {
+    if (!a.Has("at")) {
+      return Fail(Missing("campaign schedule ID --at RFC3339 (e.g. 2026-12-24T09:00:00Z)"));
+    }
+    v1::ScheduleCampaignRequest req;
+    req.set_id(id);
+    if (!TimeUtil::FromString(a.Get("at"), req.mutable_schedule_time())) {
+      return Fail(absl::InvalidArgumentError("--at must be RFC 3339, e.g. 2026-12-24T09:00:00Z"));
+    }
+    s = e.stub.ScheduleCampaign(e.Ctx().get(), req, &out);
+  } else {
+    v1::CancelCampaignRequest req;
+    req.set_id(id);
+    s = e.stub.CancelCampaign(e.Ctx().get(), req, &out);
+  }
+  if (!s.ok()) return Fail(s);
+  PrintCampaign(e, out, /*bodies=*/false, /*warnings=*/false);
+  if (!e.g.json && sub == "send") {
+    std::printf(
+        "recipients are put in the send queue in batches; storectl newsletter campaign get %s\n"
+        "shows the progress\n",
+        out.id().c_str());
+  }
+  return 0;
+}
+
 // ---- mail log --------------------------------------------------------------------
 
 int Mails(const Env& e) {
@@ -686,7 +968,7 @@ int Mails(const Env& e) {
 }  // namespace
 
 int NewsletterCommand(const Global& g, const std::vector<std::string>& argv) {
-  auto parsed = Args::Parse(argv, {"all", "help"});
+  auto parsed = Args::Parse(argv, {"all", "help", "all-subscribers"});
   if (!parsed.ok()) return Fail(parsed.status());
   const Args& args = *parsed;
   const std::string cmd = args.Positional(0);
@@ -711,6 +993,8 @@ int NewsletterCommand(const Global& g, const std::vector<std::string>& argv) {
   if (cmd == "bounce") return Bounce(e);
   if (cmd == "notices") return Notices(e);
   if (cmd == "notice") return Notice(e);
+  if (cmd == "campaigns") return Campaigns(e);
+  if (cmd == "campaign") return Campaign(e);
   if (cmd == "mails") return Mails(e);
   std::fprintf(stderr, "error: unknown command 'newsletter %s' (see storectl newsletter --help)\n",
                cmd.c_str());

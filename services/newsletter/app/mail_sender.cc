@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -13,6 +15,7 @@
 #include "libs/core/status.h"
 #include "libs/metrics/metrics.h"
 #include "libs/pg/values.h"
+#include "services/newsletter/store/campaign_store.h"
 #include "services/newsletter/store/newsletter_store.h"
 
 namespace store::newsletter {
@@ -105,103 +108,170 @@ absl::StatusOr<int> MailSender::SendDue(absl::Duration budget) {
     });
     if (!s.ok()) return s;
     if (batch.empty()) break;
-    for (size_t i = 0; i < batch.size(); ++i) {
-      bool handed_over = false;
-      if (absl::Status d = Deliver(batch[i], &handed_over); !d.ok()) {
-        // The database is gone: give back what was not handed over (a mail
-        // that was stays SENDING, then INTERRUPTED: never twice).
-        (void)pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
-          for (size_t j = handed_over ? i + 1 : i; j < batch.size(); ++j) {
-            NewsletterStore::MarkRetry(tx, batch[j].id, "the database was unreachable", now);
-          }
-          return absl::OkStatus();
-        });
-        return d;
+    // The database is gone: give back what was not handed over (a mail that
+    // was stays SENDING, then INTERRUPTED: never twice).
+    auto give_back = [&](size_t from) {
+      (void)pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
+        for (size_t j = from; j < batch.size(); ++j) {
+          NewsletterStore::MarkRetry(tx, batch[j].id, "the database was unreachable", now);
+        }
+        return absl::OkStatus();
+      });
+    };
+    for (size_t start = 0; start < batch.size(); start += kChunk) {
+      const size_t end = std::min(batch.size(), start + kChunk);
+      std::vector<std::pair<const ClaimedMail*, std::string>> ready;
+      if (absl::Status p = Prepare(batch, start, end, &ready); !p.ok()) {
+        give_back(start);
+        return p;
       }
-      ++handled;
+      std::vector<std::pair<const ClaimedMail*, SendOutcome>> outcomes;
+      for (auto& [mail, message] : ready) {
+        if (options_.rate_per_second > 0) {
+          const absl::Time t = absl::Now();
+          if (next_slot_ > t) absl::SleepFor(next_slot_ - t);
+          next_slot_ = std::max(next_slot_, t) + absl::Seconds(1.0 / options_.rate_per_second);
+        }
+        const absl::Time started = absl::Now();
+        outcomes.emplace_back(mail,
+                              transport_->Send(options_.envelope_from, mail->recipient, message));
+        SmtpSeconds().Observe(absl::ToDoubleSeconds(absl::Now() - started));
+      }
+      if (absl::Status r = Record(outcomes); !r.ok()) {
+        give_back(end);
+        return r;
+      }
+      handled += static_cast<int>(end - start);
     }
   }
   return handled;
 }
 
-absl::Status MailSender::Deliver(const ClaimedMail& mail, bool* handed_over) {
-  // Renew the claim (a slow batch must not outlive its lease), and a last
-  // look at the list: an unsubscribe or bounce since queueing wins.
-  std::vector<v1::SuppressionReason> reasons;
-  bool still_ours = false;
+absl::Status MailSender::Prepare(const std::vector<ClaimedMail>& batch, size_t start, size_t end,
+                                 std::vector<std::pair<const ClaimedMail*, std::string>>* ready) {
+  // Renew the claims (a slow batch must not outlive its lease), and a last
+  // look at the list: an unsubscribe or bounce since queueing wins. Campaign
+  // mails are rendered now, for their recipient.
+  std::vector<std::pair<v1::MailKind, const char*>> skipped;
   STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
-    still_ours = NewsletterStore::Touch(tx, mail.id, pg::TruncateToMicros(clock_.Now()));
-    if (!still_ours) return absl::OkStatus();
-    reasons = NewsletterStore::SuppressionsOf(tx, mail.recipient_sha256);
-    if (Blocks(reasons, mail.kind)) {
-      NewsletterStore::MarkFinal(tx, mail.id, v1::MAIL_STATUS_SUPPRESSED,
-                                 "the address is on the suppression list");
+    ready->clear();
+    skipped.clear();
+    std::vector<std::string> ids;
+    std::vector<std::string> hashes;
+    for (size_t i = start; i < end; ++i) {
+      ids.push_back(batch[i].id);
+      hashes.push_back(batch[i].recipient_sha256);
     }
-    return absl::OkStatus();
-  }));
-  if (!still_ours) return absl::OkStatus();  // declared INTERRUPTED: never sent
-  if (Blocks(reasons, mail.kind)) {
-    Delivered().Add({{"kind", KindLabel(mail.kind)}, {"result", "suppressed"}}).Increment();
-    return absl::OkStatus();
-  }
-
-  if (options_.rate_per_second > 0) {
-    const absl::Time t = absl::Now();
-    if (next_slot_ > t) absl::SleepFor(next_slot_ - t);
-    next_slot_ = std::max(next_slot_, t) + absl::Seconds(1.0 / options_.rate_per_second);
-  }
-  const absl::Time started = absl::Now();
-  *handed_over = true;
-  const SendOutcome outcome =
-      transport_->Send(options_.envelope_from, mail.recipient, mail.message);
-  SmtpSeconds().Observe(absl::ToDoubleSeconds(absl::Now() - started));
-
-  const absl::Time now = pg::TruncateToMicros(clock_.Now());
-  const char* result = "sent";
-  STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
-    switch (outcome.kind) {
-      case SendOutcome::kSent:
-        NewsletterStore::MarkSent(tx, mail.id, mail.recipient_sha256, now);
-        result = "sent";
-        break;
-      case SendOutcome::kHardBounce:
-        NewsletterStore::MarkFinal(tx, mail.id, v1::MAIL_STATUS_FAILED, outcome.detail);
-        app_.ApplyBounce(tx, mail.recipient, v1::BOUNCE_KIND_HARD, outcome.detail, now);
-        result = "bounced";
-        break;
-      case SendOutcome::kRejected:
-        NewsletterStore::MarkFinal(tx, mail.id, v1::MAIL_STATUS_FAILED, outcome.detail);
-        result = "failed";
-        break;
-      case SendOutcome::kSoftBounce:
-      case SendOutcome::kTransient: {
-        bool suppressed = false;
-        if (outcome.kind == SendOutcome::kSoftBounce) {
-          suppressed =
-              app_.ApplyBounce(tx, mail.recipient, v1::BOUNCE_KIND_SOFT, outcome.detail, now)
-                  .suppressed();
-        }
-        if (suppressed || mail.attempts >= options_.max_attempts) {
-          NewsletterStore::MarkFinal(
-              tx, mail.id, v1::MAIL_STATUS_FAILED,
-              absl::StrCat(outcome.detail,
-                           suppressed ? " (address now suppressed)" : " (out of attempts)"));
-          result = "failed";
-        } else {
-          const absl::Duration delay =
-              std::min(options_.retry_base * std::pow(2.0, mail.attempts - 1), options_.retry_max);
-          NewsletterStore::MarkRetry(tx, mail.id, outcome.detail, now + delay);
-          result = "retry";
-        }
-        break;
+    const std::set<std::string> ours =
+        NewsletterStore::TouchMany(tx, ids, pg::TruncateToMicros(clock_.Now()));
+    const auto reasons = NewsletterStore::SuppressionsOfMany(tx, hashes);
+    for (size_t i = start; i < end; ++i) {
+      const ClaimedMail& mail = batch[i];
+      if (!ours.count(mail.id)) continue;  // declared INTERRUPTED: never sent
+      auto finish = [&](v1::MailStatus status, const std::string& why, const char* result) {
+        NewsletterStore::MarkFinal(tx, mail.id, status, why);
+        skipped.emplace_back(mail.kind, result);
+      };
+      if (auto it = reasons.find(mail.recipient_sha256);
+          it != reasons.end() && Blocks(it->second, mail.kind)) {
+        finish(v1::MAIL_STATUS_SUPPRESSED, "the address is on the suppression list", "suppressed");
+        continue;
       }
+      if (!mail.message.empty() || mail.campaign_id.empty()) {
+        ready->emplace_back(&mail, mail.message);
+        continue;
+      }
+      if (mail.subscriber_status != v1::SUBSCRIBER_STATUS_SUBSCRIBED) {
+        finish(v1::MAIL_STATUS_SUPPRESSED, "the subscriber is no longer subscribed", "suppressed");
+        continue;
+      }
+      auto cached = campaigns_.find(mail.campaign_id);
+      if (cached == campaigns_.end()) {
+        std::optional<CampaignRow> row = CampaignStore::Load(tx, mail.campaign_id, false);
+        if (!row.has_value()) {
+          finish(v1::MAIL_STATUS_FAILED, "the campaign is gone", "failed");
+          continue;
+        }
+        if (campaigns_.size() > 64) campaigns_.clear();
+        cached = campaigns_.emplace(mail.campaign_id, row->campaign).first;
+      }
+      absl::StatusOr<ComposedMail> composed =
+          app_.ComposeCampaignMail(cached->second, mail.id, mail.recipient, mail.first_name,
+                                   mail.last_name, mail.subscriber_id);
+      if (!composed.ok()) {
+        finish(v1::MAIL_STATUS_FAILED, std::string(composed.status().message()), "failed");
+        continue;
+      }
+      ready->emplace_back(&mail, std::move(composed->message));
     }
     return absl::OkStatus();
   }));
-  Delivered().Add({{"kind", KindLabel(mail.kind)}, {"result", result}}).Increment();
-  if (outcome.kind != SendOutcome::kSent) {
-    log::Warning("mail not delivered",
-                 {{"mail_id", mail.id}, {"result", result}, {"detail", outcome.detail}});
+  for (const auto& [kind, result] : skipped) {
+    Delivered().Add({{"kind", KindLabel(kind)}, {"result", result}}).Increment();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status MailSender::Record(
+    const std::vector<std::pair<const ClaimedMail*, SendOutcome>>& outcomes) {
+  const absl::Time now = pg::TruncateToMicros(clock_.Now());
+  std::vector<std::pair<const ClaimedMail*, const char*>> results;
+  STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
+    results.clear();
+    std::vector<std::string> sent_ids;
+    std::vector<std::string> sent_hashes;
+    for (const auto& [mail, outcome] : outcomes) {
+      const char* result = "sent";
+      switch (outcome.kind) {
+        case SendOutcome::kSent:
+          sent_ids.push_back(mail->id);
+          sent_hashes.push_back(mail->recipient_sha256);
+          break;
+        case SendOutcome::kHardBounce:
+          NewsletterStore::MarkFinal(tx, mail->id, v1::MAIL_STATUS_FAILED, outcome.detail);
+          app_.ApplyBounce(tx, mail->recipient, v1::BOUNCE_KIND_HARD, outcome.detail, now);
+          result = "bounced";
+          break;
+        case SendOutcome::kRejected:
+          NewsletterStore::MarkFinal(tx, mail->id, v1::MAIL_STATUS_FAILED, outcome.detail);
+          result = "failed";
+          break;
+        case SendOutcome::kSoftBounce:
+        case SendOutcome::kTransient: {
+          bool suppressed = false;
+          if (outcome.kind == SendOutcome::kSoftBounce) {
+            suppressed =
+                app_.ApplyBounce(tx, mail->recipient, v1::BOUNCE_KIND_SOFT, outcome.detail, now)
+                    .suppressed();
+          }
+          if (suppressed || mail->attempts >= options_.max_attempts) {
+            NewsletterStore::MarkFinal(
+                tx, mail->id, v1::MAIL_STATUS_FAILED,
+                absl::StrCat(outcome.detail,
+                             suppressed ? " (address now suppressed)" : " (out of attempts)"));
+            result = "failed";
+          } else {
+            const absl::Duration delay = std::min(
+                options_.retry_base * std::pow(2.0, mail->attempts - 1), options_.retry_max);
+            NewsletterStore::MarkRetry(tx, mail->id, outcome.detail, now + delay);
+            result = "retry";
+          }
+          break;
+        }
+      }
+      results.emplace_back(mail, result);
+    }
+    if (!sent_ids.empty()) NewsletterStore::MarkSentMany(tx, sent_ids, sent_hashes, now);
+    return absl::OkStatus();
+  }));
+  for (size_t i = 0; i < outcomes.size(); ++i) {
+    const auto& [mail, outcome] = outcomes[i];
+    Delivered().Add({{"kind", KindLabel(mail->kind)}, {"result", results[i].second}}).Increment();
+    if (outcome.kind != SendOutcome::kSent) {
+      log::Warning(
+          "mail not delivered",
+          {{"mail_id", mail->id}, {"result", results[i].second}, {"detail", outcome.detail}});
+    }
   }
   return absl::OkStatus();
 }

@@ -7,8 +7,11 @@
 #ifndef STORE_SERVICES_NEWSLETTER_APP_MAIL_SENDER_H_
 #define STORE_SERVICES_NEWSLETTER_APP_MAIL_SENDER_H_
 
+#include <map>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -49,9 +52,15 @@ class MailSender {
   absl::StatusOr<int64_t> InterruptStale();
 
  private:
-  // Sends one claimed mail and records the outcome; `handed_over` tells
-  // whether SMTP was tried (then it must never be retried on an error).
-  absl::Status Deliver(const ClaimedMail& mail, bool* handed_over);
+  // Mails are handed over in chunks: one transaction renews the claims,
+  // checks the list and renders campaign mails of a chunk, one records the
+  // outcomes.
+  static constexpr size_t kChunk = 10;
+  // The chunk batch[start, end) ready to send (mail, message); the others
+  // were finished (SUPPRESSED, FAILED) or are no longer ours.
+  absl::Status Prepare(const std::vector<ClaimedMail>& batch, size_t start, size_t end,
+                       std::vector<std::pair<const ClaimedMail*, std::string>>* ready);
+  absl::Status Record(const std::vector<std::pair<const ClaimedMail*, SendOutcome>>& outcomes);
 
   pg::Pool& pool_;
   const Clock& clock_;
@@ -59,6 +68,8 @@ class MailSender {
   std::unique_ptr<MailTransport> transport_;
   const SenderOptions options_;
   absl::Time next_slot_ = absl::InfinitePast();  // rate limit pacing
+  // Campaigns being sent (their content no longer changes), by id.
+  std::map<std::string, v1::Campaign> campaigns_;
 };
 
 }  // namespace store::newsletter

@@ -24,6 +24,7 @@
 #include "services/newsletter/domain/notices.h"
 #include "services/newsletter/domain/template.h"
 #include "services/newsletter/domain/tokens.h"
+#include "services/newsletter/store/campaign_store.h"
 #include "services/newsletter/store/newsletter_store.h"
 #include "store/customer/v1/events.pb.h"
 #include "store/newsletter/v1/events.pb.h"
@@ -139,8 +140,54 @@ std::string PageBinding(const T& req) {
 NewsletterApp::NewsletterApp(pg::Pool& pool, const Clock& clock, NewsletterOptions options)
     : pool_(pool), clock_(clock), options_(std::move(options)) {}
 
-std::string NewsletterApp::UnsubscribeToken(const std::string& subscriber_id) const {
-  return SignToken(options_.token_secret, kUnsubscribePurpose, subscriber_id);
+std::string NewsletterApp::UnsubscribeToken(const std::string& subscriber_id,
+                                            const std::string& campaign_id) const {
+  return SignToken(
+      options_.token_secret, kUnsubscribePurpose,
+      campaign_id.empty() ? subscriber_id : absl::StrCat(subscriber_id, ".", campaign_id));
+}
+
+absl::StatusOr<ComposedMail> NewsletterApp::ComposeCampaignMail(
+    const v1::Campaign& campaign, const std::string& mail_id, const std::string& email,
+    const std::string& first_name, const std::string& last_name,
+    const std::string& subscriber_id) const {
+  const std::string token =
+      subscriber_id.empty() ? "" : UnsubscribeToken(subscriber_id, campaign.id());
+  const absl::flat_hash_map<std::string, std::string> values = {
+      {"firstname", first_name.empty() ? "there" : first_name},
+      {"lastname", last_name},
+      {"email", email},
+      {"store_name", options_.store_name},
+      {"store_url", options_.store_url},
+      {"unsubscribe_url",
+       Link(options_.store_url, token.empty()
+                                    ? "/newsletter/unsubscribe"
+                                    : absl::StrCat("/newsletter/unsubscribe?token=", token))}};
+  ComposedMail out;
+  out.subject = RenderTemplate(campaign.subject(), values, Escape::kNone);
+  absl::StrReplaceAll({{"\r", " "}, {"\n", " "}}, &out.subject);
+  OutgoingMail mail;
+  mail.from = options_.from;
+  mail.to = {email, absl::StrCat(first_name, last_name.empty() ? "" : " ", last_name)};
+  mail.subject = out.subject;
+  mail.text_body = RenderTemplate(campaign.text_body(), values, Escape::kNone);
+  mail.html_body = RenderTemplate(campaign.html_body(), values, Escape::kHtml);
+  mail.date = clock_.Now();
+  mail.message_id =
+      absl::StrCat(mail_id, "@", options_.from.email.substr(options_.from.email.find('@') + 1));
+  if (!token.empty()) {
+    mail.list_unsubscribe_url =
+        Link(options_.public_api_url, absl::StrCat("/v1/newsletter/unsubscribe/", token));
+  }
+  if (!campaign.id().empty()) mail.extra_headers.emplace_back("X-Campaign-Id", campaign.id());
+  absl::StatusOr<std::string> message = BuildMessage(mail);
+  if (!message.ok()) {
+    mail.to.name.clear();  // a name that cannot be a header: the mail goes without it
+    message = BuildMessage(mail);
+  }
+  if (!message.ok()) return message.status();
+  out.message = *std::move(message);
+  return out;
 }
 
 // ---------------------------------------------------------------------------
@@ -329,7 +376,9 @@ absl::StatusOr<v1::UnsubscribeResponse> NewsletterApp::Unsubscribe(const std::st
     return MakeError(absl::StatusCode::kInvalidArgument, "BAD_TOKEN", "token",
                      "this unsubscribe link is not valid (it was changed or cut short)");
   }
-  const std::string subscriber_id(payload->substr(0, payload->find('.')));
+  const size_t dot = payload->find('.');
+  const std::string subscriber_id(payload->substr(0, dot));
+  const std::string campaign_id = dot == std::string::npos ? "" : payload->substr(dot + 1);
   if (!IsUuid(subscriber_id)) {
     return MakeError(absl::StatusCode::kInvalidArgument, "BAD_TOKEN", "token",
                      "this unsubscribe link is not valid");
@@ -345,6 +394,7 @@ absl::StatusOr<v1::UnsubscribeResponse> NewsletterApp::Unsubscribe(const std::st
     if (s.status() == v1::SUBSCRIBER_STATUS_SUBSCRIBED ||
         s.status() == v1::SUBSCRIBER_STATUS_PENDING) {
       MarkLeft(tx, s, v1::SUBSCRIBER_STATUS_UNSUBSCRIBED, "link", caller, now);
+      if (IsUuid(campaign_id)) CampaignStore::AddUnsubscribe(tx, campaign_id, s.id(), now);
     }
     return absl::OkStatus();
   }));

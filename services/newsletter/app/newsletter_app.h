@@ -50,6 +50,12 @@ struct NewsletterOptions {
   int soft_bounce_limit = 7;
 };
 
+// A mail rendered for its recipient.
+struct ComposedMail {
+  std::string subject;
+  std::string message;  // RFC 5322 text
+};
+
 // Who called (for consent records).
 struct Caller {
   std::string actor;  // "public", "staff:alice", "marketing:bob"
@@ -75,8 +81,20 @@ class NewsletterApp {
   absl::StatusOr<v1::Subscriber> UnsubscribeSubscriber(const std::string& id,
                                                        const std::string& reason,
                                                        const Caller& caller);
-  // The token that goes into a subscriber's unsubscribe links.
-  std::string UnsubscribeToken(const std::string& subscriber_id) const;
+  // The token that goes into a subscriber's unsubscribe links; with a
+  // campaign id, the unsubscribe counts for that campaign.
+  std::string UnsubscribeToken(const std::string& subscriber_id,
+                               const std::string& campaign_id = "") const;
+  // Renders `campaign` for one recipient: merge tags, the unsubscribe link
+  // and the List-Unsubscribe / List-Unsubscribe-Post headers (RFC 8058) for
+  // a subscriber; for a test send (no subscriber id) a link that does
+  // nothing. INVALID_ARGUMENT when the message cannot be built.
+  absl::StatusOr<ComposedMail> ComposeCampaignMail(const v1::Campaign& campaign,
+                                                   const std::string& mail_id,
+                                                   const std::string& email,
+                                                   const std::string& first_name,
+                                                   const std::string& last_name,
+                                                   const std::string& subscriber_id) const;
 
   // ---- suppression list ----
   absl::StatusOr<v1::Suppression> AddSuppression(const v1::AddSuppressionRequest& req,

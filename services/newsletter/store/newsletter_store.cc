@@ -111,14 +111,33 @@ const pg::Statement kEnqueue(
     " ON CONFLICT (dedupe_key) DO NOTHING");
 const pg::Statement kClaim(
     "nl_mail_claim",
-    "UPDATE mails SET status = 2, claimed_time = $1::timestamptz, attempts = attempts + 1"
-    " WHERE id IN (SELECT id FROM mails WHERE status = 1 AND next_attempt_time <= $1::timestamptz"
-    "  ORDER BY next_attempt_time, id LIMIT $2::int FOR UPDATE SKIP LOCKED)"
-    " RETURNING id::text, kind, recipient, recipient_sha256, COALESCE(subscriber_id::text, ''),"
-    " message, attempts, next_attempt_time");
+    "WITH due AS (SELECT id FROM mails WHERE status = 1 AND next_attempt_time <= $1::timestamptz"
+    "  ORDER BY next_attempt_time, id LIMIT $2::int FOR UPDATE SKIP LOCKED),"
+    " claimed AS (UPDATE mails m SET status = 2, claimed_time = $1::timestamptz,"
+    "  attempts = m.attempts + 1 FROM due WHERE m.id = due.id"
+    "  RETURNING m.id, m.kind, m.recipient, m.recipient_sha256, m.subscriber_id, m.message,"
+    "  m.attempts, m.campaign_id, m.next_attempt_time)"
+    " SELECT c.id::text, c.kind, c.recipient, c.recipient_sha256,"
+    " COALESCE(c.subscriber_id::text, ''), c.message, c.attempts, COALESCE(c.campaign_id::text, "
+    "''),"
+    " COALESCE(s.first_name, ''), COALESCE(s.last_name, ''), COALESCE(s.status, 0)"
+    " FROM claimed c LEFT JOIN subscribers s ON s.id = c.subscriber_id"
+    " ORDER BY c.next_attempt_time, c.id");
 const pg::Statement kTouch(
     "nl_mail_touch",
     "UPDATE mails SET claimed_time = $2::timestamptz WHERE id = $1::uuid AND status = 2");
+const pg::Statement kTouchMany(
+    "nl_mail_touch_many",
+    "UPDATE mails SET claimed_time = $2::timestamptz WHERE id = ANY($1::uuid[]) AND status = 2"
+    " RETURNING id::text");
+const pg::Statement kSuppressionsOfMany(
+    "nl_suppressions_of_many",
+    "SELECT email_sha256, reason FROM suppressions WHERE email_sha256 = ANY($1::text[])");
+const pg::Statement kMarkSentMany(
+    "nl_mail_sent_many",
+    "WITH reset AS (DELETE FROM soft_bounce_counts WHERE email_sha256 = ANY($3::text[]))"
+    " UPDATE mails SET status = 3, sent_time = $2::timestamptz, last_error = '',"
+    " claimed_time = NULL WHERE id = ANY($1::uuid[]) AND status = 2");
 const pg::Statement kMarkSent(
     "nl_mail_sent",
     "WITH reset AS (DELETE FROM soft_bounce_counts WHERE email_sha256 = $3)"
@@ -435,6 +454,10 @@ std::vector<ClaimedMail> NewsletterStore::ClaimDue(pqxx::transaction_base& tx, a
     m.subscriber_id = r[4].c_str();
     m.message = pg::FromBytes(r[5]);
     m.attempts = r[6].as<int>();
+    m.campaign_id = r[7].c_str();
+    m.first_name = r[8].c_str();
+    m.last_name = r[9].c_str();
+    m.subscriber_status = static_cast<v1::SubscriberStatus>(r[10].as<int>());
     out.push_back(std::move(m));
   }
   return out;
@@ -442,6 +465,32 @@ std::vector<ClaimedMail> NewsletterStore::ClaimDue(pqxx::transaction_base& tx, a
 
 bool NewsletterStore::Touch(pqxx::transaction_base& tx, const std::string& id, absl::Time now) {
   return tx.exec_prepared(kTouch.name, id, PgTime(now)).affected_rows() == 1;
+}
+
+std::set<std::string> NewsletterStore::TouchMany(pqxx::transaction_base& tx,
+                                                 const std::vector<std::string>& ids,
+                                                 absl::Time now) {
+  std::set<std::string> out;
+  for (const auto& r : tx.exec_prepared(kTouchMany.name, pg::TextArray(ids), PgTime(now))) {
+    out.insert(r[0].c_str());
+  }
+  return out;
+}
+
+std::map<std::string, std::vector<v1::SuppressionReason>> NewsletterStore::SuppressionsOfMany(
+    pqxx::transaction_base& tx, const std::vector<std::string>& email_sha256s) {
+  std::map<std::string, std::vector<v1::SuppressionReason>> out;
+  for (const auto& r : tx.exec_prepared(kSuppressionsOfMany.name, pg::TextArray(email_sha256s))) {
+    out[r[0].c_str()].push_back(static_cast<v1::SuppressionReason>(r[1].as<int>()));
+  }
+  return out;
+}
+
+void NewsletterStore::MarkSentMany(pqxx::transaction_base& tx, const std::vector<std::string>& ids,
+                                   const std::vector<std::string>& recipient_sha256s,
+                                   absl::Time now) {
+  tx.exec_prepared(kMarkSentMany.name, pg::TextArray(ids), PgTime(now),
+                   pg::TextArray(recipient_sha256s));
 }
 
 void NewsletterStore::MarkSent(pqxx::transaction_base& tx, const std::string& id,
@@ -515,7 +564,8 @@ std::vector<v1::Mail> NewsletterStore::ListMails(pqxx::transaction_base& tx,
   const std::string sql = absl::StrCat(
       "SELECT id::text, kind, notice_type, recipient, subject, status, attempts, last_error,"
       " origin, " STORE_PG_MICROS("create_time") ", " STORE_PG_MICROS(
-          "next_attempt_time") ", " STORE_PG_MICROS("sent_time") " FROM mails",
+          "next_attempt_time") ", " STORE_PG_MICROS("sent_time") ","
+      " COALESCE(campaign_id::text, '') FROM mails",
       where.empty() ? "" : " WHERE ", absl::StrJoin(where, " AND "),
       " ORDER BY create_time DESC, id DESC LIMIT $", n + 1, "::int");
   std::vector<v1::Mail> out;
@@ -533,6 +583,7 @@ std::vector<v1::Mail> NewsletterStore::ListMails(pqxx::transaction_base& tx,
     SetTime(r[9], m.mutable_create_time());
     if (m.status() == v1::MAIL_STATUS_QUEUED) SetTime(r[10], m.mutable_next_attempt_time());
     SetTime(r[11], m.mutable_sent_time());
+    m.set_campaign_id(r[12].c_str());
     out.push_back(std::move(m));
   }
   return out;

@@ -3,8 +3,10 @@
 #ifndef STORE_SERVICES_NEWSLETTER_STORE_NEWSLETTER_STORE_H_
 #define STORE_SERVICES_NEWSLETTER_STORE_NEWSLETTER_STORE_H_
 
+#include <map>
 #include <optional>
 #include <pqxx/pqxx>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -46,8 +48,14 @@ struct ClaimedMail {
   std::string recipient;
   std::string recipient_sha256;
   std::string subscriber_id;
+  // Empty for campaign mails: rendered for the recipient when sent.
   std::string message;
   int attempts = 0;
+  std::string campaign_id;
+  // The subscriber's names and status (campaign mails).
+  std::string first_name;
+  std::string last_name;
+  v1::SubscriberStatus subscriber_status = v1::SUBSCRIBER_STATUS_UNSPECIFIED;
 };
 
 class NewsletterStore {
@@ -125,7 +133,16 @@ class NewsletterStore {
   // Renews the claim of a SENDING mail just before it is handed over; false
   // when it is no longer SENDING (declared INTERRUPTED meanwhile: skip it).
   static bool Touch(pqxx::transaction_base& tx, const std::string& id, absl::Time now);
+  // The same for several mails; returns the ids still SENDING.
+  static std::set<std::string> TouchMany(pqxx::transaction_base& tx,
+                                         const std::vector<std::string>& ids, absl::Time now);
+  // The suppression reasons of several addresses, by hash.
+  static std::map<std::string, std::vector<v1::SuppressionReason>> SuppressionsOfMany(
+      pqxx::transaction_base& tx, const std::vector<std::string>& email_sha256s);
   // The Mark* functions change only a mail that is still SENDING.
+  // Several mails sent (one statement); their addresses' soft-bounce runs end.
+  static void MarkSentMany(pqxx::transaction_base& tx, const std::vector<std::string>& ids,
+                           const std::vector<std::string>& recipient_sha256s, absl::Time now);
   // Sent; the address's soft-bounce run ends.
   static void MarkSent(pqxx::transaction_base& tx, const std::string& id,
                        const std::string& recipient_sha256, absl::Time now);

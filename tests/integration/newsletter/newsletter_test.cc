@@ -25,11 +25,13 @@
 #include "libs/testing/test_kafka.h"
 #include "libs/testing/test_smtp.h"
 #include "libs/testing/wait.h"
+#include "services/newsletter/app/campaign_app.h"
 #include "services/newsletter/app/mail_sender.h"
 #include "services/newsletter/app/newsletter_app.h"
 #include "services/newsletter/domain/tokens.h"
 #include "services/newsletter/migrations.h"
 #include "services/newsletter/newsletter_service.h"
+#include "services/newsletter/store/campaign_store.h"
 #include "services/newsletter/store/newsletter_store.h"
 #include "store/customer/v1/events.pb.h"
 #include "store/newsletter/v1/events.pb.h"
@@ -102,7 +104,8 @@ class NewsletterTest : public ::testing::Test {
     ASSERT_TRUE(smtp.ok()) << smtp.status();
     smtp_ = std::move(*smtp);
     kafka_ = std::make_unique<testing::TestKafka>();
-    for (const char* t : {kOrdersTopic, kCustomersTopic, kSubscribersTopic, kErasuresTopic}) {
+    for (const char* t :
+         {kOrdersTopic, kCustomersTopic, kSubscribersTopic, kErasuresTopic, kCampaignsTopic}) {
       kafka_->CreateTopic(t, 3);
     }
     pool_ = std::make_unique<pg::Pool>(pg::PoolOptions{.url = db_->url(), .size = 8});
@@ -124,7 +127,8 @@ class NewsletterTest : public ::testing::Test {
     relay_ = std::make_unique<events::OutboxRelay>(
         events::RelayOptions{.database_url = db_->url(), .brokers = kafka_->brokers()});
     ASSERT_TRUE(relay_->Start().ok());
-    service_ = std::make_unique<NewsletterServiceImpl>(*app_);
+    campaigns_ = std::make_unique<CampaignApp>(*pool_, clock_, *app_, Segments(), 2);
+    service_ = std::make_unique<NewsletterServiceImpl>(*app_, *campaigns_);
     host_ = std::make_unique<grpcx::ServerHost>(grpcx::ServerOptions{.listen = "127.0.0.1:0"});
     host_->AddService(service_.get());
     ASSERT_TRUE(host_->Start().ok());
@@ -228,6 +232,50 @@ class NewsletterTest : public ::testing::Test {
     return Publish(kOrdersTopic, e, base.id());
   }
 
+  // Stands in for the customer service's ListSegmentMembers.
+  SegmentSource Segments() {
+    return [this](const std::string& id, const std::string& token) -> absl::StatusOr<SegmentPage> {
+      auto it = segment_pages_.find(id);
+      if (it == segment_pages_.end()) return absl::NotFoundError("segment not found");
+      const size_t page = token.empty() ? 0 : std::stoul(token);
+      SegmentPage out;
+      if (page < it->second.size()) out.emails = it->second[page];
+      if (page + 1 < it->second.size()) out.next_page_token = std::to_string(page + 1);
+      return out;
+    };
+  }
+
+  v1::Campaign NewCampaign(const std::string& segment_id = "") {
+    v1::CreateCampaignRequest req;
+    req.set_request_id(NewUuid());
+    v1::Campaign* c = req.mutable_campaign();
+    c->set_name("Winter sale");
+    c->set_type(v1::CAMPAIGN_TYPE_PROMOTIONAL);
+    c->set_subject("Winter sale for {firstname}");
+    c->set_text_body("Hi {firstname}, 20% off.\nLeave: {unsubscribe_url}");
+    c->set_html_body("<p>Hi {firstname}, 20% off.</p><a href=\"{unsubscribe_url}\">leave</a>");
+    c->set_segment_id(segment_id);
+    v1::Campaign out;
+    grpc::Status s = stub_->CreateCampaign(Ctx().get(), req, &out);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return out;
+  }
+
+  v1::Campaign GetCampaign(const std::string& id) {
+    v1::GetCampaignRequest req;
+    req.set_id(id);
+    v1::Campaign out;
+    EXPECT_TRUE(stub_->GetCampaign(Ctx().get(), req, &out).ok());
+    return out;
+  }
+
+  // Queues every sending campaign's recipients.
+  int64_t DispatchAll() {
+    absl::StatusOr<int64_t> n = campaigns_->Dispatch(absl::Seconds(20));
+    EXPECT_TRUE(n.ok()) << n.status();
+    return n.value_or(-1);
+  }
+
   // Events of `type` published on the subscribers topic so far.
   int Events(const std::string& type) {
     int n = 0;
@@ -250,7 +298,10 @@ class NewsletterTest : public ::testing::Test {
   std::unique_ptr<NewsletterApp> app_;
   std::unique_ptr<MailSender> sender_;
   std::unique_ptr<events::OutboxRelay> relay_;
+  std::unique_ptr<CampaignApp> campaigns_;
   std::unique_ptr<NewsletterServiceImpl> service_;
+  // The customer service's segments, as pages of member emails.
+  std::map<std::string, std::vector<std::vector<std::string>>> segment_pages_;
   std::unique_ptr<grpcx::ServerHost> host_;
   std::unique_ptr<v1::NewsletterService::Stub> stub_;
   std::unique_ptr<events::Consumer> consumer_;
@@ -747,6 +798,271 @@ TEST_F(NewsletterTest, ListsFilterAndPage) {
   ctx->AddMetadata("x-customer-id", NewUuid());
   EXPECT_EQ(stub_->ListSubscribers(ctx.get(), text, &resp).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
+}
+
+// The List-Unsubscribe URL of a raw message ("" when it has none).
+std::string ListUnsubscribeUrl(const std::string& raw) {
+  const size_t at = raw.find("List-Unsubscribe: <");
+  if (at == std::string::npos) return "";
+  const size_t start = at + 19;
+  return raw.substr(start, raw.find('>', start) - start);
+}
+
+TEST_F(NewsletterTest, CampaignReachesEverySubscribedUnsuppressedAddressOnce) {
+  for (const char* e : {"c1@example.com", "c2@example.com", "c3@example.com", "c4@example.com"}) {
+    CreateSubscriber(e);
+  }
+  ASSERT_TRUE(Subscribe("pending@example.com").ok());  // not confirmed: nothing
+  const v1::Subscriber left = CreateSubscriber("left@example.com");
+  v1::UnsubscribeSubscriberRequest un;
+  un.set_id(left.id());
+  v1::Subscriber out;
+  ASSERT_TRUE(stub_->UnsubscribeSubscriber(Ctx().get(), un, &out).ok());
+  // Subscribed, but on the list (a bounce recorded straight in the table).
+  CreateSubscriber("listed@example.com");
+  pqxx::connection conn(db_->url());
+  {
+    pqxx::work tx(conn);
+    tx.exec_params(
+        "INSERT INTO suppressions (email_sha256, reason, email, create_time)"
+        " VALUES ($1, 1, 'listed@example.com', now())",
+        auth::Sha256Hex("listed@example.com"));
+    tx.commit();
+  }
+  EXPECT_EQ(SendAll(), 1);  // the pending address's confirmation mail
+
+  v1::Campaign c = NewCampaign();
+  EXPECT_EQ(c.status(), v1::CAMPAIGN_STATUS_DRAFT);
+  // A test send goes to the given addresses only, marked [TEST].
+  v1::SendTestCampaignRequest test;
+  test.set_id(c.id());
+  test.add_emails("boss@example.com");
+  v1::SendTestCampaignResponse tested;
+  ASSERT_TRUE(stub_->SendTestCampaign(Ctx().get(), test, &tested).ok());
+  EXPECT_EQ(tested.queued(), 1);
+  EXPECT_EQ(SendAll(), 1);
+  ASSERT_TRUE(smtp_->WaitForMessages("boss@example.com", 1));
+  EXPECT_THAT(smtp_->MessagesContaining("boss@example.com")[0],
+              HasSubstr("Subject: [TEST] Winter sale for there"));
+
+  v1::SendCampaignRequest send;
+  send.set_id(c.id());
+  ASSERT_TRUE(stub_->SendCampaign(Ctx().get(), send, &c).ok());
+  EXPECT_EQ(c.status(), v1::CAMPAIGN_STATUS_SENDING);
+  EXPECT_EQ(DispatchAll(), 4);
+  EXPECT_EQ(DispatchAll(), 0);  // nothing twice
+  c = GetCampaign(c.id());
+  EXPECT_EQ(c.status(), v1::CAMPAIGN_STATUS_SENT);
+  EXPECT_EQ(c.stats().recipients(), 4);
+  // Sent or not, a campaign cannot be changed, sent again or cancelled.
+  EXPECT_EQ(stub_->SendCampaign(Ctx().get(), send, &c).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+
+  EXPECT_EQ(SendAll(), 4);
+  for (const char* e : {"c1@example.com", "c2@example.com", "c3@example.com", "c4@example.com"}) {
+    ASSERT_TRUE(smtp_->WaitForMessages(e, 1)) << e;
+  }
+  for (const char* e : {"pending@example.com", "left@example.com", "listed@example.com"}) {
+    for (const std::string& m : smtp_->MessagesContaining(e)) {
+      EXPECT_THAT(m, Not(HasSubstr("Winter sale"))) << e;
+    }
+  }
+  const std::string mail = smtp_->MessagesContaining("c1@example.com")[0];
+  EXPECT_THAT(mail, HasSubstr("Subject: Winter sale for Sam"));
+  EXPECT_THAT(mail, HasSubstr("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));
+  const std::string url = ListUnsubscribeUrl(mail);
+  ASSERT_TRUE(absl::StartsWith(url, "https://api.shop.example/v1/newsletter/unsubscribe/")) << url;
+  EXPECT_THAT(Bodies(mail), HasSubstr("https://shop.example/newsletter/unsubscribe?token="));
+
+  // The header's one-click link unsubscribes and counts for the campaign.
+  v1::UnsubscribeRequest one_click;
+  one_click.set_token(url.substr(url.rfind('/') + 1));
+  v1::UnsubscribeResponse gone;
+  ASSERT_TRUE(stub_->Unsubscribe(Ctx("public").get(), one_click, &gone).ok());
+  EXPECT_EQ(gone.email(), "c1@example.com");
+  c = GetCampaign(c.id());
+  EXPECT_EQ(c.stats().sent(), 4);
+  EXPECT_EQ(c.stats().unsubscribes(), 1);
+  EXPECT_TRUE(testing::WaitFor([&] {
+    int n = 0;
+    for (const auto& r : kafka_->ReadTopic(kCampaignsTopic, 0, absl::Seconds(2))) {
+      n += r.headers.count("type") && r.headers.at("type") == "store.newsletter.v1.CampaignSent";
+    }
+    return n == 1;
+  }));
+}
+
+TEST_F(NewsletterTest, SegmentCampaignGoesToConsentedMembersOnly) {
+  CreateSubscriber("a@example.com");
+  CreateSubscriber("b@example.com");
+  CreateSubscriber("d@example.com");
+  CreateSubscriber("outside@example.com");  // subscribed, not in the segment
+  const v1::Subscriber c = CreateSubscriber("c@example.com");
+  v1::UnsubscribeSubscriberRequest un;
+  un.set_id(c.id());
+  v1::Subscriber out;
+  ASSERT_TRUE(stub_->UnsubscribeSubscriber(Ctx().get(), un, &out).ok());
+  const std::string segment = NewUuid();
+  segment_pages_[segment] = {{"a@example.com", "b@example.com", "customer-only@example.com"},
+                             {"c@example.com", "d@example.com"}};
+  v1::Campaign campaign = NewCampaign(segment);
+  // An unknown segment is refused when sending.
+  v1::Campaign unknown = NewCampaign(NewUuid());
+  v1::SendCampaignRequest send;
+  send.set_id(unknown.id());
+  grpc::Status s = stub_->SendCampaign(Ctx().get(), send, &unknown);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(GetErrorInfo(grpcx::FromGrpcStatus(s))->field(), "segment_id");
+
+  send.set_id(campaign.id());
+  ASSERT_TRUE(stub_->SendCampaign(Ctx().get(), send, &campaign).ok());
+  EXPECT_EQ(DispatchAll(), 3);
+  std::set<std::string> recipients;
+  pqxx::connection conn(db_->url());
+  pqxx::work tx(conn);
+  for (const auto& r :
+       tx.exec_params("SELECT recipient FROM mails WHERE campaign_id = $1::uuid", campaign.id())) {
+    recipients.insert(r[0].as<std::string>());
+  }
+  EXPECT_EQ(recipients, (std::set<std::string>{"a@example.com", "b@example.com", "d@example.com"}));
+  EXPECT_EQ(GetCampaign(campaign.id()).status(), v1::CAMPAIGN_STATUS_SENT);
+}
+
+TEST_F(NewsletterTest, RestartsMidCampaignSendNobodyTwiceAndUnsubscribesWin) {
+  for (int i = 0; i < 9; ++i) CreateSubscriber(absl::StrCat("r", i, "@example.com"));
+  v1::Campaign c = NewCampaign();
+  v1::SendCampaignRequest send;
+  send.set_id(c.id());
+  ASSERT_TRUE(stub_->SendCampaign(Ctx().get(), send, &c).ok());
+  // One batch (2 recipients) queued, then the process "dies"; a new one
+  // carries on from the stored cursor.
+  ASSERT_TRUE(pool_
+                  ->InTransaction([&](pqxx::work& tx) -> absl::Status {
+                    auto row = CampaignStore::NextSending(tx);
+                    EXPECT_TRUE(row.has_value());
+                    const QueuedBatch b =
+                        CampaignStore::QueueSubscribers(tx, row->campaign, "", 2, clock_.Now());
+                    CampaignStore::SetProgress(tx, row->campaign.id(), b.last_id, b.queued);
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  CampaignApp restarted(*pool_, clock_, *app_, Segments(), 2);
+  absl::StatusOr<int64_t> queued = restarted.Dispatch(absl::Seconds(20));
+  ASSERT_TRUE(queued.ok()) << queued.status();
+  EXPECT_EQ(*queued, 7);
+  EXPECT_EQ(GetCampaign(c.id()).stats().recipients(), 9);
+  // r8 leaves while the campaign is going out.
+  v1::ListSubscribersRequest find;
+  find.set_text("r8@");
+  v1::ListSubscribersResponse found;
+  ASSERT_TRUE(stub_->ListSubscribers(Ctx().get(), find, &found).ok());
+  ASSERT_EQ(found.subscribers_size(), 1);
+  v1::UnsubscribeRequest un;
+  un.set_token(app_->UnsubscribeToken(found.subscribers(0).id(), c.id()));
+  v1::UnsubscribeResponse gone;
+  ASSERT_TRUE(stub_->Unsubscribe(Ctx("public").get(), un, &gone).ok());
+  // A sender claims three mails and dies before the SMTP server answered.
+  ASSERT_TRUE(pool_
+                  ->InTransaction([&](pqxx::work& tx) -> absl::Status {
+                    EXPECT_EQ(NewsletterStore::ClaimDue(tx, clock_.Now(), 3).size(), 3u);
+                    return absl::OkStatus();
+                  })
+                  .ok());
+
+  EXPECT_EQ(SendAll(), 5);  // 9 - 3 in limbo - 1 unsubscribed
+  clock_.Advance(absl::Minutes(6));
+  EXPECT_EQ(*sender_->InterruptStale(), 3);
+  clock_.Advance(absl::Hours(1));
+  EXPECT_EQ(SendAll(), 0);
+  // Each address got at most one mail of the campaign; r8 none.
+  for (int i = 0; i < 9; ++i) {
+    EXPECT_LE(smtp_->MessagesContaining(absl::StrCat("r", i, "@example.com")).size(), 1u) << i;
+  }
+  EXPECT_TRUE(smtp_->MessagesContaining("r8@example.com").empty());
+  const v1::Campaign done = GetCampaign(c.id());
+  EXPECT_EQ(done.stats().sent(), 5);
+  EXPECT_EQ(done.stats().failed(), 3);  // interrupted: never sent twice
+  EXPECT_EQ(done.stats().suppressed(), 1);
+  EXPECT_EQ(done.stats().unsubscribes(), 1);
+}
+
+TEST_F(NewsletterTest, CampaignsAreCheckedScheduledAndCancelled) {
+  v1::CreateCampaignRequest bad;
+  bad.mutable_campaign()->set_name("Bad");
+  bad.mutable_campaign()->set_subject("Hi {frist_name}");
+  bad.mutable_campaign()->set_text_body("x");
+  v1::Campaign out;
+  grpc::Status s = stub_->CreateCampaign(Ctx().get(), bad, &out);
+  ASSERT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(GetErrorInfo(grpcx::FromGrpcStatus(s))->field(), "campaign.subject");
+  EXPECT_THAT(s.error_message(), HasSubstr("{frist_name}"));
+  bad.mutable_campaign()->set_subject(
+      "FREE MONEY, ACT NOW!!! Limited time offer for everyone here");
+  bad.mutable_campaign()->set_text_body("no link");
+  ASSERT_TRUE(stub_->CreateCampaign(Ctx().get(), bad, &out).ok());
+  EXPECT_GE(out.warnings_size(), 3);  // length, spam words, capitals/exclamations, no link
+
+  CreateSubscriber("later@example.com");
+  v1::Campaign c = NewCampaign();
+  v1::ScheduleCampaignRequest schedule;
+  schedule.set_id(c.id());
+  *schedule.mutable_schedule_time() = pg::ToTimestamp(clock_.Now() - absl::Minutes(1));
+  EXPECT_EQ(GetErrorInfo(grpcx::FromGrpcStatus(stub_->ScheduleCampaign(Ctx().get(), schedule, &c)))
+                ->field(),
+            "schedule_time");
+  *schedule.mutable_schedule_time() = pg::ToTimestamp(clock_.Now() + absl::Hours(2));
+  ASSERT_TRUE(stub_->ScheduleCampaign(Ctx().get(), schedule, &c).ok());
+  EXPECT_EQ(c.status(), v1::CAMPAIGN_STATUS_SCHEDULED);
+  // Still editable while scheduled.
+  v1::UpdateCampaignRequest update;
+  update.mutable_campaign()->set_id(c.id());
+  update.mutable_campaign()->set_subject("Later, {firstname}");
+  update.mutable_update_mask()->add_paths("subject");
+  ASSERT_TRUE(stub_->UpdateCampaign(Ctx().get(), update, &c).ok());
+  EXPECT_EQ(c.subject(), "Later, {firstname}");
+  update.mutable_update_mask()->add_paths("status");
+  EXPECT_EQ(
+      GetErrorInfo(grpcx::FromGrpcStatus(stub_->UpdateCampaign(Ctx().get(), update, &c)))->field(),
+      "update_mask");
+  EXPECT_EQ(DispatchAll(), 0);  // not due yet
+  clock_.Advance(absl::Hours(2));
+  EXPECT_EQ(DispatchAll(), 1);
+  EXPECT_EQ(GetCampaign(c.id()).status(), v1::CAMPAIGN_STATUS_SENT);
+  EXPECT_EQ(SendAll(), 1);
+  ASSERT_TRUE(smtp_->WaitForMessages("later@example.com", 1));
+  EXPECT_THAT(smtp_->MessagesContaining("later@example.com")[0], HasSubstr("Subject: Later, Sam"));
+
+  // A scheduled campaign can be cancelled; a sent one cannot.
+  v1::Campaign other = NewCampaign();
+  schedule.set_id(other.id());
+  *schedule.mutable_schedule_time() = pg::ToTimestamp(clock_.Now() + absl::Hours(2));
+  ASSERT_TRUE(stub_->ScheduleCampaign(Ctx().get(), schedule, &other).ok());
+  v1::CancelCampaignRequest cancel;
+  cancel.set_id(other.id());
+  ASSERT_TRUE(stub_->CancelCampaign(Ctx().get(), cancel, &other).ok());
+  EXPECT_EQ(other.status(), v1::CAMPAIGN_STATUS_CANCELLED);
+  clock_.Advance(absl::Hours(3));
+  EXPECT_EQ(DispatchAll(), 0);
+  cancel.set_id(c.id());
+  EXPECT_EQ(stub_->CancelCampaign(Ctx().get(), cancel, &other).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  // A sending one can be stopped: nobody more is queued.
+  v1::Campaign third = NewCampaign();
+  v1::SendCampaignRequest send;
+  send.set_id(third.id());
+  ASSERT_TRUE(stub_->SendCampaign(Ctx().get(), send, &third).ok());
+  cancel.set_id(third.id());
+  ASSERT_TRUE(stub_->CancelCampaign(Ctx().get(), cancel, &third).ok());
+  EXPECT_EQ(third.status(), v1::CAMPAIGN_STATUS_CANCELLED);
+  EXPECT_EQ(DispatchAll(), 0);
+  EXPECT_EQ(SendAll(), 0);
+
+  v1::ListCampaignsRequest list;
+  list.add_statuses(v1::CAMPAIGN_STATUS_SENT);
+  v1::ListCampaignsResponse listed;
+  ASSERT_TRUE(stub_->ListCampaigns(Ctx().get(), list, &listed).ok());
+  ASSERT_EQ(listed.campaigns_size(), 1);
+  EXPECT_EQ(listed.campaigns(0).stats().sent(), 1);
 }
 
 }  // namespace
