@@ -8,6 +8,7 @@
 #include "services/customer/app/segment_app.h"
 #include "services/customer/app/transfer_app.h"
 #include "services/customer/app/wallet_app.h"
+#include "services/customer/clients/newsletter_source.h"
 #include "services/customer/clients/order_source.h"
 #include "services/customer/customer_service.h"
 #include "services/customer/migrations.h"
@@ -22,8 +23,7 @@ int main(int argc, char** argv) {
       {.name = "customer-service",
        .migrations = {{"events", &EventsMigrations()}, {"customer", &CustomerMigrations()}},
        .wire = [](ServiceRuntime& rt) -> absl::Status {
-         const std::string currency =
-             rt.env().Optional("STORE_CURRENCY", "USD");
+         const std::string currency = rt.env().Optional("STORE_CURRENCY", "USD");
          if (!CurrencyExponent(currency).has_value()) {
            return absl::InvalidArgumentError("STORE_CURRENCY: not an ISO 4217 code we know");
          }
@@ -39,8 +39,12 @@ int main(int argc, char** argv) {
          auto wallet = std::make_shared<WalletApp>(rt.pool(), rt.clock());
          auto segments = std::make_shared<SegmentApp>(rt.pool(), rt.clock());
          auto transfer = std::make_shared<TransferApp>(rt.pool(), rt.clock());
+         // Optional: without it, exports name the newsletter as a missing source.
+         const std::string newsletter_addr = rt.env().Optional("NEWSLETTER_SERVICE_ADDR", "");
          auto privacy = std::make_shared<PrivacyApp>(
-             rt.pool(), rt.clock(), std::vector<DataSource>{OrdersDataSource(order_addr)});
+             rt.pool(), rt.clock(),
+             std::vector<DataSource>{OrdersDataSource(order_addr),
+                                     NewsletterDataSource(newsletter_addr)});
          auto handlers = std::make_shared<EventHandlers>(rt.clock());
          rt.Keep(customers);
          rt.Keep(wallet);

@@ -197,4 +197,12 @@ grpc::Status NewsletterServiceImpl::CancelCampaign(grpc::ServerContext* ctx,
   return Reply(campaigns_.CancelCampaign(req->id()), resp);
 }
 
+grpc::Status NewsletterServiceImpl::ExportSubscriberData(grpc::ServerContext* ctx,
+                                                         const v1::ExportSubscriberDataRequest* req,
+                                                         v1::SubscriberData* resp) {
+  grpcx::CallScope scope(*ctx);
+  if (scope.is_customer()) return grpcx::StaffOnly();
+  return Reply(app_.ExportSubscriberData(*req), resp);
+}
+
 }  // namespace store::newsletter

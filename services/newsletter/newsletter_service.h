@@ -47,6 +47,9 @@ class NewsletterServiceImpl final : public v1::NewsletterService::Service {
   grpc::Status UpdateNoticeTemplate(grpc::ServerContext* ctx,
                                     const v1::UpdateNoticeTemplateRequest* req,
                                     v1::NoticeTemplate* resp) override;
+  grpc::Status ExportSubscriberData(grpc::ServerContext* ctx,
+                                    const v1::ExportSubscriberDataRequest* req,
+                                    v1::SubscriberData* resp) override;
   grpc::Status ListMails(grpc::ServerContext* ctx, const v1::ListMailsRequest* req,
                          v1::ListMailsResponse* resp) override;
 

@@ -3,6 +3,7 @@
 #include <prometheus/counter.h>
 
 #include <algorithm>
+#include <set>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -829,6 +830,55 @@ void NewsletterApp::QueueNotice(pqxx::transaction_base& tx, v1::NoticeType type,
                        : mail.status == v1::MAIL_STATUS_SUPPRESSED ? "suppressed"
                                                                    : "failed";
   MailsQueued().Add({{"kind", "transactional"}, {"notice", name}, {"result", result}}).Increment();
+}
+
+// ---------------------------------------------------------------------------
+// Privacy export
+
+absl::StatusOr<v1::SubscriberData> NewsletterApp::ExportSubscriberData(
+    const v1::ExportSubscriberDataRequest& req) {
+  std::string email;
+  if (!req.email().empty()) {
+    STORE_ASSIGN_OR_RETURN(email, NormalizeEmail("email", req.email()));
+  }
+  if (!req.customer_id().empty() && !IsUuid(req.customer_id())) {
+    return InvalidField("customer_id", "must be a UUID");
+  }
+  if (email.empty() && req.customer_id().empty()) {
+    return InvalidField("email", "give the email, the customer id, or both");
+  }
+  v1::SubscriberData out;
+  STORE_RETURN_IF_ERROR(pool_.InTransaction(
+      pg::Isolation::kRepeatableRead, [&](pqxx::transaction_base& tx) -> absl::Status {
+        std::set<std::string> hashes;
+        if (!email.empty()) hashes.insert(auth::Sha256Hex(email));
+        for (const SubscriberRow& row :
+             NewsletterStore::SubscribersOfCustomer(tx, absl::AsciiStrToLower(req.customer_id()),
+                                                    email.empty() ? "" : auth::Sha256Hex(email))) {
+          hashes.insert(row.email_sha256);
+          for (auto& e : NewsletterStore::ConsentRecordsOf(tx, row.subscriber.id())) {
+            *out.add_consent_records() = std::move(e);
+          }
+          *out.add_subscribers() = row.subscriber;
+        }
+        for (const std::string& hash : hashes) {
+          for (auto& s : NewsletterStore::SuppressionEntriesOf(tx, hash)) {
+            *out.add_suppressions() = std::move(s);
+          }
+        }
+        std::set<std::string> emails;
+        if (!email.empty()) emails.insert(email);
+        for (const auto& s : out.subscribers()) emails.insert(s.email());
+        for (const std::string& address : emails) {
+          v1::ListMailsRequest filter;
+          filter.set_recipient(address);
+          std::vector<v1::Mail> mails = NewsletterStore::ListMails(tx, filter, std::nullopt, 1000);
+          if (mails.size() > 1000) mails.resize(1000);
+          for (auto& m : mails) *out.add_mails() = std::move(m);
+        }
+        return absl::OkStatus();
+      }));
+  return out;
 }
 
 // ---------------------------------------------------------------------------

@@ -115,6 +115,10 @@ class NewsletterApp {
   absl::StatusOr<v1::NoticeTemplate> UpdateNoticeTemplate(
       const v1::UpdateNoticeTemplateRequest& req);
 
+  // ---- privacy (CUS-13) ----
+  absl::StatusOr<v1::SubscriberData> ExportSubscriberData(
+      const v1::ExportSubscriberDataRequest& req);
+
   // ---- mail log ----
   absl::StatusOr<v1::ListMailsResponse> ListMails(const v1::ListMailsRequest& req);
 

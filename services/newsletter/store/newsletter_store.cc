@@ -75,6 +75,14 @@ const pg::Statement kAddConsent(
     "INSERT INTO consent_records (subscriber_id, action, source, ip, actor, create_time)"
     " VALUES ($1::uuid, $2, $3, $4, $5, $6::timestamptz)");
 
+const pg::Statement kConsentOf(
+    "nl_consent_of",
+    "SELECT action, source, ip, actor, " STORE_PG_MICROS(
+        "create_time") " FROM consent_records WHERE subscriber_id = $1::uuid ORDER BY id");
+const pg::Statement kSuppressionEntriesOf(
+    "nl_suppression_entries_of",
+    "SELECT email, email_sha256, reason, detail, " STORE_PG_MICROS(
+        "create_time") " FROM suppressions WHERE email_sha256 = $1 ORDER BY create_time");
 const pg::Statement kAddSuppression(
     "nl_suppression_add",
     "INSERT INTO suppressions (email_sha256, reason, email, detail, create_time)"
@@ -349,6 +357,37 @@ int64_t NewsletterStore::CountSubscribers(pqxx::transaction_base& tx,
   const std::string sql =
       absl::StrCat("SELECT count(*) FROM subscribers", where.empty() ? "" : " WHERE ", where);
   return tx.exec_params1(sql, pqxx::prepare::make_dynamic_params(params))[0].as<int64_t>();
+}
+
+std::vector<v1::ConsentEntry> NewsletterStore::ConsentRecordsOf(pqxx::transaction_base& tx,
+                                                                const std::string& subscriber_id) {
+  std::vector<v1::ConsentEntry> out;
+  for (const auto& r : tx.exec_prepared(kConsentOf.name, subscriber_id)) {
+    v1::ConsentEntry e;
+    e.set_subscriber_id(subscriber_id);
+    e.set_action(r[0].c_str());
+    e.set_source(r[1].c_str());
+    e.set_ip(r[2].c_str());
+    e.set_actor(r[3].c_str());
+    SetTime(r[4], e.mutable_create_time());
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+std::vector<v1::Suppression> NewsletterStore::SuppressionEntriesOf(
+    pqxx::transaction_base& tx, const std::string& email_sha256) {
+  std::vector<v1::Suppression> out;
+  for (const auto& r : tx.exec_prepared(kSuppressionEntriesOf.name, email_sha256)) {
+    v1::Suppression s;
+    s.set_email(r[0].c_str());
+    s.set_email_sha256(r[1].c_str());
+    s.set_reason(static_cast<v1::SuppressionReason>(r[2].as<int>()));
+    s.set_detail(r[3].c_str());
+    SetTime(r[4], s.mutable_create_time());
+    out.push_back(std::move(s));
+  }
+  return out;
 }
 
 bool NewsletterStore::AddSuppression(pqxx::transaction_base& tx, const v1::Suppression& s) {

@@ -91,6 +91,12 @@ class NewsletterStore {
   static void AddConsentRecord(pqxx::transaction_base& tx, const std::string& subscriber_id,
                                const std::string& action, const std::string& source,
                                const std::string& ip, const std::string& actor, absl::Time now);
+  // The consent history of a subscriber, oldest first.
+  static std::vector<v1::ConsentEntry> ConsentRecordsOf(pqxx::transaction_base& tx,
+                                                        const std::string& subscriber_id);
+  // The suppression entries of an address.
+  static std::vector<v1::Suppression> SuppressionEntriesOf(pqxx::transaction_base& tx,
+                                                           const std::string& email_sha256);
   // Newest first; up to limit + 1 rows.
   static std::vector<v1::Subscriber> ListSubscribers(pqxx::transaction_base& tx,
                                                      const v1::ListSubscribersRequest& filter,

@@ -713,6 +713,48 @@ TEST_F(NewsletterTest, CustomerEventsSendAccountMailsAndFollowConsent) {
   EXPECT_EQ(Mails("box@example.com")[0].notice_type(), v1::NOTICE_TYPE_SUBSCRIPTION_CONFIRMATION);
 }
 
+// CUS-13: the customer service's export gets everything held about the
+// person: subscriber, consent history, suppression entries, mails.
+TEST_F(NewsletterTest, ExportGathersWhatIsHeldAboutAnAddress) {
+  v1::SubscribeResponse resp;
+  ASSERT_TRUE(Subscribe("Export@Example.com", "Eva", &resp).ok());
+  EXPECT_EQ(SendAll(), 1);
+  v1::AddSuppressionRequest add;
+  add.set_email("export@example.com");
+  add.set_detail("asked by phone");
+  v1::Suppression entry;
+  ASSERT_TRUE(stub_->AddSuppression(Ctx().get(), add, &entry).ok());
+  CreateSubscriber("someone-else@example.com");
+
+  v1::ExportSubscriberDataRequest req;
+  req.set_email("export@example.com");
+  v1::SubscriberData data;
+  ASSERT_TRUE(stub_->ExportSubscriberData(Ctx("staff:privacy").get(), req, &data).ok());
+  ASSERT_EQ(data.subscribers_size(), 1);
+  EXPECT_EQ(data.subscribers(0).email(), "export@example.com");
+  ASSERT_GE(data.consent_records_size(), 2);  // requested, then left (suppressed)
+  EXPECT_EQ(data.consent_records(0).action(), "requested");
+  EXPECT_EQ(data.consent_records(0).ip(), "203.0.113.7");
+  // The manual entry, and the unsubscribe it caused for the subscriber.
+  std::set<std::pair<int, std::string>> entries;
+  for (const auto& e : data.suppressions()) entries.insert({e.reason(), e.detail()});
+  EXPECT_EQ(entries, (std::set<std::pair<int, std::string>>{
+                         {v1::SUPPRESSION_REASON_MANUAL, "asked by phone"},
+                         {v1::SUPPRESSION_REASON_UNSUBSCRIBE, "suppressed"}}));
+  ASSERT_EQ(data.mails_size(), 1);
+  EXPECT_EQ(data.mails(0).notice_type(), v1::NOTICE_TYPE_SUBSCRIPTION_CONFIRMATION);
+  // Nothing about anyone else; the call needs an address or a customer id.
+  for (const auto& m : data.mails()) EXPECT_EQ(m.recipient(), "export@example.com");
+  req.clear_email();
+  EXPECT_EQ(stub_->ExportSubscriberData(Ctx().get(), req, &data).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  auto customer = Ctx("customer:x");
+  customer->AddMetadata("x-customer-id", NewUuid());
+  req.set_email("export@example.com");
+  EXPECT_EQ(stub_->ExportSubscriberData(customer.get(), req, &data).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
 TEST_F(NewsletterTest, ErasureLeavesOnlyTheAddressHash) {
   const v1::Subscriber sub = CreateSubscriber("gone@example.com");
   Shipped(Order("gone@example.com"));
