@@ -130,7 +130,7 @@ struct Gateway::Call {
     const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
     // Any token is a method to the HTTP parser: only the known ones become
     // label values, so made-up methods cannot add series without bound.
-    static const absl::flat_hash_set<std::string> kKnown = {"GET",  "POST",   "PUT",    "PATCH",
+    static const absl::flat_hash_set<std::string> kKnown = {"GET",    "POST", "PUT",    "PATCH",
                                                             "DELETE", "HEAD", "OPTIONS"};
     const std::string& method_label = kKnown.count(method) ? method : kOtherMethod;
     RequestsTotal()
@@ -161,9 +161,8 @@ struct Gateway::Call {
   void Fail(const absl::Status& status) { Finish(ErrorResponse(status)); }
 };
 
-absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(GatewayOptions options,
-                                                         RouteTable routes, Backends* backends,
-                                                         const Clock* clock) {
+absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(GatewayOptions options, RouteTable routes,
+                                                         Backends* backends, const Clock* clock) {
   STORE_RETURN_IF_ERROR(auth::CheckTokenConfig(options.tokens));
   for (const gateway::Route& route : routes.routes()) {
     const std::string& name = route.http.signed_by();
@@ -181,8 +180,7 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(GatewayOptions options,
       new Gateway(std::move(options), std::move(routes), backends, clock));
 }
 
-Gateway::Gateway(GatewayOptions options, RouteTable routes, Backends* backends,
-                 const Clock* clock)
+Gateway::Gateway(GatewayOptions options, RouteTable routes, Backends* backends, const Clock* clock)
     : options_(std::move(options)),
       routes_(std::move(routes)),
       backends_(backends),
@@ -237,11 +235,13 @@ void Gateway::Handle(std::shared_ptr<http::Exchange> exchange) {
     return call->Finish(std::move(response));
   }
   if (FixedEndpoint(call)) return;
-  if (absl::Duration wait = by_address_.Take(call->client, absl::Now()); wait > absl::ZeroDuration()) {
-    return call->Fail(MakeError(absl::StatusCode::kResourceExhausted, "RATE_LIMITED", "",
-                                "too many requests from this address",
-                                {{"retry_after_seconds", absl::StrCat(static_cast<int64_t>(
-                                                             absl::ToDoubleSeconds(wait)) + 1)}}));
+  if (absl::Duration wait = by_address_.Take(call->client, absl::Now());
+      wait > absl::ZeroDuration()) {
+    return call->Fail(
+        MakeError(absl::StatusCode::kResourceExhausted, "RATE_LIMITED", "",
+                  "too many requests from this address",
+                  {{"retry_after_seconds",
+                    absl::StrCat(static_cast<int64_t>(absl::ToDoubleSeconds(wait)) + 1)}}));
   }
   Route(call);
 }
@@ -315,16 +315,17 @@ void Gateway::Route(const std::shared_ptr<Call>& call) {
     call->claims = *std::move(claims);
     const std::string key = absl::StrCat(call->claims->role, ":", call->claims->subject);
     if (absl::Duration wait = by_token_.Take(key, absl::Now()); wait > absl::ZeroDuration()) {
-      return call->Fail(MakeError(absl::StatusCode::kResourceExhausted, "RATE_LIMITED", "",
-                                  "too many requests for this token",
-                                  {{"retry_after_seconds",
-                                    absl::StrCat(static_cast<int64_t>(absl::ToDoubleSeconds(wait)) + 1)}}));
+      return call->Fail(
+          MakeError(absl::StatusCode::kResourceExhausted, "RATE_LIMITED", "",
+                    "too many requests for this token",
+                    {{"retry_after_seconds",
+                      absl::StrCat(static_cast<int64_t>(absl::ToDoubleSeconds(wait)) + 1)}}));
     }
   }
   if (!route.http.signed_by().empty()) {
-    absl::Status signature = auth::VerifyPayloadSignature(
-        options_.signing_secrets.at(route.http.signed_by()), req.Header("store-signature"),
-        req.body, now);
+    absl::Status signature =
+        auth::VerifyPayloadSignature(options_.signing_secrets.at(route.http.signed_by()),
+                                     req.Header("store-signature"), req.body, now);
     if (!signature.ok()) return call->Fail(signature);
   }
 
@@ -382,12 +383,9 @@ void Gateway::Route(const std::shared_ptr<Call>& call) {
 
 namespace {
 
-std::unique_ptr<grpc::ClientContext> BackendContext(const GatewayOptions& options,
-                                                    const Route& route,
-                                                    const std::optional<auth::Claims>& claims,
-                                                    const std::string& request_id,
-                                                    absl::string_view traceparent,
-                                                    const std::string& client) {
+std::unique_ptr<grpc::ClientContext> BackendContext(
+    const GatewayOptions& options, const Route& route, const std::optional<auth::Claims>& claims,
+    const std::string& request_id, absl::string_view traceparent, const std::string& client) {
   auto context = std::make_unique<grpc::ClientContext>();
   absl::Duration deadline = route.http.deadline_ms() > 0
                                 ? absl::Milliseconds(route.http.deadline_ms())
@@ -417,9 +415,22 @@ void Gateway::Invoke(const std::shared_ptr<Call>& call) {
       route.method, route.grpc_method,
       BackendContext(options_, route, call->claims, call->request_id,
                      call->http().Header("traceparent"), call->client),
-      *call->request, [call](absl::StatusOr<std::unique_ptr<Message>> response) {
+      *call->request, [call, &route](absl::StatusOr<std::unique_ptr<Message>> response) {
         if (!response.ok()) return call->Fail(response.status());
         http::Response ok;
+        if (route.redirect != nullptr) {
+          const std::string url =
+              (*response)->GetReflection()->GetString(**response, route.redirect);
+          if (!absl::StartsWith(url, "https://") && !absl::StartsWith(url, "http://")) {
+            return call->Fail(Error(absl::StatusCode::kInternal, "BAD_REDIRECT",
+                                    "the service answered no usable address"));
+          }
+          ok.status = 302;
+          ok.headers.emplace_back("Location", url);
+          ok.headers.emplace_back("Cache-Control", "no-store");
+          ok.content_type = "text/plain";
+          return call->Finish(std::move(ok));
+        }
         ok.body = ResponseJson(**response);
         call->Finish(std::move(ok));
       });
@@ -474,7 +485,7 @@ void Gateway::Stream(const std::shared_ptr<Call>& call) {
   const gateway::Route& route = *call->match.route;
   Backends::StreamHandlers handlers;
   handlers.on_message = [call, state, &route](const Message& message,
-                                               std::function<void(bool)> next) {
+                                              std::function<void(bool)> next) {
     std::string data = message.GetReflection()->GetString(message, route.stream_data);
     if (state->started) {
       return call->exchange->WriteChunk(std::move(data), std::move(next));

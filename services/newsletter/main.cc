@@ -32,6 +32,8 @@ int main(int argc, char** argv) {
              "NEWSLETTER_TOKEN_SECRET", "HMAC key of the unsubscribe links, at least 32 bytes");
          options.confirm_ttl = env.Duration("NEWSLETTER_CONFIRM_TTL", absl::Hours(48));
          options.soft_bounce_limit = env.Int("MAIL_SOFT_BOUNCE_LIMIT", 7, 1, 100);
+         options.conversion_window =
+             env.Duration("NEWSLETTER_CONVERSION_WINDOW", absl::Hours(24 * 7));
 
          SmtpOptions smtp;
          smtp.url = env.Required("SMTP_URL", "smtp://host:port or smtps://host:port");

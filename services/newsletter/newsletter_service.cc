@@ -205,4 +205,26 @@ grpc::Status NewsletterServiceImpl::ExportSubscriberData(grpc::ServerContext* ct
   return Reply(app_.ExportSubscriberData(*req), resp);
 }
 
+grpc::Status NewsletterServiceImpl::TrackOpen(grpc::ServerContext* ctx,
+                                              const v1::TrackOpenRequest* req,
+                                              grpc::ServerWriter<v1::TrackingPixel>* writer) {
+  grpcx::CallScope scope(*ctx);
+  absl::StatusOr<std::string> gif = app_.TrackOpen(req->token());
+  if (!gif.ok()) return grpcx::ToGrpcStatus(gif.status());
+  v1::TrackingPixel pixel;
+  pixel.set_data(*std::move(gif));
+  writer->Write(pixel);
+  return grpc::Status::OK;
+}
+
+grpc::Status NewsletterServiceImpl::TrackClick(grpc::ServerContext* ctx,
+                                               const v1::TrackClickRequest* req,
+                                               v1::TrackClickResponse* resp) {
+  grpcx::CallScope scope(*ctx);
+  absl::StatusOr<std::string> url = app_.TrackClick(req->token());
+  if (!url.ok()) return grpcx::ToGrpcStatus(url.status());
+  resp->set_url(*std::move(url));
+  return grpc::Status::OK;
+}
+
 }  // namespace store::newsletter

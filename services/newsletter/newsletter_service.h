@@ -47,6 +47,10 @@ class NewsletterServiceImpl final : public v1::NewsletterService::Service {
   grpc::Status UpdateNoticeTemplate(grpc::ServerContext* ctx,
                                     const v1::UpdateNoticeTemplateRequest* req,
                                     v1::NoticeTemplate* resp) override;
+  grpc::Status TrackOpen(grpc::ServerContext* ctx, const v1::TrackOpenRequest* req,
+                         grpc::ServerWriter<v1::TrackingPixel>* writer) override;
+  grpc::Status TrackClick(grpc::ServerContext* ctx, const v1::TrackClickRequest* req,
+                          v1::TrackClickResponse* resp) override;
   grpc::Status ExportSubscriberData(grpc::ServerContext* ctx,
                                     const v1::ExportSubscriberDataRequest* req,
                                     v1::SubscriberData* resp) override;

@@ -10,8 +10,10 @@
 #      a tampered token is 400 and changes nothing;
 #   3. an order placed, paid and shipped with storectl: exactly one shipping
 #      notice reaches the maildir, with the carrier and the tracking link;
-#   4. staff routes: marketing lists subscribers, a customer token cannot;
-#   5. `tools/dev down` leaves no process behind.
+#   4. a campaign to a subscriber: one mail; its tracked link answers 302 to
+#      the original address, its pixel a GIF, a changed token 400; stats;
+#   5. staff routes: marketing lists subscribers, a customer token cannot;
+#   6. `tools/dev down` leaves no process behind.
 # Every wait is a deadline loop (E2E_EVENT_DEADLINE_S, default 60 s).
 set -euo pipefail
 shopt -s inherit_errexit
@@ -128,6 +130,39 @@ sleep_until=$(($(date +%s) + 2))
 while (($(date +%s) < sleep_until)); do sleep 0.2; done # redeliveries would land by now
 n="$(mails_to buyer@e2e.example.com "is on its way" | grep -c '^=== END$')"
 [[ "$n" == 1 ]] || fail "expected one shipping notice, got $n"
+
+step "a campaign: one mail, its tracked link redirects, its pixel is a GIF"
+"$STORECTL" newsletter subscriber add --email fan@e2e.example.com --source import --first-name Fan >/dev/null
+HTML="$(mktemp)"
+E2E_CLEANUP_DIRS+=("$HTML")
+printf '%s' '<html><body><p>Hi {firstname}: <a href="https://shop.e2e.example/sale?a=1&amp;b=2">sale</a></p><a href="{unsubscribe_url}">leave</a></body></html>' >"$HTML"
+CAMPAIGN="$("$STORECTL" --json newsletter campaign create --name "E2E sale" --subject "Sale for {firstname}" \
+  --html-file "$HTML" | json_get id)"
+[[ -n "$CAMPAIGN" ]] || fail "campaign not created"
+"$STORECTL" newsletter campaign send "$CAMPAIGN" >/dev/null
+wait_mails fan@e2e.example.com 1 "Sale for Fan"
+CLICK="$(mails_to fan@e2e.example.com "Sale for Fan" | grep -o "$GATEWAY_URL/v1/newsletter/t/c/[A-Za-z0-9._-]*" | head -n1)"
+PIXEL="$(mails_to fan@e2e.example.com "Sale for Fan" | grep -o "$GATEWAY_URL/v1/newsletter/t/o/[A-Za-z0-9._-]*" | head -n1)"
+[[ -n "$CLICK" && -n "$PIXEL" ]] || fail "no tracked link or pixel in the campaign mail"
+out="$(curl -sS -o /dev/null -w '%{http_code} %{redirect_url}' "$CLICK")"
+[[ "$out" == "302 https://shop.e2e.example/sale?a=1&b=2" ]] || fail "the tracked link gave: $out"
+out="$(curl -sS -o /dev/null -w '%{http_code} %{content_type}' "$PIXEL")"
+[[ "$out" == "200 image/gif" ]] || fail "the open pixel gave: $out"
+last="${CLICK: -1}"
+[[ "$last" == A ]] && changed="${CLICK%?}B" || changed="${CLICK%?}A"
+code="$(curl -sS -o /dev/null -w '%{http_code}' "$changed")"
+[[ "$code" == 400 ]] || fail "a changed tracking token gave $code"
+deadline=$(($(date +%s) + DEADLINE_S))
+until http GET "/v1/newsletter/campaigns/$CAMPAIGN" "" -H "$(auth "$STAFF_TOKEN")" &&
+  python3 - "$BODY" <<'PY'
+import json, sys
+s = json.loads(sys.argv[1]).get("stats", {})
+sys.exit(0 if (s.get("recipients"), s.get("sent"), s.get("clicks"), s.get("opens")) == ("1", "1", "1", "1") else 1)
+PY
+do
+  (($(date +%s) < deadline)) || fail "campaign stats: $BODY"
+  sleep 0.2
+done
 
 step "roles: marketing lists subscribers, a customer cannot"
 MARKETING="$("$STORECTL" token issue --role marketing --subject mia --ttl 10m)"

@@ -17,7 +17,8 @@ using google::protobuf::FieldDescriptor;
 using log::JsonQuote;
 
 std::string Ref(const Descriptor* d) {
-  return absl::StrCat("{\"$ref\":", JsonQuote(absl::StrCat("#/components/schemas/", d->full_name())), "}");
+  return absl::StrCat(
+      "{\"$ref\":", JsonQuote(absl::StrCat("#/components/schemas/", d->full_name())), "}");
 }
 
 class SchemaWriter {
@@ -37,8 +38,9 @@ class SchemaWriter {
       case FieldDescriptor::CPPTYPE_BOOL:
         return "{\"type\":\"boolean\"}";
       case FieldDescriptor::CPPTYPE_STRING:
-        return f->type() == FieldDescriptor::TYPE_BYTES ? "{\"type\":\"string\",\"format\":\"byte\"}"
-                                                        : "{\"type\":\"string\"}";
+        return f->type() == FieldDescriptor::TYPE_BYTES
+                   ? "{\"type\":\"string\",\"format\":\"byte\"}"
+                   : "{\"type\":\"string\"}";
       case FieldDescriptor::CPPTYPE_ENUM: {
         std::vector<std::string> names;
         for (int i = 0; i < f->enum_type()->value_count(); ++i) {
@@ -90,7 +92,8 @@ class SchemaWriter {
         }
         props.push_back(absl::StrCat(JsonQuote(f->json_name()), ":", schema));
       }
-      out.push_back(absl::StrCat(JsonQuote(d->full_name()), ":{\"type\":\"object\",\"properties\":{",
+      out.push_back(absl::StrCat(JsonQuote(d->full_name()),
+                                 ":{\"type\":\"object\",\"properties\":{",
                                  absl::StrJoin(props, ","), "}}"));
     }
     return absl::StrJoin(out, ",");
@@ -110,14 +113,16 @@ void QueryParams(const Descriptor* d, const std::string& prefix, int depth,
     const FieldDescriptor* f = d->field(i);
     const std::string name = prefix + f->name();
     if (skip.count(name)) continue;
-    if (f->message_type() != nullptr && f->message_type()->full_name() != "google.protobuf.Timestamp") {
-      if (depth < 1 && !f->is_repeated()) QueryParams(f->message_type(), name + ".", depth + 1, skip, w, out);
+    if (f->message_type() != nullptr &&
+        f->message_type()->full_name() != "google.protobuf.Timestamp") {
+      if (depth < 1 && !f->is_repeated())
+        QueryParams(f->message_type(), name + ".", depth + 1, skip, w, out);
       continue;
     }
     std::string schema = w.ValueSchema(f);
     if (f->is_repeated()) schema = absl::StrCat("{\"type\":\"array\",\"items\":", schema, "}");
-    out.push_back(absl::StrCat("{\"name\":", JsonQuote(name), ",\"in\":\"query\",\"schema\":", schema,
-                               f->is_repeated() ? ",\"explode\":true" : "", "}"));
+    out.push_back(absl::StrCat("{\"name\":", JsonQuote(name), ",\"in\":\"query\",\"schema\":",
+                               schema, f->is_repeated() ? ",\"explode\":true" : "", "}"));
   }
 }
 
@@ -140,9 +145,9 @@ std::string OpenApiDocument(const RouteTable& table, absl::string_view title,
                                     w.ValueSchema(FindFieldByPath(in, var)), "}"));
     }
     if (route.http.body().empty()) QueryParams(in, "", 0, bound, w, params);
-    std::string op = absl::StrCat("{\"operationId\":", JsonQuote(route.method->full_name()),
-                                  ",\"tags\":[", JsonQuote(route.method->service()->name()), "]",
-                                  ",\"x-roles\":[");
+    std::string op =
+        absl::StrCat("{\"operationId\":", JsonQuote(route.method->full_name()), ",\"tags\":[",
+                     JsonQuote(route.method->service()->name()), "]", ",\"x-roles\":[");
     std::vector<std::string> roles;
     bool is_public = false;
     for (const std::string& r : route.http.roles()) {
@@ -172,7 +177,11 @@ std::string OpenApiDocument(const RouteTable& table, absl::string_view title,
       ok = absl::StrCat("{\"description\":\"OK\",\"content\":{\"application/json\":{\"schema\":",
                         w.MessageSchema(route.method->output_type()), "}}}");
     }
-    absl::StrAppend(&op, ",\"responses\":{\"200\":", ok,
+    const std::string first = route.redirect != nullptr ? "302" : "200";
+    if (route.redirect != nullptr) {
+      ok = "{\"description\":\"redirect to the URL in the Location header\"}";
+    }
+    absl::StrAppend(&op, ",\"responses\":{\"", first, "\":", ok,
                     ",\"default\":{\"description\":\"error\",\"content\":{\"application/json\":",
                     "{\"schema\":{\"$ref\":\"#/components/schemas/Error\"}}}}}");
     if (is_public) absl::StrAppend(&op, ",\"security\":[]");
@@ -187,15 +196,13 @@ std::string OpenApiDocument(const RouteTable& table, absl::string_view title,
   const std::string components = w.Components();
   return absl::StrCat(
       "{\"openapi\":\"3.0.3\",\"info\":{\"title\":", JsonQuote(title),
-      ",\"version\":", JsonQuote(version), "},",
-      "\"security\":[{\"bearer\":[]}],",
-      "\"paths\":{", absl::StrJoin(path_items, ","), "},",
+      ",\"version\":", JsonQuote(version), "},", "\"security\":[{\"bearer\":[]}],", "\"paths\":{",
+      absl::StrJoin(path_items, ","), "},",
       "\"components\":{\"securitySchemes\":{\"bearer\":{\"type\":\"http\",\"scheme\":\"bearer\","
       "\"bearerFormat\":\"JWT\"}},\"schemas\":{",
       "\"Error\":{\"type\":\"object\",\"properties\":{\"code\":{\"type\":\"string\"},",
       "\"message\":{\"type\":\"string\"},\"reason\":{\"type\":\"string\"},",
-      "\"field\":{\"type\":\"string\"}}}",
-      components.empty() ? "" : ",", components, "}}}");
+      "\"field\":{\"type\":\"string\"}}}", components.empty() ? "" : ",", components, "}}}");
 }
 
 }  // namespace store::gateway

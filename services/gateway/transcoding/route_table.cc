@@ -16,7 +16,8 @@ using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
 
 const std::set<std::string>& KnownVerbs() {
-  static const auto* const kVerbs = new std::set<std::string>{"GET", "POST", "PUT", "PATCH", "DELETE"};
+  static const auto* const kVerbs =
+      new std::set<std::string>{"GET", "POST", "PUT", "PATCH", "DELETE"};
   return *kVerbs;
 }
 
@@ -54,7 +55,8 @@ absl::StatusOr<PathTemplate> PathTemplate::Parse(absl::string_view text) {
     rest = rest.substr(0, colon);
   }
   for (absl::string_view seg : absl::StrSplit(rest, '/')) {
-    if (seg.empty()) return absl::InvalidArgumentError(absl::StrCat("empty segment in '", text, "'"));
+    if (seg.empty())
+      return absl::InvalidArgumentError(absl::StrCat("empty segment in '", text, "'"));
     Segment s;
     if (seg.front() == '{') {
       if (seg.back() != '}' || seg.size() < 3) {
@@ -124,18 +126,20 @@ absl::StatusOr<RouteTable> RouteTable::Build(
       route.grpc_method = absl::StrCat("/", service->full_name(), "/", method->name());
       const std::string where = method->full_name();
       if (!KnownVerbs().count(route.http.method())) {
-        return absl::InvalidArgumentError(absl::StrCat(where, ": unknown HTTP method '",
-                                                       route.http.method(), "'"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ": unknown HTTP method '", route.http.method(), "'"));
       }
       absl::StatusOr<PathTemplate> path = PathTemplate::Parse(route.http.path());
-      if (!path.ok()) return absl::InvalidArgumentError(absl::StrCat(where, ": ", path.status().message()));
+      if (!path.ok())
+        return absl::InvalidArgumentError(absl::StrCat(where, ": ", path.status().message()));
       route.path = *std::move(path);
       const Descriptor* request = method->input_type();
       for (const std::string& var : route.path.Variables()) {
         const FieldDescriptor* f = FindFieldByPath(request, var);
         if (f == nullptr || f->is_repeated() || f->message_type() != nullptr) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              where, ": path variable {", var, "} is not a scalar field of ", request->full_name()));
+          return absl::InvalidArgumentError(absl::StrCat(where, ": path variable {", var,
+                                                         "} is not a scalar field of ",
+                                                         request->full_name()));
         }
       }
       if (!route.http.body().empty() && route.http.body() != "*" &&
@@ -163,9 +167,19 @@ absl::StatusOr<RouteTable> RouteTable::Build(
       if (method->server_streaming()) {
         route.stream_data = method->output_type()->FindFieldByName("data");
         route.stream_file_name = method->output_type()->FindFieldByName("file_name");
-        if (route.stream_data == nullptr || route.stream_data->type() != FieldDescriptor::TYPE_BYTES) {
+        if (route.stream_data == nullptr ||
+            route.stream_data->type() != FieldDescriptor::TYPE_BYTES) {
           return absl::InvalidArgumentError(
               absl::StrCat(where, ": a streamed response needs a `bytes data` field"));
+        }
+      }
+      if (!route.http.redirect_field().empty()) {
+        route.redirect = method->output_type()->FindFieldByName(route.http.redirect_field());
+        if (route.redirect == nullptr || route.redirect->type() != FieldDescriptor::TYPE_STRING ||
+            method->server_streaming()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(where, ": redirect_field '", route.http.redirect_field(),
+                           "' must be a text field of a unary method's response"));
         }
       }
       route.request_id = request->FindFieldByName("request_id");
@@ -173,7 +187,8 @@ absl::StatusOr<RouteTable> RouteTable::Build(
         route.request_id = nullptr;
       }
       route.page_size = request->FindFieldByName("page_size");
-      if (route.page_size != nullptr && route.page_size->cpp_type() != FieldDescriptor::CPPTYPE_INT32) {
+      if (route.page_size != nullptr &&
+          route.page_size->cpp_type() != FieldDescriptor::CPPTYPE_INT32) {
         route.page_size = nullptr;
       }
       if (route.http.roles().empty()) {
@@ -217,9 +232,10 @@ absl::StatusOr<RouteTable::Match> RouteTable::Find(absl::string_view verb,
   }
   if (!allowed.empty()) {
     std::sort(allowed.begin(), allowed.end());
-    return Precondition("METHOD_NOT_ALLOWED",
-                        absl::StrCat(verb, " is not allowed here; use ", absl::StrJoin(allowed, ", ")),
-                        {{"allowed", absl::StrJoin(allowed, ", ")}});
+    return Precondition(
+        "METHOD_NOT_ALLOWED",
+        absl::StrCat(verb, " is not allowed here; use ", absl::StrJoin(allowed, ", ")),
+        {{"allowed", absl::StrJoin(allowed, ", ")}});
   }
   return MakeError(absl::StatusCode::kNotFound, "NO_ROUTE", "",
                    absl::StrCat("no route for ", path));

@@ -53,6 +53,8 @@ struct Route {
   // `page_size` (capped), when it has them.
   const google::protobuf::FieldDescriptor* request_id = nullptr;
   const google::protobuf::FieldDescriptor* page_size = nullptr;
+  // the response's redirect URL, for a redirect route.
+  const google::protobuf::FieldDescriptor* redirect = nullptr;
   bool allows(absl::string_view role) const;
   bool is_public() const { return allows("public"); }
 };

@@ -63,7 +63,8 @@ absl::Status Add(Node& root, const Descriptor* type, const std::string& path,
     literal = log::JsonQuote(value);  // numbers are accepted as strings too
   }
   Node* node = &root;
-  for (absl::string_view part : absl::StrSplit(path, '.')) node = &node->children[std::string(part)];
+  for (absl::string_view part : absl::StrSplit(path, '.'))
+    node = &node->children[std::string(part)];
   if (field->is_repeated()) {
     node->repeated = true;
   } else if (!node->values.empty() && !from_path) {
@@ -126,11 +127,11 @@ absl::StatusOr<std::string> PercentDecode(absl::string_view text, absl::string_v
 
 }  // namespace
 
-absl::Status ParseQuery(absl::string_view query,
-                        QueryParams* out) {
+absl::Status ParseQuery(absl::string_view query, QueryParams* out) {
   if (query.empty()) return absl::OkStatus();
   for (absl::string_view pair : absl::StrSplit(query, '&', absl::SkipEmpty())) {
-    std::pair<absl::string_view, absl::string_view> kv = absl::StrSplit(pair, absl::MaxSplits('=', 1));
+    std::pair<absl::string_view, absl::string_view> kv =
+        absl::StrSplit(pair, absl::MaxSplits('=', 1));
     STORE_ASSIGN_OR_RETURN(std::string name, PercentDecode(kv.first, "query"));
     STORE_ASSIGN_OR_RETURN(std::string value, PercentDecode(kv.second, name));
     if (name.empty()) return InvalidField("query", "has a parameter without a name");

@@ -74,13 +74,15 @@ TEST_F(TranscodingTest, EveryAnnotatedMethodIsARoute) {
   EXPECT_EQ(table_.Find("POST", "/v1/orders/6f1c:ship")->route->method->name(), "ShipOrder");
   EXPECT_EQ(table_.Find("GET", "/v1/orders:countUnprocessed")->route->method->name(),
             "CountUnprocessedOrders");
-  EXPECT_EQ(table_.Find("PATCH", "/v1/invoicing/settings")->route->method->name(), "UpdateSettings");
+  EXPECT_EQ(table_.Find("PATCH", "/v1/invoicing/settings")->route->method->name(),
+            "UpdateSettings");
   auto not_allowed = table_.Find("DELETE", "/v1/orders");
   EXPECT_EQ(not_allowed.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(GetErrorInfo(not_allowed.status())->reason(), "METHOD_NOT_ALLOWED");
   EXPECT_THAT(not_allowed.status().message(), HasSubstr("GET, POST"));
   EXPECT_EQ(table_.Find("GET", "/v1/nothing").status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(table_.Find("POST", "/v1/orders/6f1c:fly").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(table_.Find("POST", "/v1/orders/6f1c:fly").status().code(),
+            absl::StatusCode::kNotFound);
   EXPECT_EQ(table_.Find("GET", "/v1/orders//notes").status().code(), absl::StatusCode::kNotFound);
 }
 
@@ -178,8 +180,13 @@ TEST_F(TranscodingTest, OpenApiDocumentDescribesEveryRoute) {
   ASSERT_TRUE(paths.count("/v1/orders/{order_id}:ship"));
   const auto& get = paths.at("/v1/orders/{id}").struct_value().fields().at("get").struct_value();
   EXPECT_EQ(get.fields().at("operationId").string_value(), "store.order.v1.OrderService.GetOrder");
-  const auto& schemas =
-      parsed.fields().at("components").struct_value().fields().at("schemas").struct_value().fields();
+  const auto& schemas = parsed.fields()
+                            .at("components")
+                            .struct_value()
+                            .fields()
+                            .at("schemas")
+                            .struct_value()
+                            .fields();
   EXPECT_TRUE(schemas.count("store.order.v1.Order"));
   EXPECT_TRUE(schemas.count("store.common.v1.Money"));
   EXPECT_TRUE(schemas.count("Error"));

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
@@ -148,6 +149,84 @@ std::string NewsletterApp::UnsubscribeToken(const std::string& subscriber_id,
       campaign_id.empty() ? subscriber_id : absl::StrCat(subscriber_id, ".", campaign_id));
 }
 
+// Tracking (NEW-06): every http(s) link of the HTML part but the
+// unsubscribe link goes through the click redirect (the address is signed
+// into the token), and an open pixel goes before </body>.
+std::string NewsletterApp::AddTracking(const std::string& html, const std::string& mail_id,
+                                       const std::string& unsubscribe_url) const {
+  std::string out;
+  out.reserve(html.size() + 512);
+  size_t pos = 0;
+  static const std::string kHref = "href=\"";
+  while (true) {
+    const size_t at = html.find(kHref, pos);
+    if (at == std::string::npos) break;
+    const size_t start = at + kHref.size();
+    const size_t end = html.find('"', start);
+    if (end == std::string::npos) break;
+    out.append(html, pos, start - pos);
+    const std::string escaped = html.substr(start, end - start);
+    // The attribute holds HTML: &amp; is the address's &.
+    const std::string url = absl::StrReplaceAll(escaped, {{"&amp;", "&"}});
+    const bool web = absl::StartsWith(url, "https://") || absl::StartsWith(url, "http://");
+    if (web && url != unsubscribe_url && url.size() <= 1400) {  // the token stays < 2000
+      absl::StrAppend(&out, Link(options_.public_api_url, "/v1/newsletter/t/c/"),
+                      SignToken(options_.token_secret, kClickPurpose,
+                                absl::StrCat(mail_id, ".", absl::WebSafeBase64Escape(url))));
+    } else {
+      out += escaped;
+    }
+    pos = end;
+  }
+  out.append(html, pos, std::string::npos);
+  const std::string pixel =
+      absl::StrCat("<img src=\"", Link(options_.public_api_url, "/v1/newsletter/t/o/"),
+                   SignToken(options_.token_secret, kOpenPurpose, mail_id),
+                   "\" width=\"1\" height=\"1\" alt=\"\" style=\"display:block;border:0\">");
+  const size_t body_end = out.rfind("</body>");
+  if (body_end == std::string::npos) return out + pixel;
+  out.insert(body_end, pixel);
+  return out;
+}
+
+absl::StatusOr<std::string> NewsletterApp::TrackOpen(const std::string& token) {
+  absl::StatusOr<std::string> mail_id = VerifyToken(options_.token_secret, kOpenPurpose, token);
+  if (!mail_id.ok() || !IsUuid(*mail_id)) {
+    return MakeError(absl::StatusCode::kInvalidArgument, "BAD_TOKEN", "token",
+                     "this tracking link is not valid");
+  }
+  const absl::Time now = TruncateToMicros(clock_.Now());
+  STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
+    CampaignStore::RecordOpen(tx, *mail_id, now);
+    return absl::OkStatus();
+  }));
+  // The smallest transparent GIF (1x1, 43 bytes).
+  static const std::string* const kGif = new std::string(
+      "GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff\x21\xf9\x04\x01\x00"
+      "\x00\x00\x00\x2c\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02\x44\x01\x00\x3b",
+      43);
+  return *kGif;
+}
+
+absl::StatusOr<std::string> NewsletterApp::TrackClick(const std::string& token) {
+  absl::StatusOr<std::string> payload = VerifyToken(options_.token_secret, kClickPurpose, token);
+  std::string url;
+  const size_t dot = payload.ok() ? payload->find('.') : std::string::npos;
+  if (dot == std::string::npos || !IsUuid(payload->substr(0, dot)) ||
+      !absl::WebSafeBase64Unescape(payload->substr(dot + 1), &url) ||
+      !(absl::StartsWith(url, "https://") || absl::StartsWith(url, "http://"))) {
+    return MakeError(absl::StatusCode::kInvalidArgument, "BAD_TOKEN", "token",
+                     "this tracking link is not valid");
+  }
+  const std::string mail_id = payload->substr(0, dot);
+  const absl::Time now = TruncateToMicros(clock_.Now());
+  STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
+    CampaignStore::RecordClick(tx, mail_id, url, now);
+    return absl::OkStatus();
+  }));
+  return url;
+}
+
 absl::StatusOr<ComposedMail> NewsletterApp::ComposeCampaignMail(
     const v1::Campaign& campaign, const std::string& mail_id, const std::string& email,
     const std::string& first_name, const std::string& last_name,
@@ -173,6 +252,9 @@ absl::StatusOr<ComposedMail> NewsletterApp::ComposeCampaignMail(
   mail.subject = out.subject;
   mail.text_body = RenderTemplate(campaign.text_body(), values, Escape::kNone);
   mail.html_body = RenderTemplate(campaign.html_body(), values, Escape::kHtml);
+  if (!subscriber_id.empty() && !mail.html_body.empty()) {
+    mail.html_body = AddTracking(mail.html_body, mail_id, values.at("unsubscribe_url"));
+  }
   mail.date = clock_.Now();
   mail.message_id =
       absl::StrCat(mail_id, "@", options_.from.email.substr(options_.from.email.find('@') + 1));
@@ -947,6 +1029,13 @@ absl::Status NewsletterApp::HandleOrderEvent(pqxx::work& tx, const common::v1::E
     ov1::OrderPlaced e;
     STORE_RETURN_IF_ERROR(events::UnpackPayload(env, &e));
     notice(v1::NOTICE_TYPE_ORDER_RECEIVED, e.order(), {});
+    if (!e.order().customer().email().empty()) {
+      // NEW-06: the latest campaign mail to the buyer within the window.
+      CampaignStore::RecordConversion(
+          tx, e.order().id(), auth::Sha256Hex(absl::AsciiStrToLower(e.order().customer().email())),
+          e.order().totals().total().amount_minor(), e.order().currency_code(), now,
+          options_.conversion_window);
+    }
   } else if (type == "store.order.v1.OrderPaid") {
     ov1::OrderPaid e;
     STORE_RETURN_IF_ERROR(events::UnpackPayload(env, &e));

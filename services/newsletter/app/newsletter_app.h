@@ -28,6 +28,8 @@ inline constexpr char kSource[] = "newsletter-service";
 inline constexpr char kConsumerName[] = "newsletter";
 // Purpose strings of the signed tokens.
 inline constexpr char kUnsubscribePurpose[] = "unsubscribe";
+inline constexpr char kOpenPurpose[] = "open";
+inline constexpr char kClickPurpose[] = "click";
 
 struct NewsletterOptions {
   // Shown in mails ({store_name}) and as the sender's name.
@@ -48,6 +50,8 @@ struct NewsletterOptions {
   absl::Duration confirm_resend_interval = absl::Minutes(5);
   // Soft bounces in a row that suppress an address.
   int soft_bounce_limit = 7;
+  // An order placed this long after a campaign mail counts for it (NEW-06).
+  absl::Duration conversion_window = absl::Hours(24 * 7);
 };
 
 // A mail rendered for its recipient.
@@ -115,6 +119,12 @@ class NewsletterApp {
   absl::StatusOr<v1::NoticeTemplate> UpdateNoticeTemplate(
       const v1::UpdateNoticeTemplateRequest& req);
 
+  // ---- tracking (NEW-06) ----
+  // The 1x1 GIF of the open pixel; records an open of the token's mail.
+  absl::StatusOr<std::string> TrackOpen(const std::string& token);
+  // Records a click and returns the link's address.
+  absl::StatusOr<std::string> TrackClick(const std::string& token);
+
   // ---- privacy (CUS-13) ----
   absl::StatusOr<v1::SubscriberData> ExportSubscriberData(
       const v1::ExportSubscriberDataRequest& req);
@@ -149,6 +159,8 @@ class NewsletterApp {
   void MarkLeft(pqxx::transaction_base& tx, v1::Subscriber& s, v1::SubscriberStatus status,
                 const std::string& reason, const Caller& caller, absl::Time now);
   void Save(pqxx::transaction_base& tx, v1::Subscriber& s, absl::Time now);
+  std::string AddTracking(const std::string& html, const std::string& mail_id,
+                          const std::string& unsubscribe_url) const;
 
   absl::Status HandleOrderEvent(pqxx::work& tx, const common::v1::EventEnvelope& env,
                                 absl::Time now);

@@ -83,6 +83,26 @@ const pg::Statement kUnsubscribes("nl_campaign_unsubscribes",
 const pg::Statement kDropQueued(
     "nl_campaign_drop_queued",
     "UPDATE mails SET status = 4, last_error = $2 WHERE campaign_id = $1::uuid AND status = 1");
+const pg::Statement kRecordEvent(
+    "nl_mail_event_add",
+    "INSERT INTO mail_events (mail_id, campaign_id, kind, url, create_time)"
+    " SELECT id, campaign_id, $2::smallint, $3, $4::timestamptz FROM mails WHERE id = $1::uuid");
+const pg::Statement kRecordConversion(
+    "nl_conversion_add",
+    "INSERT INTO conversions (order_id, campaign_id, mail_id, amount_minor, currency_code,"
+    " create_time) SELECT $1::uuid, m.campaign_id, m.id, $3::bigint, $4, $5::timestamptz"
+    " FROM mails m WHERE m.recipient_sha256 = $2 AND m.campaign_id IS NOT NULL AND m.status = 3"
+    " AND m.sent_time <= $5::timestamptz AND m.sent_time >= $6::timestamptz"
+    " ORDER BY m.sent_time DESC LIMIT 1 ON CONFLICT (order_id) DO NOTHING");
+const pg::Statement kEventStats(
+    "nl_campaign_event_stats",
+    "SELECT campaign_id::text, kind, count(*), count(DISTINCT mail_id) FROM mail_events"
+    " WHERE campaign_id = ANY($1::uuid[]) GROUP BY 1, 2");
+const pg::Statement kConversionStats(
+    "nl_campaign_conversion_stats",
+    "SELECT campaign_id::text, count(*), COALESCE(sum(amount_minor), 0)::bigint,"
+    " COALESCE(max(currency_code), '') FROM conversions"
+    " WHERE campaign_id = ANY($1::uuid[]) GROUP BY 1");
 const pg::Statement kAddUnsubscribe(
     "nl_campaign_add_unsubscribe",
     "INSERT INTO campaign_unsubscribes (campaign_id, subscriber_id, create_time)"
@@ -216,6 +236,22 @@ std::map<std::string, v1::CampaignStats> CampaignStore::Stats(pqxx::transaction_
   for (const auto& r : tx.exec_prepared(kUnsubscribes.name, array)) {
     out[r[0].c_str()].set_unsubscribes(r[1].as<int64_t>());
   }
+  for (const auto& r : tx.exec_prepared(kEventStats.name, array)) {
+    v1::CampaignStats& s = out[r[0].c_str()];
+    if (r[1].as<int>() == 1) {
+      s.set_opens(r[2].as<int64_t>());
+      s.set_unique_opens(r[3].as<int64_t>());
+    } else {
+      s.set_clicks(r[2].as<int64_t>());
+      s.set_unique_clicks(r[3].as<int64_t>());
+    }
+  }
+  for (const auto& r : tx.exec_prepared(kConversionStats.name, array)) {
+    v1::CampaignStats& s = out[r[0].c_str()];
+    s.set_conversions(r[1].as<int64_t>());
+    s.mutable_conversion_revenue()->set_amount_minor(r[2].as<int64_t>());
+    s.mutable_conversion_revenue()->set_currency_code(r[3].c_str());
+  }
   return out;
 }
 
@@ -251,6 +287,25 @@ void CampaignStore::SetProgress(pqxx::transaction_base& tx, const std::string& i
 int64_t CampaignStore::DropQueued(pqxx::transaction_base& tx, const std::string& id,
                                   const std::string& why) {
   return tx.exec_prepared(kDropQueued.name, id, why).affected_rows();
+}
+
+bool CampaignStore::RecordOpen(pqxx::transaction_base& tx, const std::string& mail_id,
+                               absl::Time now) {
+  return tx.exec_prepared(kRecordEvent.name, mail_id, 1, "", PgTime(now)).affected_rows() == 1;
+}
+
+bool CampaignStore::RecordClick(pqxx::transaction_base& tx, const std::string& mail_id,
+                                const std::string& url, absl::Time now) {
+  return tx.exec_prepared(kRecordEvent.name, mail_id, 2, url, PgTime(now)).affected_rows() == 1;
+}
+
+bool CampaignStore::RecordConversion(pqxx::transaction_base& tx, const std::string& order_id,
+                                     const std::string& email_sha256, int64_t amount_minor,
+                                     const std::string& currency_code, absl::Time now,
+                                     absl::Duration window) {
+  return tx.exec_prepared(kRecordConversion.name, order_id, email_sha256, amount_minor,
+                          currency_code, PgTime(now), PgTime(now - window))
+             .affected_rows() == 1;
 }
 
 void CampaignStore::AddUnsubscribe(pqxx::transaction_base& tx, const std::string& campaign_id,

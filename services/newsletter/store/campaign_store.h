@@ -66,6 +66,17 @@ class CampaignStore {
   // A cancelled campaign's mails not yet handed over: SUPPRESSED.
   static int64_t DropQueued(pqxx::transaction_base& tx, const std::string& id,
                             const std::string& why);
+  // Tracking (NEW-06): false when the mail is gone (erased).
+  static bool RecordOpen(pqxx::transaction_base& tx, const std::string& mail_id, absl::Time now);
+  static bool RecordClick(pqxx::transaction_base& tx, const std::string& mail_id,
+                          const std::string& url, absl::Time now);
+  // Gives order `order_id` to the latest campaign mail sent to the address
+  // within `window` before `now`; false when there is none (or the order
+  // was counted already).
+  static bool RecordConversion(pqxx::transaction_base& tx, const std::string& order_id,
+                               const std::string& email_sha256, int64_t amount_minor,
+                               const std::string& currency_code, absl::Time now,
+                               absl::Duration window);
   static void AddUnsubscribe(pqxx::transaction_base& tx, const std::string& campaign_id,
                              const std::string& subscriber_id, absl::Time now);
 };

@@ -178,8 +178,12 @@ const pg::Statement kSuppressQueued(
     "nl_mail_suppress_queued",
     "UPDATE mails SET status = 4, last_error = $3 WHERE status = 1 AND recipient_sha256 = $1"
     " AND (NOT $2::boolean OR kind = 2)");
-const pg::Statement kDeleteMailsTo("nl_mail_delete_to",
-                                   "DELETE FROM mails WHERE recipient_sha256 = $1");
+// With the opens and clicks of those mails (a link may hold the address).
+const pg::Statement kDeleteMailsTo(
+    "nl_mail_delete_to",
+    "WITH gone AS (DELETE FROM mails WHERE recipient_sha256 = $1 RETURNING id),"
+    " events AS (DELETE FROM mail_events WHERE mail_id IN (SELECT id FROM gone))"
+    " SELECT count(*) FROM gone");
 const pg::Statement kCountByStatus("nl_mail_count_by_status",
                                    "SELECT status, count(*) FROM mails GROUP BY status");
 
@@ -568,7 +572,7 @@ int64_t NewsletterStore::SuppressQueued(pqxx::transaction_base& tx, const std::s
 
 int64_t NewsletterStore::DeleteMailsTo(pqxx::transaction_base& tx,
                                        const std::string& email_sha256) {
-  return tx.exec_prepared(kDeleteMailsTo.name, email_sha256).affected_rows();
+  return tx.exec_prepared1(kDeleteMailsTo.name, email_sha256)[0].as<int64_t>();
 }
 
 std::vector<v1::Mail> NewsletterStore::ListMails(pqxx::transaction_base& tx,

@@ -253,7 +253,10 @@ class NewsletterTest : public ::testing::Test {
     c->set_type(v1::CAMPAIGN_TYPE_PROMOTIONAL);
     c->set_subject("Winter sale for {firstname}");
     c->set_text_body("Hi {firstname}, 20% off.\nLeave: {unsubscribe_url}");
-    c->set_html_body("<p>Hi {firstname}, 20% off.</p><a href=\"{unsubscribe_url}\">leave</a>");
+    c->set_html_body(
+        "<html><body><p>Hi {firstname}, 20% off: <a "
+        "href=\"{store_url}/winter?x=1&amp;y=2\">shop</a>"
+        "</p><a href=\"{unsubscribe_url}\">leave</a></body></html>");
     c->set_segment_id(segment_id);
     v1::Campaign out;
     grpc::Status s = stub_->CreateCampaign(Ctx().get(), req, &out);
@@ -925,6 +928,56 @@ TEST_F(NewsletterTest, CampaignReachesEverySubscribedUnsuppressedAddressOnce) {
   c = GetCampaign(c.id());
   EXPECT_EQ(c.stats().sent(), 4);
   EXPECT_EQ(c.stats().unsubscribes(), 1);
+
+  // NEW-06: c2 opens the mail twice and clicks the link once.
+  const std::string html = Bodies(smtp_->MessagesContaining("c2@example.com")[0]);
+  const std::string open_token = TokenAfter(html, "https://api.shop.example/v1/newsletter/t/o/");
+  const std::string click_token = TokenAfter(html, "https://api.shop.example/v1/newsletter/t/c/");
+  ASSERT_FALSE(open_token.empty()) << html;
+  ASSERT_FALSE(click_token.empty()) << html;
+  EXPECT_THAT(html,
+              HasSubstr("https://shop.example/newsletter/unsubscribe?token="));  // not tracked
+  for (int i = 0; i < 2; ++i) {
+    v1::TrackOpenRequest open;
+    open.set_token(open_token);
+    auto ctx = Ctx("public");
+    auto reader = stub_->TrackOpen(ctx.get(), open);
+    v1::TrackingPixel pixel;
+    ASSERT_TRUE(reader->Read(&pixel));
+    EXPECT_EQ(pixel.data().substr(0, 6), "GIF89a");
+    ASSERT_TRUE(reader->Finish().ok());
+  }
+  v1::TrackClickRequest click;
+  click.set_token(click_token);
+  v1::TrackClickResponse target;
+  ASSERT_TRUE(stub_->TrackClick(Ctx("public").get(), click, &target).ok());
+  EXPECT_EQ(target.url(), "https://shop.example/winter?x=1&y=2");
+  // A changed token reaches nothing (no open redirect).
+  std::string forged = click_token;
+  forged[forged.size() / 2] = forged[forged.size() / 2] == 'A' ? 'B' : 'A';
+  click.set_token(forged);
+  EXPECT_EQ(
+      GetErrorInfo(grpcx::FromGrpcStatus(stub_->TrackClick(Ctx("public").get(), click, &target)))
+          ->reason(),
+      "BAD_TOKEN");
+  // c2 orders within the window: a conversion for the campaign, once.
+  ov1::Order order = Order("c2@example.com");
+  ov1::OrderPlaced placed;
+  *placed.mutable_order() = order;
+  const common::v1::EventEnvelope placed_env = Publish(kOrdersTopic, placed, order.id());
+  kafka_->Produce(kOrdersTopic, order.id(), placed_env.SerializeAsString());  // redelivered
+  ov1::Order stranger = Order("stranger@example.com");
+  *placed.mutable_order() = stranger;
+  Publish(kOrdersTopic, placed, stranger.id());
+  ASSERT_TRUE(WaitForQueued("stranger@example.com", 1));
+  ASSERT_TRUE(WaitForQueued("c2@example.com", 2));  // campaign mail + order received
+  c = GetCampaign(c.id());
+  EXPECT_EQ(c.stats().opens(), 2);
+  EXPECT_EQ(c.stats().unique_opens(), 1);
+  EXPECT_EQ(c.stats().clicks(), 1);
+  EXPECT_EQ(c.stats().unique_clicks(), 1);
+  EXPECT_EQ(c.stats().conversions(), 1);
+  EXPECT_EQ(c.stats().conversion_revenue().amount_minor(), 2999);
   EXPECT_TRUE(testing::WaitFor([&] {
     int n = 0;
     for (const auto& r : kafka_->ReadTopic(kCampaignsTopic, 0, absl::Seconds(2))) {
