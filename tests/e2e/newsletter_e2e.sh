@@ -5,13 +5,15 @@
 #   1. a visitor subscribes through the gateway's public route; the
 #      confirmation mail lands in the maildir; its link's token confirms the
 #      subscription (public route) -> SUBSCRIBED;
-#   2. one-click unsubscribe (RFC 8058): a form POST of
+#   2. a campaign to every subscriber (the reader and one added by staff):
+#      one mail each; its tracked link answers 302 to the original address,
+#      its pixel a GIF, a changed token 400; the stats count them;
+#   3. one-click unsubscribe (RFC 8058) with the campaign mail's own
+#      List-Unsubscribe header: a form POST of
 #      List-Unsubscribe=One-Click to the signed URL -> UNSUBSCRIBED at once;
 #      a tampered token is 400 and changes nothing;
-#   3. an order placed, paid and shipped with storectl: exactly one shipping
+#   4. an order placed, paid and shipped with storectl: exactly one shipping
 #      notice reaches the maildir, with the carrier and the tracking link;
-#   4. a campaign to a subscriber: one mail; its tracked link answers 302 to
-#      the original address, its pixel a GIF, a changed token 400; stats;
 #   5. staff routes: marketing lists subscribers, a customer token cannot;
 #   6. `tools/dev down` leaves no process behind.
 # Every wait is a deadline loop (E2E_EVENT_DEADLINE_S, default 60 s).
@@ -99,39 +101,7 @@ SUBSCRIBER="$(json_get id <<<"$BODY")"
 http POST /v1/newsletter/subscribers:confirm "{\"token\":\"$TOKEN\"}"
 expect 400 "the link used twice"
 
-step "one-click unsubscribe (RFC 8058)"
-UNSUB="$("$STORECTL" newsletter unsubscribe-url "$SUBSCRIBER")"
-[[ "$UNSUB" == "$GATEWAY_URL/v1/newsletter/unsubscribe/"* ]] || fail "unexpected unsubscribe URL: $UNSUB"
-bad="${UNSUB%?}A"
-[[ "$bad" != "$UNSUB" ]] || bad="${UNSUB%?}B"
-code="$(curl -sS -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/x-www-form-urlencoded' \
-  --data 'List-Unsubscribe=One-Click' "$bad")"
-[[ "$code" == 400 ]] || fail "a tampered unsubscribe link gave $code"
-http GET "/v1/newsletter/subscribers/$SUBSCRIBER" "" -H "$(auth "$STAFF_TOKEN")"
-[[ "$(json_get status <<<"$BODY")" == SUBSCRIBER_STATUS_SUBSCRIBED ]] || fail "a tampered link changed the subscriber: $BODY"
-code="$(curl -sS -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/x-www-form-urlencoded' \
-  --data 'List-Unsubscribe=One-Click' "$UNSUB")"
-[[ "$code" == 200 ]] || fail "one-click unsubscribe gave $code"
-http GET "/v1/newsletter/subscribers/$SUBSCRIBER" "" -H "$(auth "$STAFF_TOKEN")"
-[[ "$(json_get status <<<"$BODY")" == SUBSCRIBER_STATUS_UNSUBSCRIBED ]] || fail "still subscribed: $BODY"
-
-step "a shipped order's tracking mail arrives once"
-ORDER="$("$STORECTL" --json order place --email buyer@e2e.example.com --name "Bo Buyer" \
-  --item 'MUG-1:Blue mug:2:1250' --currency USD --payment card --delivery standard:500 \
-  --address 'Bo Buyer|1 Main St|Springfield|US|12345' | json_get id)"
-[[ -n "$ORDER" ]] || fail "order not placed"
-"$STORECTL" order pay "$ORDER" >/dev/null
-"$STORECTL" order ship "$ORDER" --carrier ups --tracking 1Z999AA10123456784 >/dev/null
-wait_mails buyer@e2e.example.com 1 "1Z999AA10123456784"
-mails_to buyer@e2e.example.com "is on its way" | grep -q 'https://www.ups.com/track?tracknum=1Z999AA10123456784' ||
-  fail "the shipping notice has no tracking link"
-wait_mails buyer@e2e.example.com 3  # received, paid, shipped
-sleep_until=$(($(date +%s) + 2))
-while (($(date +%s) < sleep_until)); do sleep 0.2; done # redeliveries would land by now
-n="$(mails_to buyer@e2e.example.com "is on its way" | grep -c '^=== END$')"
-[[ "$n" == 1 ]] || fail "expected one shipping notice, got $n"
-
-step "a campaign: one mail, its tracked link redirects, its pixel is a GIF"
+step "a campaign to both subscribers: one mail each, tracked link, pixel, stats"
 "$STORECTL" newsletter subscriber add --email fan@e2e.example.com --source import --first-name Fan >/dev/null
 HTML="$(mktemp)"
 E2E_CLEANUP_DIRS+=("$HTML")
@@ -141,6 +111,7 @@ CAMPAIGN="$("$STORECTL" --json newsletter campaign create --name "E2E sale" --su
 [[ -n "$CAMPAIGN" ]] || fail "campaign not created"
 "$STORECTL" newsletter campaign send "$CAMPAIGN" >/dev/null
 wait_mails fan@e2e.example.com 1 "Sale for Fan"
+wait_mails reader@e2e.example.com 1 "Sale for Rea"
 CLICK="$(mails_to fan@e2e.example.com "Sale for Fan" | grep -o "$GATEWAY_URL/v1/newsletter/t/c/[A-Za-z0-9._-]*" | head -n1)"
 PIXEL="$(mails_to fan@e2e.example.com "Sale for Fan" | grep -o "$GATEWAY_URL/v1/newsletter/t/o/[A-Za-z0-9._-]*" | head -n1)"
 [[ -n "$CLICK" && -n "$PIXEL" ]] || fail "no tracked link or pixel in the campaign mail"
@@ -157,12 +128,47 @@ until http GET "/v1/newsletter/campaigns/$CAMPAIGN" "" -H "$(auth "$STAFF_TOKEN"
   python3 - "$BODY" <<'PY'
 import json, sys
 s = json.loads(sys.argv[1]).get("stats", {})
-sys.exit(0 if (s.get("recipients"), s.get("sent"), s.get("clicks"), s.get("opens")) == ("1", "1", "1", "1") else 1)
+sys.exit(0 if (s.get("recipients"), s.get("sent"), s.get("clicks"), s.get("opens")) == ("2", "2", "1", "1") else 1)
 PY
 do
   (($(date +%s) < deadline)) || fail "campaign stats: $BODY"
   sleep 0.2
 done
+
+step "one-click unsubscribe (RFC 8058) from the campaign mail's List-Unsubscribe header"
+UNSUB="$(mails_to reader@e2e.example.com "Sale for Rea" | sed -n 's/^List-Unsubscribe: <\(.*\)>$/\1/p' | head -n1)"
+[[ "$UNSUB" == "$GATEWAY_URL/v1/newsletter/unsubscribe/"* ]] || fail "unexpected List-Unsubscribe: $UNSUB"
+bad="${UNSUB%?}A"
+[[ "$bad" != "$UNSUB" ]] || bad="${UNSUB%?}B"
+code="$(curl -sS -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/x-www-form-urlencoded' \
+  --data 'List-Unsubscribe=One-Click' "$bad")"
+[[ "$code" == 400 ]] || fail "a tampered unsubscribe link gave $code"
+http GET "/v1/newsletter/subscribers/$SUBSCRIBER" "" -H "$(auth "$STAFF_TOKEN")"
+[[ "$(json_get status <<<"$BODY")" == SUBSCRIBER_STATUS_SUBSCRIBED ]] || fail "a tampered link changed the subscriber: $BODY"
+code="$(curl -sS -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/x-www-form-urlencoded' \
+  --data 'List-Unsubscribe=One-Click' "$UNSUB")"
+[[ "$code" == 200 ]] || fail "one-click unsubscribe gave $code"
+http GET "/v1/newsletter/subscribers/$SUBSCRIBER" "" -H "$(auth "$STAFF_TOKEN")"
+[[ "$(json_get status <<<"$BODY")" == SUBSCRIBER_STATUS_UNSUBSCRIBED ]] || fail "still subscribed: $BODY"
+http GET "/v1/newsletter/campaigns/$CAMPAIGN" "" -H "$(auth "$STAFF_TOKEN")"
+[[ "$(python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"].get("unsubscribes"))' <<<"$BODY")" == 1 ]] ||
+  fail "the campaign does not count the unsubscribe: $BODY"
+
+step "a shipped order's tracking mail arrives once"
+ORDER="$("$STORECTL" --json order place --email buyer@e2e.example.com --name "Bo Buyer" \
+  --item 'MUG-1:Blue mug:2:1250' --currency USD --payment card --delivery standard:500 \
+  --address 'Bo Buyer|1 Main St|Springfield|US|12345' | json_get id)"
+[[ -n "$ORDER" ]] || fail "order not placed"
+"$STORECTL" order pay "$ORDER" >/dev/null
+"$STORECTL" order ship "$ORDER" --carrier ups --tracking 1Z999AA10123456784 >/dev/null
+wait_mails buyer@e2e.example.com 1 "1Z999AA10123456784"
+mails_to buyer@e2e.example.com "is on its way" | grep -q 'https://www.ups.com/track?tracknum=1Z999AA10123456784' ||
+  fail "the shipping notice has no tracking link"
+wait_mails buyer@e2e.example.com 3  # received, paid, shipped
+sleep_until=$(($(date +%s) + 2))
+while (($(date +%s) < sleep_until)); do sleep 0.2; done # redeliveries would land by now
+n="$(mails_to buyer@e2e.example.com "is on its way" | grep -c '^=== END$')"
+[[ "$n" == 1 ]] || fail "expected one shipping notice, got $n"
 
 step "roles: marketing lists subscribers, a customer cannot"
 MARKETING="$("$STORECTL" token issue --role marketing --subject mia --ttl 10m)"

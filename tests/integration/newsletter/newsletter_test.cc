@@ -637,6 +637,66 @@ TEST_F(NewsletterTest, SmtpRefusalsAreBouncesAndOutagesAreRetried) {
   EXPECT_TRUE(testing::WaitFor([&] { return Events("store.newsletter.v1.EmailBounced") == 8; }));
 }
 
+// Bounces and complaints reported by the mail provider (RecordBounce), and
+// the notice templates as the admin panel lists them.
+TEST_F(NewsletterTest, ReportedBouncesAndComplaintsAndTheNoticeList) {
+  const v1::Subscriber soft = CreateSubscriber("flaky@example.com");
+  v1::RecordBounceRequest bounce;
+  bounce.set_email("Flaky@Example.com");
+  bounce.set_kind(v1::BOUNCE_KIND_SOFT);
+  bounce.set_detail("452 mailbox full");
+  v1::RecordBounceResponse r;
+  for (int i = 1; i <= 6; ++i) {
+    ASSERT_TRUE(stub_->RecordBounce(Ctx("staff:ops").get(), bounce, &r).ok());
+    EXPECT_EQ(r.soft_bounces(), i);
+    EXPECT_FALSE(r.suppressed());
+  }
+  ASSERT_TRUE(stub_->RecordBounce(Ctx("staff:ops").get(), bounce, &r).ok());
+  EXPECT_TRUE(r.suppressed());  // the 7th in a row
+  v1::GetSubscriberRequest get;
+  get.set_id(soft.id());
+  v1::Subscriber now;
+  ASSERT_TRUE(stub_->GetSubscriber(Ctx().get(), get, &now).ok());
+  EXPECT_EQ(now.status(), v1::SUBSCRIBER_STATUS_BOUNCED);
+
+  const v1::Subscriber angry = CreateSubscriber("angry@example.com");
+  bounce.set_email("angry@example.com");
+  bounce.set_kind(v1::BOUNCE_KIND_COMPLAINT);
+  ASSERT_TRUE(stub_->RecordBounce(Ctx("staff:ops").get(), bounce, &r).ok());
+  EXPECT_TRUE(r.suppressed());
+  get.set_id(angry.id());
+  ASSERT_TRUE(stub_->GetSubscriber(Ctx().get(), get, &now).ok());
+  EXPECT_EQ(now.status(), v1::SUBSCRIBER_STATUS_COMPLAINED);
+  // A complaint blocks transactional mail too.
+  Shipped(Order("angry@example.com"));
+  ASSERT_TRUE(WaitForQueued("angry@example.com", 1));
+  EXPECT_EQ(Mails("angry@example.com")[0].status(), v1::MAIL_STATUS_SUPPRESSED);
+  bounce.set_kind(v1::BOUNCE_KIND_UNSPECIFIED);
+  EXPECT_EQ(
+      GetErrorInfo(grpcx::FromGrpcStatus(stub_->RecordBounce(Ctx("staff:ops").get(), bounce, &r)))
+          ->field(),
+      "kind");
+  EXPECT_TRUE(testing::WaitFor([&] { return Events("store.newsletter.v1.EmailBounced") == 8; }));
+
+  v1::ListNoticeTemplatesResponse notices;
+  ASSERT_TRUE(
+      stub_->ListNoticeTemplates(Ctx().get(), v1::ListNoticeTemplatesRequest(), &notices).ok());
+  EXPECT_EQ(notices.templates_size(), 11);
+  for (const auto& t : notices.templates()) {
+    EXPECT_TRUE(t.enabled());
+    EXPECT_FALSE(t.customized());
+    EXPECT_FALSE(t.allowed_tags().empty());
+  }
+  v1::GetNoticeTemplateRequest one;
+  one.set_type(v1::NOTICE_TYPE_ORDER_SHIPPED);
+  v1::NoticeTemplate shipped;
+  ASSERT_TRUE(stub_->GetNoticeTemplate(Ctx().get(), one, &shipped).ok());
+  EXPECT_THAT(shipped.allowed_tags(), ::testing::Contains("tracking_url"));
+  one.set_type(v1::NOTICE_TYPE_UNSPECIFIED);
+  EXPECT_EQ(stub_->GetNoticeTemplate(Ctx().get(), one, &shipped).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
 TEST_F(NewsletterTest, AMailInterruptedMidSendIsNeverSentAgain) {
   Shipped(Order("once@example.com"));
   ASSERT_TRUE(WaitForQueued("once@example.com", 1));
