@@ -19,7 +19,7 @@ TEST(CsvTest, QuotesAndGuardsFormulas) {
 }
 
 TEST(PagingTest, TokensRoundTripAndAreBoundToTheirRequest) {
-  KeysetCursor c{.sort_value = 1234, .id = "7d3c8a5e-0f5e-4c8e-9a51-7b1e8f2f2a10"};
+  KeysetCursor c{.sort_value = 1234, .id = "7d3c8a5e-0f5e-4c8e-9a51-7b1e8f2f2a10", .sort_text = ""};
   const std::string token = EncodePageToken(c, "f00d|1");
   auto back = DecodePageToken(token, "f00d|1");
   ASSERT_TRUE(back.ok());

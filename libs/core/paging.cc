@@ -3,13 +3,14 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/util/time_util.h"
 #include "libs/core/ids.h"
 #include "libs/core/status.h"
 
@@ -69,6 +70,14 @@ std::string Fingerprint(const google::protobuf::Message& message) {
     h *= 1099511628211ull;
   }
   return absl::StrFormat("%016x", h);
+}
+
+std::string TokenAfterRow(const google::protobuf::Timestamp& create_time, std::string id,
+                          absl::string_view binding) {
+  KeysetCursor cursor;
+  cursor.sort_value = google::protobuf::util::TimeUtil::TimestampToMicroseconds(create_time);
+  cursor.id = std::move(id);
+  return EncodePageToken(cursor, binding);
 }
 
 }  // namespace store

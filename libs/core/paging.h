@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/message.h"
+#include "google/protobuf/timestamp.pb.h"
 
 namespace store {
 
@@ -32,9 +33,24 @@ struct KeysetCursor {
 std::string EncodePageToken(const KeysetCursor& cursor, absl::string_view binding);
 absl::StatusOr<KeysetCursor> DecodePageToken(absl::string_view token, absl::string_view binding);
 
+// The page token after a row of a newest-first listing sorted by
+// (create_time, id).
+std::string TokenAfterRow(const google::protobuf::Timestamp& create_time, std::string id,
+                          absl::string_view binding);
+
 // A stable 64-bit fingerprint (hex) of a message's deterministic
 // serialization: to bind tokens and to tell a retry from another request.
 std::string Fingerprint(const google::protobuf::Message& message);
+
+// The binding of a List request whose filter fields sit beside its
+// page_size and page_token: the request's fingerprint without those two.
+template <typename Request>
+std::string ListBinding(const Request& request) {
+  Request copy = request;
+  copy.clear_page_token();
+  copy.clear_page_size();
+  return Fingerprint(copy);
+}
 
 }  // namespace store
 

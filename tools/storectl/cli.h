@@ -3,12 +3,12 @@
 #ifndef STORE_TOOLS_STORECTL_CLI_H_
 #define STORE_TOOLS_STORECTL_CLI_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -26,9 +26,7 @@ class Args {
                                     const std::vector<std::string>& bool_flags);
 
   const std::vector<std::string>& positionals() const { return positionals_; }
-  std::string Positional(size_t i) const {
-    return i < positionals_.size() ? positionals_[i] : "";
-  }
+  std::string Positional(size_t i) const { return i < positionals_.size() ? positionals_[i] : ""; }
   bool Has(const std::string& name) const { return flags_.count(name) > 0; }
   std::string Get(const std::string& name, const std::string& fallback = "") const;
   std::vector<std::string> GetAll(const std::string& name) const;
@@ -51,6 +49,25 @@ struct Global {
 };
 
 std::unique_ptr<grpc::ClientContext> Context(const Global& g, int timeout_seconds = 30);
+
+// One page of a List call, or every page when `all_pages` (--all), into
+// `out`: the rows of each page appended (MergeFrom) and the next_page_token
+// of the last page fetched. `call(context, request, response)` makes the
+// call; each page gets a fresh context.
+template <typename Request, typename Response, typename Call>
+grpc::Status FetchPages(const Global& g, bool all_pages, Request req, Response* out,
+                        const Call& call) {
+  do {
+    Response page;
+    grpc::Status s = call(Context(g).get(), req, &page);
+    if (!s.ok()) return s;
+    const std::string next = page.next_page_token();
+    out->MergeFrom(page);
+    out->set_next_page_token(next);
+    req.set_page_token(next);
+  } while (all_pages && !req.page_token().empty());
+  return grpc::Status::OK;
+}
 
 // Prints a message as proto3 JSON (one document) to stdout.
 void PrintJson(const google::protobuf::Message& message);

@@ -578,14 +578,9 @@ absl::Status PageOptions(const Args& a, Request* req) {
 template <typename Response, typename Request, typename Call>
 int PrintCustomerPages(const Env& e, Request& req, const Call& call) {
   Response all;
-  do {
-    Response page;
-    grpc::Status s = call(e.Ctx().get(), req, &page);
-    if (!s.ok()) return Fail(s);
-    for (const auto& c : page.customers()) *all.add_customers() = c;
-    all.set_next_page_token(page.next_page_token());
-    req.set_page_token(page.next_page_token());
-  } while (e.args.Has("all") && !req.page_token().empty());
+  if (grpc::Status s = FetchPages(e.g, e.args.Has("all"), req, &all, call); !s.ok()) {
+    return Fail(s);
+  }
   if (e.g.json) return PrintJson(all), 0;
   const auto groups = GroupNames(e);
   for (const auto& c : all.customers()) PrintCustomerLine(c, groups);
@@ -1198,14 +1193,13 @@ int Blacklist(const Env& e) {
       return Fail(st);
     }
     v1::ListBlacklistEntriesResponse all;
-    do {
-      v1::ListBlacklistEntriesResponse page;
-      grpc::Status s = e.stub.ListBlacklistEntries(e.Ctx().get(), req, &page);
-      if (!s.ok()) return Fail(s);
-      for (const auto& b : page.entries()) *all.add_entries() = b;
-      all.set_next_page_token(page.next_page_token());
-      req.set_page_token(page.next_page_token());
-    } while (a.Has("all") && !req.page_token().empty());
+    if (grpc::Status s = FetchPages(e.g, a.Has("all"), req, &all,
+                                    [&](auto* ctx, const auto& r, auto* out) {
+                                      return e.stub.ListBlacklistEntries(ctx, r, out);
+                                    });
+        !s.ok()) {
+      return Fail(s);
+    }
     if (e.g.json) return PrintJson(all), 0;
     for (const auto& b : all.entries()) PrintBlacklistEntry(b);
     if (!all.next_page_token().empty()) {

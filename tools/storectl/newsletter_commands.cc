@@ -415,15 +415,12 @@ int Subscribers(const Env& e) {
   req.set_text(e.args.Get("text"));
   if (absl::Status s = PageOptions(e.args, &req); !s.ok()) return Fail(s);
   v1::ListSubscribersResponse all;
-  do {
-    v1::ListSubscribersResponse page;
-    grpc::Status s = e.stub.ListSubscribers(e.Ctx().get(), req, &page);
-    if (!s.ok()) return Fail(s);
-    for (const auto& sub : page.subscribers()) *all.add_subscribers() = sub;
-    all.set_total_size(page.total_size());
-    all.set_next_page_token(page.next_page_token());
-    req.set_page_token(page.next_page_token());
-  } while (e.args.Has("all") && !req.page_token().empty());
+  if (grpc::Status s = FetchPages(
+          e.g, e.args.Has("all"), req, &all,
+          [&](auto* ctx, const auto& r, auto* out) { return e.stub.ListSubscribers(ctx, r, out); });
+      !s.ok()) {
+    return Fail(s);
+  }
   if (e.g.json) return PrintJson(all), 0;
   for (const auto& sub : all.subscribers()) PrintSubscriberLine(sub);
   std::printf("%d of %lld matching subscriber(s)\n", all.subscribers_size(),
@@ -582,14 +579,13 @@ int Suppressions(const Env& e) {
   req.set_text(e.args.Get("text"));
   if (absl::Status s = PageOptions(e.args, &req); !s.ok()) return Fail(s);
   v1::ListSuppressionsResponse all;
-  do {
-    v1::ListSuppressionsResponse page;
-    grpc::Status s = e.stub.ListSuppressions(e.Ctx().get(), req, &page);
-    if (!s.ok()) return Fail(s);
-    for (const auto& entry : page.suppressions()) *all.add_suppressions() = entry;
-    all.set_next_page_token(page.next_page_token());
-    req.set_page_token(page.next_page_token());
-  } while (e.args.Has("all") && !req.page_token().empty());
+  if (grpc::Status s = FetchPages(e.g, e.args.Has("all"), req, &all,
+                                  [&](auto* ctx, const auto& r, auto* out) {
+                                    return e.stub.ListSuppressions(ctx, r, out);
+                                  });
+      !s.ok()) {
+    return Fail(s);
+  }
   if (e.g.json) return PrintJson(all), 0;
   for (const auto& entry : all.suppressions()) PrintSuppressionLine(entry);
   PrintMore(all);
@@ -755,14 +751,12 @@ int Campaigns(const Env& e) {
   for (int s : *statuses) req.add_statuses(static_cast<v1::CampaignStatus>(s));
   if (absl::Status s = PageOptions(e.args, &req); !s.ok()) return Fail(s);
   v1::ListCampaignsResponse all;
-  do {
-    v1::ListCampaignsResponse page;
-    grpc::Status s = e.stub.ListCampaigns(e.Ctx().get(), req, &page);
-    if (!s.ok()) return Fail(s);
-    for (const auto& c : page.campaigns()) *all.add_campaigns() = c;
-    all.set_next_page_token(page.next_page_token());
-    req.set_page_token(page.next_page_token());
-  } while (e.args.Has("all") && !req.page_token().empty());
+  if (grpc::Status s = FetchPages(
+          e.g, e.args.Has("all"), req, &all,
+          [&](auto* ctx, const auto& r, auto* out) { return e.stub.ListCampaigns(ctx, r, out); });
+      !s.ok()) {
+    return Fail(s);
+  }
   if (e.g.json) return PrintJson(all), 0;
   if (all.campaigns_size() > 0) PrintCampaignHeader();
   for (const auto& c : all.campaigns()) PrintCampaignLine(c);
@@ -951,14 +945,12 @@ int Mails(const Env& e) {
   }
   if (absl::Status s = PageOptions(a, &req); !s.ok()) return Fail(s);
   v1::ListMailsResponse all;
-  do {
-    v1::ListMailsResponse page;
-    grpc::Status s = e.stub.ListMails(e.Ctx().get(), req, &page);
-    if (!s.ok()) return Fail(s);
-    for (const auto& m : page.mails()) *all.add_mails() = m;
-    all.set_next_page_token(page.next_page_token());
-    req.set_page_token(page.next_page_token());
-  } while (a.Has("all") && !req.page_token().empty());
+  if (grpc::Status s = FetchPages(
+          e.g, e.args.Has("all"), req, &all,
+          [&](auto* ctx, const auto& r, auto* out) { return e.stub.ListMails(ctx, r, out); });
+      !s.ok()) {
+    return Fail(s);
+  }
   if (e.g.json) return PrintJson(all), 0;
   for (const auto& m : all.mails()) PrintMailLine(m);
   PrintMore(all);

@@ -23,7 +23,8 @@ using order::StatusFromName;
 using order::StatusName;
 namespace v1 = store::order::v1;
 
-constexpr char kOrderHelp[] = R"(storectl order: place and manage orders (store.order.v1.OrderService)
+constexpr char kOrderHelp[] =
+    R"(storectl order: place and manage orders (store.order.v1.OrderService)
 
 usage: storectl [--json] order COMMAND [ARGS] [--addr HOST:PORT]
 
@@ -63,7 +64,9 @@ std::unique_ptr<v1::OrderService::Stub> Stub(const Args& args) {
   return v1::OrderService::NewStub(grpcx::MakeChannel(addr));
 }
 
-std::string Money(const common::v1::Money& m) { return FormatMoney(m.amount_minor(), m.currency_code()); }
+std::string Money(const common::v1::Money& m) {
+  return FormatMoney(m.amount_minor(), m.currency_code());
+}
 
 std::string Time(const google::protobuf::Timestamp& t) {
   return google::protobuf::util::TimeUtil::ToString(t).substr(0, 19) + "Z";
@@ -158,7 +161,8 @@ int Place(const Global& g, const Args& args) {
     item.mutable_unit_price()->set_currency_code(req.currency_code());
   }
   if (args.Has("address")) {
-    if (absl::Status s = ParseAddress(args.Get("address"), req.mutable_shipping_address()); !s.ok()) {
+    if (absl::Status s = ParseAddress(args.Get("address"), req.mutable_shipping_address());
+        !s.ok()) {
       return Fail(s);
     }
   }
@@ -172,8 +176,10 @@ int Place(const Global& g, const Args& args) {
   req.mutable_delivery_method()->set_code(d[0]);
   int64_t fee = 0;
   int fee_tax = 0;
-  if (d.size() > 1 && !absl::SimpleAtoi(d[1], &fee)) return Fail(absl::InvalidArgumentError("--delivery CODE:FEE_MINOR[:TAX_BP]"));
-  if (d.size() > 2 && !absl::SimpleAtoi(d[2], &fee_tax)) return Fail(absl::InvalidArgumentError("--delivery CODE:FEE_MINOR[:TAX_BP]"));
+  if (d.size() > 1 && !absl::SimpleAtoi(d[1], &fee))
+    return Fail(absl::InvalidArgumentError("--delivery CODE:FEE_MINOR[:TAX_BP]"));
+  if (d.size() > 2 && !absl::SimpleAtoi(d[2], &fee_tax))
+    return Fail(absl::InvalidArgumentError("--delivery CODE:FEE_MINOR[:TAX_BP]"));
   req.mutable_delivery_method()->mutable_fee()->set_amount_minor(fee);
   req.mutable_delivery_method()->mutable_fee()->set_currency_code(req.currency_code());
   req.mutable_delivery_method()->set_tax_rate_bp(fee_tax);
@@ -242,7 +248,8 @@ absl::Status FillFilter(const Args& args, v1::OrderFilter* f) {
         {"to", f->mutable_create_time_to()}}) {
     if (!args.Has(flag)) continue;
     if (!google::protobuf::util::TimeUtil::FromString(args.Get(flag), field)) {
-      return absl::InvalidArgumentError(absl::StrCat("--", flag, " must be RFC 3339, e.g. 2026-01-31T00:00:00Z"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--", flag, " must be RFC 3339, e.g. 2026-01-31T00:00:00Z"));
     }
   }
   if (!args.Has("from")) f->clear_create_time_from();
@@ -274,14 +281,12 @@ int List(const Global& g, const Args& args) {
   req.set_page_token(args.Get("page-token"));
   auto stub = Stub(args);
   v1::ListOrdersResponse all;
-  do {
-    v1::ListOrdersResponse page;
-    grpc::Status s = stub->ListOrders(Context(g).get(), req, &page);
-    if (!s.ok()) return Fail(s);
-    for (const auto& o : page.orders()) *all.add_orders() = o;
-    all.set_next_page_token(page.next_page_token());
-    req.set_page_token(page.next_page_token());
-  } while (args.Has("all") && !req.page_token().empty());
+  if (grpc::Status s = FetchPages(
+          g, args.Has("all"), req, &all,
+          [&](auto* ctx, const auto& r, auto* out) { return stub->ListOrders(ctx, r, out); });
+      !s.ok()) {
+    return Fail(s);
+  }
   if (g.json) {
     PrintJson(all);
   } else {
@@ -316,7 +321,8 @@ int Pay(const Global& g, const Args& args, const std::string& id) {
   v1::PaymentOutcome outcome;
   if (!ParseEnum<v1::PaymentOutcome>("PAYMENT_OUTCOME_", args.Get("outcome", "succeeded"),
                                      v1::PaymentOutcome_Parse, &outcome)) {
-    return Fail(absl::InvalidArgumentError("--outcome must be succeeded, failed or pending_verification"));
+    return Fail(
+        absl::InvalidArgumentError("--outcome must be succeeded, failed or pending_verification"));
   }
   req.set_outcome(outcome);
   req.set_failure_reason(args.Get("failure-reason"));
@@ -379,7 +385,8 @@ int OrderCommand(const Global& g, const std::vector<std::string>& argv) {
   }
   auto stub = Stub(args);
   auto need_id = [&]() {
-    if (id.empty()) std::fprintf(stderr, "error: storectl order %s needs an order ID\n", cmd.c_str());
+    if (id.empty())
+      std::fprintf(stderr, "error: storectl order %s needs an order ID\n", cmd.c_str());
     return !id.empty();
   };
   auto order_reply = [&](const grpc::Status& s, const v1::Order& o) {
@@ -499,7 +506,8 @@ int OrderCommand(const Global& g, const std::vector<std::string>& argv) {
     }
     return 0;
   }
-  std::fprintf(stderr, "error: unknown command 'order %s' (see storectl order --help)\n", cmd.c_str());
+  std::fprintf(stderr, "error: unknown command 'order %s' (see storectl order --help)\n",
+               cmd.c_str());
   return 2;
 }
 

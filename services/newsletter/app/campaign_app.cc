@@ -92,13 +92,6 @@ void Touch(v1::Campaign& c, absl::Time now) {
   *c.mutable_update_time() = ToTimestamp(now);
 }
 
-std::string PageBinding(const v1::ListCampaignsRequest& req) {
-  v1::ListCampaignsRequest copy = req;
-  copy.clear_page_token();
-  copy.clear_page_size();
-  return Fingerprint(copy);
-}
-
 }  // namespace
 
 const absl::flat_hash_set<std::string>& CampaignTags() {
@@ -200,7 +193,7 @@ absl::StatusOr<v1::ListCampaignsResponse> CampaignApp::ListCampaigns(
     }
     statuses.push_back(s);
   }
-  const std::string binding = PageBinding(req);
+  const std::string binding = ListBinding(req);
   std::optional<KeysetCursor> after;
   if (!req.page_token().empty()) {
     STORE_ASSIGN_OR_RETURN(KeysetCursor c, DecodePageToken(req.page_token(), binding));
@@ -211,10 +204,7 @@ absl::StatusOr<v1::ListCampaignsResponse> CampaignApp::ListCampaigns(
     std::vector<v1::Campaign> rows = CampaignStore::List(tx, statuses, after, size);
     if (static_cast<int>(rows.size()) > size) {
       rows.resize(size);
-      KeysetCursor cursor;
-      cursor.sort_value = TimeUtil::TimestampToMicroseconds(rows.back().create_time());
-      cursor.id = rows.back().id();
-      out.set_next_page_token(EncodePageToken(cursor, binding));
+      out.set_next_page_token(TokenAfterRow(rows.back().create_time(), rows.back().id(), binding));
     }
     for (auto& c : rows) *out.add_campaigns() = std::move(c);
     std::vector<v1::Campaign*> all;

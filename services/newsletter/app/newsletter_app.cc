@@ -120,23 +120,6 @@ std::string HumanTime(absl::Time t) {
   return absl::FormatTime("%Y-%m-%d %H:%M UTC", t, absl::UTCTimeZone());
 }
 
-// The page token after a row of a newest-first listing.
-std::string TokenAfter(const google::protobuf::Timestamp& create_time, std::string id,
-                       const std::string& binding) {
-  KeysetCursor cursor;
-  cursor.sort_value = google::protobuf::util::TimeUtil::TimestampToMicroseconds(create_time);
-  cursor.id = std::move(id);
-  return EncodePageToken(cursor, binding);
-}
-
-template <typename T>
-std::string PageBinding(const T& req) {
-  T copy = req;
-  copy.clear_page_token();
-  copy.clear_page_size();
-  return Fingerprint(copy);
-}
-
 }  // namespace
 
 NewsletterApp::NewsletterApp(pg::Pool& pool, const Clock& clock, NewsletterOptions options)
@@ -585,7 +568,7 @@ absl::StatusOr<v1::ListSubscribersResponse> NewsletterApp::ListSubscribers(
     }
   }
   if (req.text().size() > 200) return InvalidField("text", "must be at most 200 characters");
-  const std::string binding = PageBinding(req);
+  const std::string binding = ListBinding(req);
   std::optional<KeysetCursor> after;
   if (!req.page_token().empty()) {
     STORE_ASSIGN_OR_RETURN(KeysetCursor c, DecodePageToken(req.page_token(), binding));
@@ -598,7 +581,7 @@ absl::StatusOr<v1::ListSubscribersResponse> NewsletterApp::ListSubscribers(
         if (static_cast<int>(rows.size()) > size) {
           rows.resize(size);
           const v1::Subscriber& last = rows.back();
-          out.set_next_page_token(TokenAfter(last.create_time(), last.id(), binding));
+          out.set_next_page_token(TokenAfterRow(last.create_time(), last.id(), binding));
         }
         for (auto& s : rows) *out.add_subscribers() = std::move(s);
         out.set_total_size(NewsletterStore::CountSubscribers(tx, req));
@@ -687,7 +670,7 @@ absl::StatusOr<v1::ListSuppressionsResponse> NewsletterApp::ListSuppressions(
     const v1::ListSuppressionsRequest& req) {
   STORE_ASSIGN_OR_RETURN(int size, PageSize(req.page_size()));
   if (req.text().size() > 200) return InvalidField("text", "must be at most 200 characters");
-  const std::string binding = PageBinding(req);
+  const std::string binding = ListBinding(req);
   std::optional<KeysetCursor> after;
   if (!req.page_token().empty()) {
     STORE_ASSIGN_OR_RETURN(KeysetCursor c, DecodePageToken(req.page_token(), binding));
@@ -700,7 +683,7 @@ absl::StatusOr<v1::ListSuppressionsResponse> NewsletterApp::ListSuppressions(
     if (static_cast<int>(rows.size()) > size) {
       rows.resize(size);
       const v1::Suppression& last = rows.back();
-      out.set_next_page_token(TokenAfter(
+      out.set_next_page_token(TokenAfterRow(
           last.create_time(),
           absl::StrCat(last.email_sha256(), ":", static_cast<int>(last.reason())), binding));
     }
@@ -981,7 +964,7 @@ absl::StatusOr<v1::ListMailsResponse> NewsletterApp::ListMails(const v1::ListMai
   if (!v1::NoticeType_IsValid(req.notice_type())) {
     return InvalidField("notice_type", "must be one of the NOTICE_TYPE_* values");
   }
-  const std::string binding = PageBinding(filter);
+  const std::string binding = ListBinding(filter);
   std::optional<KeysetCursor> after;
   if (!req.page_token().empty()) {
     STORE_ASSIGN_OR_RETURN(KeysetCursor c, DecodePageToken(req.page_token(), binding));
@@ -993,7 +976,7 @@ absl::StatusOr<v1::ListMailsResponse> NewsletterApp::ListMails(const v1::ListMai
     if (static_cast<int>(rows.size()) > size) {
       rows.resize(size);
       const v1::Mail& last = rows.back();
-      out.set_next_page_token(TokenAfter(last.create_time(), last.id(), binding));
+      out.set_next_page_token(TokenAfterRow(last.create_time(), last.id(), binding));
     }
     for (auto& m : rows) *out.add_mails() = std::move(m);
     return absl::OkStatus();
