@@ -40,7 +40,11 @@ std::optional<absl::Time> TimeGrant(jwt_t* jwt, const char* name) {
 
 bool IsKnownRole(absl::string_view role) {
   return role == kRoleAdmin || role == kRoleStaff || role == kRoleMarketing ||
-         role == kRoleCustomer;
+         role == kRoleStorefront || role == kRoleCustomer;
+}
+
+bool IsPriceAuthority(absl::string_view role) {
+  return role == kRoleAdmin || role == kRoleStaff || role == kRoleStorefront;
 }
 
 absl::Status CheckTokenConfig(const TokenConfig& config) {
@@ -55,7 +59,7 @@ absl::Status CheckTokenConfig(const TokenConfig& config) {
 absl::StatusOr<std::string> IssueToken(const TokenConfig& config, const Claims& claims) {
   STORE_RETURN_IF_ERROR(CheckTokenConfig(config));
   if (!IsKnownRole(claims.role)) {
-    return InvalidField("role", "must be one of admin, staff, marketing, customer");
+    return InvalidField("role", "must be one of admin, staff, marketing, storefront, customer");
   }
   if (claims.subject.empty()) return InvalidField("subject", "must not be empty");
   if (claims.expires_at <= claims.issued_at) {

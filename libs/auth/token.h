@@ -1,6 +1,7 @@
 // Signed access tokens (JWT, HS256 pinned) for the gateway: staff tokens
-// with a role (admin, staff, marketing) issued by `storectl token issue`,
-// and customer tokens issued by the gateway's login. Verification checks the
+// with a role (admin, staff, marketing) and service tokens for the shop's own
+// storefront server (storefront) issued by `storectl token issue`, and
+// customer tokens issued by the gateway's login. Verification checks the
 // signature with the pinned algorithm (a token naming another one, `none`
 // included, is refused before anything else is read), expiry, not-before,
 // issuer and audience.
@@ -18,10 +19,15 @@ namespace store::auth {
 inline constexpr absl::string_view kRoleAdmin = "admin";
 inline constexpr absl::string_view kRoleStaff = "staff";
 inline constexpr absl::string_view kRoleMarketing = "marketing";
+inline constexpr absl::string_view kRoleStorefront = "storefront";
 inline constexpr absl::string_view kRoleCustomer = "customer";
 
-// True for the four roles above.
+// True for the five roles above.
 bool IsKnownRole(absl::string_view role);
+
+// May set prices, discounts, fees and tax rates (ORD-18): admin, staff and
+// storefront; never a customer or an anonymous caller.
+bool IsPriceAuthority(absl::string_view role);
 
 struct TokenConfig {
   // The HMAC key: at least 32 bytes.

@@ -22,6 +22,7 @@
 #include "libs/metrics/metrics.h"
 #include "services/gateway/errors.h"
 #include "services/gateway/transcoding/openapi.h"
+#include "services/gateway/transcoding/price_fields.h"
 #include "services/gateway/transcoding/transcoder.h"
 #include "store/api/v1/auth_service.pb.h"
 #include "store/customer/v1/customer_service.pb.h"
@@ -350,6 +351,18 @@ void Gateway::Route(const std::shared_ptr<Call>& call) {
     return call->Fail(s);
   }
   Message* message = call->request.get();
+  if (route.has_price_fields &&
+      !(call->claims.has_value() && auth::IsPriceAuthority(call->claims->role))) {
+    // ORD-18: customers and anonymous callers never set a price, discount,
+    // fee or tax rate, on any route.
+    if (std::optional<std::string> field = SetPriceField(*message); field.has_value()) {
+      return call->Fail(Error(absl::StatusCode::kPermissionDenied, "PRICE_NOT_ALLOWED",
+                              absl::StrCat(*field,
+                                           " is a price: only staff and the storefront server "
+                                           "set prices, discounts, fees and tax rates"),
+                              *field));
+    }
+  }
   const auto* reflection = message->GetReflection();
   absl::string_view idempotency_key = req.Header("idempotency-key");
   if (!idempotency_key.empty() && route.request_id != nullptr) {

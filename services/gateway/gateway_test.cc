@@ -19,12 +19,14 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 #include "libs/auth/signature.h"
 #include "libs/core/status.h"
 #include "libs/grpcx/status.h"
 #include "services/gateway/errors.h"
 #include "services/gateway/transcoding/openapi.h"
+#include "services/gateway/transcoding/price_fields.h"
 #include "services/gateway/transcoding/services.h"
 #include "services/gateway/transcoding/transcoder.h"
 #include "store/customer/v1/customer_service.grpc.pb.h"
@@ -450,6 +452,7 @@ TEST_F(GatewayTest, RoleMatrixFromTheAnnotations) {
       {"admin", Token("admin", "root")},
       {"staff", staff_},
       {"marketing", Token("marketing", "mia")},
+      {"storefront", Token("storefront", "web-shop")},
       {"customer", Token("customer", "cust-a")},
   };
   int checked = 0;
@@ -476,10 +479,13 @@ TEST_F(GatewayTest, RoleMatrixFromTheAnnotations) {
       EXPECT_EQ(Send(port_, route.http.method(), path, body).status, 401) << path;
     }
   }
-  EXPECT_GT(checked, 200);
-  // Spelled out: marketing cannot change orders.
+  EXPECT_GT(checked, 250);
+  // Spelled out: marketing cannot change orders; the storefront server
+  // cannot run the back office.
   EXPECT_EQ(Post("/v1/orders/o-1:cancel", "{}", Bearer(tokens.at("marketing"))).status, 403);
   EXPECT_EQ(Post("/v1/orders/o-1:ship", "{}", Bearer(tokens.at("marketing"))).status, 403);
+  EXPECT_EQ(Post("/v1/orders/o-1:ship", "{}", Bearer(tokens.at("storefront"))).status, 403);
+  EXPECT_EQ(Get("/v1/customers", Bearer(tokens.at("storefront"))).status, 403);
 }
 
 TEST_F(GatewayTest, CustomerOwnerFieldsAreTheirOwn) {
@@ -493,12 +499,109 @@ TEST_F(GatewayTest, CustomerOwnerFieldsAreTheirOwn) {
   const int before = seen_.calls;
   Reply r = Get("/v1/orders?filter.customer_id=cust-b", Bearer(customer));
   EXPECT_EQ(r.status, 404) << r.body;
-  r = Post("/v1/orders", R"({"customer":{"customerId":"cust-b"}})", Bearer(customer));
-  EXPECT_EQ(r.status, 404) << r.body;
   EXPECT_EQ(seen_.calls, before);
-  r = Post("/v1/orders", R"({"customer":{"email":"a@example.com"}})", Bearer(customer));
-  ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_NE(r.body.find(R"("customerId":"cust-a")"), std::string::npos) << r.body;
+}
+
+// --- price authority (ORD-18, SEC-10) ---------------------------------------
+
+// The request the storefront checkout issue found: a customer token setting
+// its own unit price and a 100 % discount on PlaceOrder.
+TEST_F(GatewayTest, ACustomerCannotPlaceAnOrderWithItsOwnPrices) {
+  const std::string body =
+      R"({"currencyCode":"USD","customer":{"customerId":"cust-a","email":"a@example.com"},
+          "items":[{"sku":"MUG-1","name":"Mug","quantity":1,
+                    "unitPrice":{"amountMinor":"1","currencyCode":"USD"}}],
+          "discounts":[{"code":"SELF","percentBp":10000}]})";
+  const int before = seen_.calls;
+  Reply r = Post("/v1/orders", body, Bearer(Token("customer", "cust-a")));
+  EXPECT_EQ(r.status, 403) << r.body;
+  r = Post("/v1/orders", body);
+  EXPECT_EQ(r.status, 401) << r.body;
+  EXPECT_EQ(seen_.calls, before);
+  // The storefront server and staff price orders.
+  r = Post("/v1/orders", body, Bearer(Token("storefront", "web-shop")));
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(seen_.Meta("x-role"), "storefront");
+  EXPECT_EQ(seen_.Meta("x-customer-id"), "");
+  EXPECT_EQ(Post("/v1/orders", body, Bearer(staff_)).status, 200);
+}
+
+// A JSON object that sets the field at `parts` of `type` (camelCase names;
+// a repeated message becomes a one-element array), or "" when the path
+// cannot be written so.
+std::string JsonSetting(const google::protobuf::Descriptor* type,
+                        const std::vector<std::string>& parts, size_t i) {
+  const google::protobuf::FieldDescriptor* f = type->FindFieldByName(parts[i]);
+  std::string value;
+  if (i + 1 < parts.size()) {
+    value = JsonSetting(f->message_type(), parts, i + 1);
+    if (value.empty()) return "";
+  } else if (f->message_type() != nullptr) {
+    value = R"({"amountMinor":"1","currencyCode":"USD"})";
+  } else {
+    value = "10000";
+  }
+  if (f->is_repeated()) value = absl::StrCat("[", value, "]");
+  return absl::StrCat("{\"", f->json_name(), "\":", value, "}");
+}
+
+// Every route whose request holds a price field (a Money or a percentage,
+// from the annotations), every such field: a customer token or no token
+// setting it is refused with 403/401 before any service is called; a trusted
+// token the route admits is not refused for it. A new route or field is
+// covered without touching this test.
+TEST_F(GatewayTest, EveryPriceFieldOnEveryRouteIsRefusedToCustomers) {
+  const std::string customer = Token("customer", "cust-a");
+  const std::string storefront = Token("storefront", "web-shop");
+  int checked = 0;
+  for (const Route& route : gateway_->routes().routes()) {
+    const google::protobuf::Descriptor* request = route.method->input_type();
+    for (const PriceLikeField& price : PriceLikeFields(request)) {
+      if (price.output_only) continue;  // ignored by the service (AIP-203)
+      if (!price.marked) {
+        // Unmarked money is only allowed where no customer or anonymous
+        // caller can reach it (the route table refuses it otherwise).
+        EXPECT_FALSE(route.allows("customer")) << route.http.path() << " " << price.path;
+        EXPECT_TRUE(!route.is_public() || !route.http.signed_by().empty())
+            << route.http.path() << " " << price.path;
+        continue;
+      }
+      std::string path = route.http.path();
+      for (const std::string& var : route.path.Variables()) {
+        path = absl::StrReplaceAll(path, {{"{" + var + "}", "x"}});
+      }
+      std::vector<std::string> parts = absl::StrSplit(price.path, '.');
+      const google::protobuf::Descriptor* body_type = request;
+      if (route.http.body() != "*") {
+        ASSERT_EQ(parts.front(), route.http.body())
+            << route.http.path() << ": extend this test for a price outside the body";
+        body_type = request->FindFieldByName(parts.front())->message_type();
+        parts.erase(parts.begin());
+      }
+      const std::string body = JsonSetting(body_type, parts, 0);
+      ASSERT_FALSE(body.empty()) << route.http.path() << " " << price.path;
+      const int before = seen_.calls;
+      Reply r = Send(port_, route.http.method(), path, body,
+                     {{"Authorization", "Bearer " + customer}, {"Content-Type", "application/json"}});
+      EXPECT_EQ(r.status, 403) << route.http.path() << " " << price.path << " " << r.body;
+      if (route.allows("customer")) {
+        EXPECT_NE(r.body.find("PRICE_NOT_ALLOWED"), std::string::npos) << r.body;
+        EXPECT_NE(r.body.find(absl::StrCat("\"field\":\"")), std::string::npos) << r.body;
+      }
+      r = Send(port_, route.http.method(), path, body, {{"Content-Type", "application/json"}});
+      EXPECT_TRUE(r.status == 401 || r.status == 403) << route.http.path() << " " << r.body;
+      EXPECT_EQ(seen_.calls, before) << route.http.path() << " " << price.path;
+      if (route.allows("storefront")) {
+        r = Send(port_, route.http.method(), path, body,
+                 {{"Authorization", "Bearer " + storefront}, {"Content-Type", "application/json"}});
+        EXPECT_EQ(r.body.find("PRICE_NOT_ALLOWED"), std::string::npos) << r.body;
+        EXPECT_NE(r.status, 403) << route.http.path() << " " << r.body;
+      }
+      ++checked;
+    }
+  }
+  // PlaceOrder alone has eleven (item prices, tax rates, discounts, fee).
+  EXPECT_GE(checked, 11);
 }
 
 TEST_F(GatewayTest, CustomerLogin) {

@@ -27,8 +27,12 @@ absl::StatusOr<v1::Order> OrderServiceImpl::OwnOrder(const grpcx::CallScope& sco
 grpc::Status OrderServiceImpl::PlaceOrder(grpc::ServerContext* ctx,
                                           const v1::PlaceOrderRequest* req, v1::Order* resp) {
   grpcx::CallScope scope(*ctx);
-  if (scope.IsForeign(req->customer().customer_id())) {
-    return grpcx::ToGrpcStatus(NotFound("customer", req->customer().customer_id()));
+  if (scope.is_customer()) {
+    // ORD-18: the request carries prices, which only trusted callers set
+    // (the gateway refuses it first; defence in depth).
+    return grpcx::ToGrpcStatus(MakeError(
+        absl::StatusCode::kPermissionDenied, "PRICE_NOT_ALLOWED", "items",
+        "customers place orders by checking out a cart the storefront priced"));
   }
   return Reply(app_.PlaceOrder(*req, scope.actor()), resp);
 }

@@ -9,28 +9,40 @@ matrix cannot silently skip it.
 As a control, B's own token on the same GET routes does not get 404, so the
 404s are about ownership, not about bad requests.
 
-usage: gateway_bola.py GATEWAY_URL TOKEN_A TOKEN_B RESOURCES_JSON
+The storefront server's service token (when given) against every route, B's
+ids filled in: 403 ROLE_NOT_ALLOWED on each route whose roles do not list
+`storefront` (it prices carts and places orders, it does not run the back
+office or read customers' data), and never 401/403 on the routes that do.
+
+usage: gateway_bola.py GATEWAY_URL TOKEN_A TOKEN_B RESOURCES_JSON [STOREFRONT_TOKEN]
 RESOURCES_JSON: {"customer": B's id, "order": ..., "invoice": ..., "address": ...}
 """
 import json
 import sys
+import time
 import urllib.error
 import urllib.request
 
 url, token_a, token_b, resources = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
+token_storefront = sys.argv[5] if len(sys.argv) > 5 else None
 
 
 def call(method, path, token, body=None):
     data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(url + path, data=data, method=method)
-    req.add_header("Authorization", "Bearer " + token)
-    if data is not None:
-        req.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(req, timeout=30) as resp:
-            return resp.status, resp.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read()
+    for _ in range(10):
+        req = urllib.request.Request(url + path, data=data, method=method)
+        req.add_header("Authorization", "Bearer " + token)
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                return resp.status, resp.read()
+        except urllib.error.HTTPError as e:
+            if e.code != 429:
+                return e.code, e.read()
+            # The per-address limit of the dev stack: wait as told, then retry.
+            time.sleep(float(e.headers.get("Retry-After", "1")))
+    return 429, b"still rate limited after 10 tries"
 
 
 def resource_for(path, var):
@@ -98,6 +110,31 @@ for template, item in sorted(doc["paths"].items()):
                 failures.append(f"control: GET {path} with B's own token: 404 {payload_b[:200]!r}")
 
 print(f"BOLA matrix: {checked} customer routes with B's ids under A's token, {controls} controls with B's token")
+
+if token_storefront:
+    refused, admitted = 0, 0
+    for template, item in sorted(doc["paths"].items()):
+        for method, op in sorted(item.items()):
+            roles = op.get("x-roles", [])
+            if "public" in roles:
+                continue
+            path = template
+            for param in op.get("parameters", []):
+                if param["in"] == "path":
+                    path = path.replace("{" + param["name"] + "}", resource_for(template, param["name"]) or "x")
+            body = {} if "requestBody" in op else None
+            status, payload = call(method.upper(), path, token_storefront, body)
+            if "storefront" in roles:
+                admitted += 1
+                if status in (401, 403):
+                    failures.append(f"{method.upper()} {path} lists storefront but its token got {status} {payload[:200]!r}")
+            else:
+                refused += 1
+                if status != 403 or b"ROLE_NOT_ALLOWED" not in payload:
+                    failures.append(f"{method.upper()} {path} with the storefront token: {status} {payload[:200]!r}")
+    print(f"storefront matrix: {refused} routes refused, {admitted} admitted")
+    if refused < 20 or admitted < 1:
+        failures.append(f"storefront matrix too small: {refused} refused, {admitted} admitted")
 if checked < 10:
     failures.append(f"only {checked} routes checked")
 if failures:

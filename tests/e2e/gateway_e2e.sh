@@ -4,19 +4,21 @@
 #   1. `tools/dev up` on a private stack (customer, order, invoicing and the
 #      gateway; no demo data); GATEWAY_URL and STAFF_TOKEN from its env file;
 #   2. two customers register (public route) and log in (customer tokens);
-#   3. B places an order through the gateway; a payment provider's webhook,
+#   3. B's token (and no token) cannot place an order priced by B (403/401,
+#      nothing stored); the storefront server's token places B's order; a payment provider's webhook,
 #      HMAC-signed with `storectl webhook sign`, records the payment (the
 #      order becomes paid), a wrong signature is 401 and changes nothing, a
 #      replay of a 10-minute-old signature is 401; the invoice is issued;
 #      B adds an address;
 #   4. the BOLA matrix (gateway_bola.py, generated from /v1/openapi.json):
-#      A's token against every customer route with B's ids -> 404;
+#      A's token against every customer route with B's ids -> 404; the
+#      storefront token against every route it is not listed on -> 403;
 #   5. mass assignment: A's PATCH of their profile with purchase facts, a
 #      wallet balance and a group in the body changes none of them, and
 #      a mask naming group_id is refused (400 naming update_mask);
 #   6. downloads: B fetches their invoice PDF (application/pdf, %PDF),
 #      staff export the invoices as CSV (chunked), A gets 404 for B's PDF;
-#   7. roles: a marketing token cannot cancel B's order (403);
+#   7. roles: a marketing or storefront token cannot cancel B's order (403);
 #   8. /metrics counts the requests by route template; `tools/dev down`
 #      leaves no process behind.
 # Every wait is a deadline loop (E2E_EVENT_DEADLINE_S, default 60 s).
@@ -66,19 +68,34 @@ done
 http POST /v1/auth/login '{"email":"a@e2e.example.com","password":"wrong-password"}'
 expect 401 "login with a wrong password"
 
-step "B places an order through the gateway"
-ORDER_BODY='{"currencyCode":"USD","customer":{"email":"b@e2e.example.com","name":"Customer B"},
-  "items":[{"sku":"MUG-1","name":"Mug","quantity":2,"unitPrice":{"amountMinor":"1250","currencyCode":"USD"},"taxRateBp":0}],
-  "shippingAddress":{"name":"Customer B","line1":"1 Main St","city":"Springfield","postalCode":"12345","countryCode":"US"},
-  "paymentMethod":"PAYMENT_METHOD_CARD",
-  "deliveryMethod":{"code":"standard","name":"Standard","fee":{"amountMinor":"500","currencyCode":"USD"}}}'
+step "price authority: a customer token cannot set its own prices (ORD-18)"
+http GET "/v1/orders?page_size=100" "" -H "$(auth "$STAFF_TOKEN")"
+ORDERS_BEFORE="$(python3 -c 'import json,sys; print(len(json.load(sys.stdin).get("orders",[])))' <<<"$BODY")"
+SELF_PRICED="{\"currencyCode\":\"USD\",\"customer\":{\"customerId\":\"$ID_B\",\"email\":\"b@e2e.example.com\"},
+  \"items\":[{\"sku\":\"MUG-1\",\"name\":\"Mug\",\"quantity\":1,\"unitPrice\":{\"amountMinor\":\"1\",\"currencyCode\":\"USD\"}}],
+  \"discounts\":[{\"code\":\"SELF\",\"percentBp\":10000}]}"
+http POST /v1/orders "$SELF_PRICED" -H "$(auth "$TOKEN_B")"
+expect 403 "B places an order priced by B"
+http POST /v1/orders "$SELF_PRICED"
+expect 401 "an anonymous caller places a self-priced order"
+http GET "/v1/orders?page_size=100" "" -H "$(auth "$STAFF_TOKEN")"
+[[ "$(python3 -c 'import json,sys; print(len(json.load(sys.stdin).get("orders",[])))' <<<"$BODY")" == "$ORDERS_BEFORE" ]] ||
+  fail "a refused self-priced order was stored: $BODY"
+
+step "the storefront server places B's order through the gateway"
+STOREFRONT_TOKEN="$("$STORECTL" token issue --role storefront --subject web-shop --ttl 1h)"
+ORDER_BODY="{\"currencyCode\":\"USD\",\"customer\":{\"customerId\":\"$ID_B\",\"email\":\"b@e2e.example.com\",\"name\":\"Customer B\"},
+  \"items\":[{\"sku\":\"MUG-1\",\"name\":\"Mug\",\"quantity\":2,\"unitPrice\":{\"amountMinor\":\"1250\",\"currencyCode\":\"USD\"},\"taxRateBp\":0}],
+  \"shippingAddress\":{\"name\":\"Customer B\",\"line1\":\"1 Main St\",\"city\":\"Springfield\",\"postalCode\":\"12345\",\"countryCode\":\"US\"},
+  \"paymentMethod\":\"PAYMENT_METHOD_CARD\",
+  \"deliveryMethod\":{\"code\":\"standard\",\"name\":\"Standard\",\"fee\":{\"amountMinor\":\"500\",\"currencyCode\":\"USD\"}}}"
 KEY="$(cat /proc/sys/kernel/random/uuid)"
-http POST /v1/orders "$ORDER_BODY" -H "$(auth "$TOKEN_B")" -H "Idempotency-Key: $KEY"
-expect 200 "B places an order"
+http POST /v1/orders "$ORDER_BODY" -H "$(auth "$STOREFRONT_TOKEN")" -H "Idempotency-Key: $KEY"
+expect 200 "the storefront places B's order"
 ORDER_B="$(json_get id <<<"$BODY")"
 [[ "$(json_get customer.customerId <<<"$BODY")" == "$ID_B" ]] || fail "the order is not B's: $BODY"
 TOTAL="$(python3 -c 'import json,sys; print(json.load(sys.stdin)["totals"]["total"]["amountMinor"])' <<<"$BODY")"
-http POST /v1/orders "$ORDER_BODY" -H "$(auth "$TOKEN_B")" -H "Idempotency-Key: $KEY"
+http POST /v1/orders "$ORDER_BODY" -H "$(auth "$STOREFRONT_TOKEN")" -H "Idempotency-Key: $KEY"
 [[ "$(json_get id <<<"$BODY")" == "$ORDER_B" ]] || fail "the same Idempotency-Key created another order"
 
 step "payment webhook: signed, wrong signature, replay"
@@ -111,9 +128,9 @@ http POST "/v1/customers/$ID_B/addresses" '{"address":{"name":"Customer B","line
 expect 200 "B adds an address"
 ADDRESS_B="$(json_get id <<<"$BODY")"
 
-step "BOLA matrix: A's token against every customer route with B's ids"
+step "BOLA matrix: A's token against every customer route with B's ids; the storefront token against every route"
 python3 "$HERE/gateway_bola.py" "$GATEWAY_URL" "$TOKEN_A" "$TOKEN_B" \
-  "{\"customer\":\"$ID_B\",\"order\":\"$ORDER_B\",\"invoice\":\"$INVOICE_B\",\"address\":\"$ADDRESS_B\"}" ||
+  "{\"customer\":\"$ID_B\",\"order\":\"$ORDER_B\",\"invoice\":\"$INVOICE_B\",\"address\":\"$ADDRESS_B\"}" "$STOREFRONT_TOKEN" ||
   fail "BOLA matrix"
 
 step "mass assignment: server-owned fields in A's profile update"
@@ -144,13 +161,18 @@ headers="$(curl -sS -D - -o /dev/null -H "$(auth "$STAFF_TOKEN")" "$GATEWAY_URL/
 grep -qi '^transfer-encoding: chunked' <<<"$headers" || fail "the CSV export is not chunked: $headers"
 grep -qi '^content-type: text/csv' <<<"$headers" || fail "the CSV export is not text/csv: $headers"
 
-step "roles: marketing cannot cancel an order"
+step "roles: marketing cannot cancel an order, the storefront cannot run the back office"
 MARKETING="$("$STORECTL" token issue --role marketing --ttl 10m)"
 http POST "/v1/orders/$ORDER_B:cancel" '{}' -H "$(auth "$MARKETING")"
 expect 403 "marketing cancels an order"
+http POST "/v1/orders/$ORDER_B:cancel" '{}' -H "$(auth "$STOREFRONT_TOKEN")"
+expect 403 "the storefront cancels an order"
+http GET "/v1/customers/$ID_B" "" -H "$(auth "$STOREFRONT_TOKEN")"
+expect 403 "the storefront reads a customer"
 
 step "metrics by route template"
-curl -sS "$GATEWAY_URL/metrics" | grep -q 'http_requests_total{code="404",method="GET",route="/v1/orders/{id}"}' ||
+METRICS="$(curl -sS "$GATEWAY_URL/metrics")"
+grep -q 'http_requests_total{code="404",method="GET",route="/v1/orders/{id}"}' <<<"$METRICS" ||
   fail "/metrics has no count for GET /v1/orders/{id} 404"
 
 e2e_stack_down

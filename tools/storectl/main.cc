@@ -58,7 +58,7 @@ commands:
                        apply a service's schema migrations (forward-only)
   dlq redrive --topic TOPIC.CONSUMER.dlq [--max N] [--brokers B]
                        copy dead-lettered events back to their topic
-  token issue --role admin|staff|marketing [--ttl 12h] [--subject NAME]
+  token issue --role admin|staff|marketing|storefront [--ttl 12h] [--subject NAME]
                        print a staff access token for the gateway
   webhook sign --body JSON
                        print the Store-Signature header for a payment webhook body

@@ -16,10 +16,13 @@
 namespace store::cli {
 namespace {
 
-constexpr char kTokenHelp[] = R"(usage: storectl token issue --role admin|staff|marketing [--ttl DURATION] [--subject NAME]
+constexpr char kTokenHelp[] = R"(usage: storectl token issue --role admin|staff|marketing|storefront [--ttl DURATION] [--subject NAME]
 
-Prints a signed staff access token for the gateway (send it as
-`Authorization: Bearer <token>`). DURATION: 90m, 12h, 30d (default 12h).
+Prints a signed access token for the gateway (send it as
+`Authorization: Bearer <token>`): a staff token, or with --role storefront
+a service token for the shop's own storefront server (it may price carts and
+place orders, but not run the back office; e.g. --subject web-shop --ttl 30d).
+DURATION: 90m, 12h, 30d (default 12h).
 The signing key is GATEWAY_JWT_SECRET, or the file GATEWAY_JWT_SECRET_FILE
 names (environment or .dev/env); GATEWAY_JWT_ISSUER / GATEWAY_JWT_AUDIENCE
 as the gateway's.
@@ -76,8 +79,10 @@ int TokenCommand(const std::vector<std::string>& argv) {
   }
   if (absl::Status s = args->CheckKnown({"role", "ttl", "subject"}); !s.ok()) return Fail(s);
   const std::string role = args->Get("role");
-  if (role != "admin" && role != "staff" && role != "marketing") {
-    return Fail(InvalidField("role", "must be admin, staff or marketing (customers log in)"));
+  if (role != auth::kRoleAdmin && role != auth::kRoleStaff && role != auth::kRoleMarketing &&
+      role != auth::kRoleStorefront) {
+    return Fail(
+        InvalidField("role", "must be admin, staff, marketing or storefront (customers log in)"));
   }
   absl::StatusOr<absl::Duration> ttl = ParseTtl(args->Get("ttl", "12h"));
   if (!ttl.ok()) return Fail(ttl.status());

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "libs/core/log.h"
+#include "services/gateway/transcoding/price_fields.h"
 
 namespace store::gateway {
 namespace {
@@ -89,6 +90,14 @@ class SchemaWriter {
           schema = absl::StrCat("{\"type\":\"array\",\"items\":", ValueSchema(f), "}");
         } else {
           schema = ValueSchema(f);
+        }
+        if (IsOutputOnly(*f)) {
+          schema = absl::StrCat("{\"allOf\":[", schema, "],\"readOnly\":true}");
+        } else if (IsPriceField(*f)) {
+          schema = absl::StrCat(
+              "{\"allOf\":[", schema,
+              "],\"x-price\":true,\"description\":\"A price: only admin, staff and storefront "
+              "tokens may set it (403 PRICE_NOT_ALLOWED otherwise).\"}");
         }
         props.push_back(absl::StrCat(JsonQuote(f->json_name()), ":", schema));
       }

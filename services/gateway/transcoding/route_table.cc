@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "libs/core/status.h"
+#include "services/gateway/transcoding/price_fields.h"
 
 namespace store::gateway {
 namespace {
@@ -23,7 +24,8 @@ const std::set<std::string>& KnownVerbs() {
 
 const std::set<std::string>& KnownRoles() {
   static const auto* const kRoles =
-      new std::set<std::string>{"admin", "staff", "marketing", "customer", "public"};
+      new std::set<std::string>{"admin",      "staff",    "marketing",
+                                                       "storefront", "customer", "public"};
   return *kRoles;
 }
 
@@ -210,6 +212,17 @@ absl::StatusOr<RouteTable> RouteTable::Build(
       if (!route.http.signed_by().empty() && !route.is_public()) {
         return absl::InvalidArgumentError(
             absl::StrCat(where, ": signed_by is for public routes (the signature is the auth)"));
+      }
+      route.has_price_fields = HoldsPriceFields(request);
+      if (route.allows("customer") || (route.is_public() && route.http.signed_by().empty())) {
+        for (const PriceLikeField& f : PriceLikeFields(request)) {
+          if (f.marked || f.output_only) continue;
+          return absl::InvalidArgumentError(absl::StrCat(
+              where, ": ", request->full_name(), ".", f.path,
+              " looks like a price on a route customers or the public may call: mark it "
+              "[(store.api.v1.price) = true] so only trusted callers set it, or "
+              "[(store.api.v1.output_only) = true] if the service never reads it"));
+        }
       }
       if (!seen.insert({route.http.method(), route.http.path()}).second) {
         return absl::InvalidArgumentError(absl::StrCat(where, ": ", route.http.method(), " ",

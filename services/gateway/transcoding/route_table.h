@@ -55,6 +55,8 @@ struct Route {
   const google::protobuf::FieldDescriptor* page_size = nullptr;
   // the response's redirect URL, for a redirect route.
   const google::protobuf::FieldDescriptor* redirect = nullptr;
+  // The request holds fields only trusted callers may set (price_fields.h).
+  bool has_price_fields = false;
   bool allows(absl::string_view role) const;
   bool is_public() const { return allows("public"); }
 };
@@ -66,7 +68,8 @@ class RouteTable {
   // the request (owner fields: text), no two routes with the same verb and
   // template, streamed downloads on server-streaming methods whose messages
   // carry `bytes data`, no other streaming methods, signatures only on
-  // public routes.
+  // public routes, and on routes open to customers or the public (unsigned)
+  // every money or basis-point field of the request marked as a price.
   static absl::StatusOr<RouteTable> Build(
       const std::vector<const google::protobuf::ServiceDescriptor*>& services);
 

@@ -1,9 +1,12 @@
+#include <map>
+
 #include "gmock/gmock.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "libs/core/status.h"
 #include "services/gateway/transcoding/openapi.h"
+#include "services/gateway/transcoding/price_fields.h"
 #include "services/gateway/transcoding/route_table.h"
 #include "services/gateway/transcoding/services.h"
 #include "services/gateway/transcoding/transcoder.h"
@@ -41,6 +44,47 @@ TEST(ExposedServicesTest, EveryServiceBuildsOneTableWithoutConflicts) {
   EXPECT_EQ(t->routes().size(), annotated);
   EXPECT_EQ(t->Find("POST", "/v1/customers:register")->route->method->name(), "RegisterCustomer");
   EXPECT_EQ(t->Find("GET", "/v1/customers/abc")->route->method->name(), "GetCustomer");
+}
+
+TEST(PriceFieldsTest, FindsTheFirstSetPriceAnywhereInTheRequest) {
+  ov1::PlaceOrderRequest place;
+  place.set_currency_code("USD");
+  place.add_items()->set_sku("A");
+  EXPECT_EQ(SetPriceField(place), std::nullopt);
+  place.add_items()->mutable_unit_price()->set_amount_minor(1);
+  EXPECT_EQ(SetPriceField(place), "items[1].unit_price");
+  place.clear_items();
+  place.add_items()->set_tax_rate_bp(0);  // proto3: a zero is not set
+  EXPECT_EQ(SetPriceField(place), std::nullopt);
+  place.add_discounts()->set_percent_bp(10000);
+  EXPECT_EQ(SetPriceField(place), "discounts[0].percent_bp");
+  place.clear_discounts();
+  place.mutable_delivery_method()->set_code("standard");
+  EXPECT_EQ(SetPriceField(place), std::nullopt);
+  place.mutable_delivery_method()->mutable_fee();  // present, even if zero
+  EXPECT_EQ(SetPriceField(place), "delivery_method.fee");
+}
+
+TEST(PriceFieldsTest, MoneyAndBasisPointsLookLikePrices) {
+  std::map<std::string, bool> place;
+  for (const PriceLikeField& f : PriceLikeFields(ov1::PlaceOrderRequest::descriptor())) {
+    place[f.path] = f.marked;
+  }
+  for (const char* path :
+       {"items.unit_price", "items.tax_rate_bp", "discounts.percent_bp", "discounts.amount",
+        "delivery_method.fee", "delivery_method.tax_rate_bp"}) {
+    ASSERT_TRUE(place.count(path)) << path;
+    EXPECT_TRUE(place[path]) << path;
+  }
+  EXPECT_TRUE(HoldsPriceFields(ov1::PlaceOrderRequest::descriptor()));
+  // The payment webhook's amount is money, unmarked: allowed only because
+  // that route is signed by the payment provider.
+  std::vector<PriceLikeField> payment = PriceLikeFields(ov1::RecordPaymentRequest::descriptor());
+  ASSERT_EQ(payment.size(), 1u);
+  EXPECT_EQ(payment[0].path, "amount");
+  EXPECT_FALSE(payment[0].marked);
+  EXPECT_FALSE(HoldsPriceFields(ov1::RecordPaymentRequest::descriptor()));
+  EXPECT_FALSE(HoldsPriceFields(ov1::GetOrderRequest::descriptor()));
 }
 
 class TranscodingTest : public ::testing::Test {

@@ -106,6 +106,26 @@ TEST_F(OrderServiceTest, BadInputIsRejectedNamingTheFieldAndChangesNothing) {
   EXPECT_EQ(Count("SELECT next_value FROM order_number_counter"), 10001);
 }
 
+// ORD-18: a customer identity never places a priced order, even past the
+// gateway (defence in depth); staff and storefront callers do.
+TEST_F(OrderServiceTest, ACustomerCallerCannotPlaceAnOrder) {
+  v1::PlaceOrderRequest r = GuestOrder();
+  r.mutable_items(0)->mutable_unit_price()->set_amount_minor(1);
+  r.add_discounts()->set_percent_bp(10000);
+  auto ctx = Ctx();
+  ctx->AddMetadata("x-customer-id", NewUuid());
+  v1::Order o;
+  grpc::Status s = stub_->PlaceOrder(ctx.get(), r, &o);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << s.error_message();
+  EXPECT_EQ(grpcx::ErrorInfoOf(s)->reason(), "PRICE_NOT_ALLOWED");
+  EXPECT_EQ(Count("SELECT count(*) FROM orders"), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM outbox"), 0);
+  auto storefront = Ctx();
+  storefront->AddMetadata("x-role", "storefront");
+  EXPECT_TRUE(stub_->PlaceOrder(storefront.get(), r, &o).ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM orders"), 1);
+}
+
 TEST_F(OrderServiceTest, LifecycleToCompletedWithHistory) {
   v1::Order o = Place(GuestOrder());
   o = Pay(o);
