@@ -4,10 +4,12 @@
 #include "libs/events/migrations.h"
 #include "libs/grpcx/server.h"
 #include "libs/service/service_main.h"
+#include "services/order/app/cart_app.h"
 #include "services/order/app/customer_gate.h"
 #include "services/order/app/order_app.h"
 #include "services/order/clients/customer_gate_grpc.h"
 #include "services/order/migrations.h"
+#include "services/order/cart_service.h"
 #include "services/order/order_service.h"
 
 int main(int argc, char** argv) {
@@ -46,6 +48,11 @@ int main(int argc, char** argv) {
          auto app = std::make_shared<order::OrderApp>(rt.pool(), rt.clock(), *customers);
          rt.Keep(app);
          rt.AddService(std::make_unique<order::OrderServiceImpl>(*app));
+         auto carts = std::make_shared<order::CartApp>(
+             rt.pool(), rt.clock(), *app, rt.env().Optional("STORE_CURRENCY", "USD"));
+         rt.Keep(carts);
+         rt.AddService(std::make_unique<order::CartServiceImpl>(*carts));
+         rt.AddService(std::make_unique<order::DiscountCodeServiceImpl>(*carts));
          rt.AddConsumer(order::kErasureConsumer, {order::kCustomersTopic},
                         [app](pqxx::work& tx, const common::v1::EventEnvelope& env) {
                           return app->HandleCustomerEvent(tx, env);

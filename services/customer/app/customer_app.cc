@@ -1003,6 +1003,7 @@ absl::StatusOr<v1::CheckCheckoutResponse> CustomerApp::CheckCheckout(
   v1::CheckCheckoutResponse out;
   out.set_group_discount_bp(f.discount_bp);
   out.set_group_name(f.group_name);
+  out.set_group_id(f.group_id);
   return out;
 }
 

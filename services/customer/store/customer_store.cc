@@ -225,11 +225,12 @@ const pg::Statement kCheckout(
     " b AS (SELECT reason FROM blacklist WHERE ($2 <> '' AND email = $2)"
     "  OR ($3 <> '' AND phone = $3) OR email IN (SELECT email FROM c WHERE email <> '')"
     "  OR phone IN (SELECT phone FROM c WHERE phone <> '') ORDER BY created_at LIMIT 1),"
-    " g AS (SELECT name, discount_bp FROM customer_groups"
+    " g AS (SELECT name, discount_bp, id FROM customer_groups"
     "  WHERE id = coalesce((SELECT group_id FROM c), $4::uuid))"
     " SELECT (SELECT count(*) FROM c), (SELECT erased_at IS NOT NULL FROM c),"
     " (SELECT blocked FROM c), (SELECT state FROM c), (SELECT count(*) FROM b),"
-    " (SELECT reason FROM b), (SELECT name FROM g), (SELECT discount_bp FROM g)");
+    " (SELECT reason FROM b), (SELECT name FROM g), (SELECT discount_bp FROM g),"
+    " (SELECT id::text FROM g)");
 const pg::Statement kGroupDiscount(
     "cus_group_discount", "SELECT name, discount_bp FROM customer_groups WHERE id = $1::uuid");
 
@@ -546,6 +547,7 @@ CustomerStore::CheckoutFacts CustomerStore::Checkout(pqxx::transaction_base& tx,
   if (!r[6].is_null()) {
     f.group_name = r[6].as<std::string>();
     f.discount_bp = r[7].as<int>();
+    f.group_id = r[8].as<std::string>();
   }
   return f;
 }

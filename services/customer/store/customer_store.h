@@ -155,6 +155,7 @@ class CustomerStore {
     std::optional<std::string> blacklist_reason;
     std::string group_name;
     int discount_bp = 0;
+    std::string group_id;
   };
   static CheckoutFacts Checkout(pqxx::transaction_base& tx, const std::string& customer_id,
                                 const std::string& email, const std::string& phone,

@@ -11,6 +11,7 @@
 #include "store/customer/v1/customer_service.pb.h"
 #include "store/invoicing/v1/invoicing_service.pb.h"
 #include "store/newsletter/v1/newsletter_service.pb.h"
+#include "store/order/v1/cart_service.pb.h"
 #include "store/order/v1/order_service.pb.h"
 
 namespace store::gateway {
@@ -20,6 +21,8 @@ inline std::vector<const google::protobuf::ServiceDescriptor*> ExposedServices()
   return {
       api::v1::LoginRequest::descriptor()->file()->FindServiceByName("AuthService"),
       order::v1::GetOrderRequest::descriptor()->file()->FindServiceByName("OrderService"),
+      order::v1::GetCartRequest::descriptor()->file()->FindServiceByName("CartService"),
+      order::v1::GetCartRequest::descriptor()->file()->FindServiceByName("DiscountCodeService"),
       customer::v1::GetCustomerRequest::descriptor()->file()->FindServiceByName("CustomerService"),
       invoicing::v1::GetInvoiceRequest::descriptor()->file()->FindServiceByName("InvoicingService"),
       newsletter::v1::SubscribeRequest::descriptor()->file()->FindServiceByName(

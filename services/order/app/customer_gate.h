@@ -29,6 +29,9 @@ struct CheckoutDecision {
   // Discount of the customer's group in basis points (0: none, guests).
   int32_t group_discount_bp = 0;
   std::string group_name;
+  // The buyer's group (for discount codes limited to a group); empty when
+  // unknown (customer checks disabled).
+  std::string group_id;
 };
 
 class CustomerGate {

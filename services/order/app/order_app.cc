@@ -158,7 +158,8 @@ static absl::StatusOr<v1::Order> Mutate(pg::Pool& pool, const Clock& clock,
 }
 
 absl::StatusOr<v1::Order> OrderApp::PlaceOrder(const v1::PlaceOrderRequest& request,
-                                               const std::string& actor) {
+                                               const std::string& actor,
+                                               const PlacementHooks& hooks) {
   STORE_ASSIGN_OR_RETURN(v1::Order priced, BuildNewOrder(request));
   v1::PlaceOrderRequest fingerprinted = request;
   fingerprinted.clear_request_id();
@@ -188,6 +189,13 @@ absl::StatusOr<v1::Order> OrderApp::PlaceOrder(const v1::PlaceOrderRequest& requ
     return checked.status();
   }
   const CheckoutDecision decision = *checked;
+  if (hooks.after_check) {
+    if (absl::Status s = hooks.after_check(decision); !s.ok()) {
+      STORE_RETURN_IF_ERROR(find_stored(&stored));
+      if (stored.has_value()) return Replay(*stored, hash);
+      return s;
+    }
+  }
   STORE_RETURN_IF_ERROR(
       ApplyGroupDiscount(decision.group_discount_bp, decision.group_name, &priced));
 
@@ -221,6 +229,7 @@ absl::StatusOr<v1::Order> OrderApp::PlaceOrder(const v1::PlaceOrderRequest& requ
     const absl::Time now = TruncateToMicros(clock_.Now());
     order = priced;  // from scratch on every attempt
     order.set_id(NewUuid());
+    order.set_cart_id(hooks.cart_id);
     if (!turn.owns_lock()) turn.lock();
     order.set_number(OrderStore::NextOrderNumber(tx));
     order.set_status(v1::ORDER_STATUS_PENDING);
@@ -239,6 +248,7 @@ absl::StatusOr<v1::Order> OrderApp::PlaceOrder(const v1::PlaceOrderRequest& requ
       duplicate = true;
       return absl::AbortedError("duplicate request");  // rolls back the number
     }
+    if (hooks.in_transaction) STORE_RETURN_IF_ERROR(hooks.in_transaction(tx, order, now));
     if (store_credit) {
       // The debit is this order's payment, recorded as RecordPayment would
       // (OrderPaid, pending -> processing) in the same transaction.

@@ -7,6 +7,7 @@
 #ifndef STORE_SERVICES_ORDER_APP_ORDER_APP_H_
 #define STORE_SERVICES_ORDER_APP_ORDER_APP_H_
 
+#include <functional>
 #include <mutex>
 #include <string>
 
@@ -33,6 +34,20 @@ inline constexpr char kErasuresTopic[] = "store.privacy.erasures.v1";
 // order's request_id, also the wallet debit's idempotency key).
 inline constexpr char kStoreCreditProvider[] = "store_credit";
 
+// What a checkout adds to PlaceOrder (CartApp::Checkout): a check once the
+// buyer is known, and writes in the placing transaction.
+struct PlacementHooks {
+  // Recorded on the order (Order.cart_id).
+  std::string cart_id;
+  // After the customer service checked the buyer (their group is known),
+  // before anything is debited or stored; an error stops the placement.
+  std::function<absl::Status(const CheckoutDecision&)> after_check;
+  // In the placing transaction, after the order was inserted: an error
+  // rolls everything back (and gives back a store-credit debit).
+  std::function<absl::Status(pqxx::work& tx, const v1::Order& order, absl::Time now)>
+      in_transaction;
+};
+
 class OrderApp {
  public:
   OrderApp(pg::Pool& pool, const Clock& clock, CustomerGate& customers)
@@ -44,7 +59,8 @@ class OrderApp {
   // stored, and given back if it then is not. A retry of a stored request
   // returns that order without asking the customer service again.
   absl::StatusOr<v1::Order> PlaceOrder(const v1::PlaceOrderRequest& request,
-                                       const std::string& actor);
+                                       const std::string& actor,
+                                       const PlacementHooks& hooks = {});
   absl::StatusOr<v1::Order> GetOrder(const std::string& id);
   absl::StatusOr<v1::ListOrdersResponse> ListOrders(const v1::ListOrdersRequest& request);
   absl::StatusOr<int64_t> CountUnprocessed();

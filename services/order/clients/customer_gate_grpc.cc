@@ -43,7 +43,8 @@ absl::StatusOr<CheckoutDecision> GrpcCustomerGate::Check(const std::string& cust
   grpc::Status s = stub_->CheckCheckout(ctx.get(), req, &resp);
   if (!s.ok()) return CustomerServiceError("CheckCheckout", s);
   return CheckoutDecision{.group_discount_bp = resp.group_discount_bp(),
-                          .group_name = resp.group_name()};
+                          .group_name = resp.group_name(),
+                          .group_id = resp.group_id()};
 }
 
 absl::Status GrpcCustomerGate::DebitWallet(const std::string& customer_id,

@@ -14,7 +14,6 @@
 #include "libs/core/status.h"
 
 namespace store::order {
-namespace {
 
 using common::v1::Money;
 
@@ -70,10 +69,55 @@ absl::Status CheckAddress(absl::string_view field, common::v1::Address* a) {
   return absl::OkStatus();
 }
 
-}  // namespace
-
 absl::Status ValidateReason(absl::string_view field, absl::string_view reason) {
   return ValidateText(field, reason, 1, 500);
+}
+
+absl::Status CheckPercent(absl::string_view field, int32_t percent_bp) {
+  if (percent_bp <= 0 || percent_bp > 10000) {
+    return InvalidField(field, "must be 1..10000 (basis points)");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::OrderItem> CheckItem(absl::string_view f, const v1::OrderItem& src,
+                                        const std::string& currency) {
+  STORE_RETURN_IF_ERROR(ValidateText(absl::StrCat(f, ".sku"), src.sku(), 1, 64));
+  STORE_RETURN_IF_ERROR(ValidateText(absl::StrCat(f, ".name"), src.name(), 1, 200));
+  if (src.quantity() < 1 || src.quantity() > kMaxQuantity) {
+    return InvalidField(absl::StrCat(f, ".quantity"),
+                        absl::StrCat("must be 1..", kMaxQuantity, ", got ", src.quantity()));
+  }
+  if (!src.has_unit_price()) return InvalidField(absl::StrCat(f, ".unit_price"), "is required");
+  STORE_RETURN_IF_ERROR(CheckMoney(absl::StrCat(f, ".unit_price"), src.unit_price(), currency,
+                                   /*allow_zero=*/true));
+  if (src.tax_rate_bp() < 0 || src.tax_rate_bp() > 10000) {
+    return InvalidField(absl::StrCat(f, ".tax_rate_bp"), "must be 0..10000 (basis points)");
+  }
+  v1::OrderItem item;
+  item.set_sku(src.sku());
+  item.set_name(src.name());
+  item.set_quantity(src.quantity());
+  *item.mutable_unit_price() = MakeMoney(src.unit_price().amount_minor(), currency);
+  item.set_tax_rate_bp(src.tax_rate_bp());
+  return item;
+}
+
+absl::StatusOr<v1::DeliveryMethod> CheckDeliveryMethod(absl::string_view f,
+                                                       const v1::DeliveryMethod& dm,
+                                                       const std::string& currency) {
+  STORE_RETURN_IF_ERROR(ValidateText(absl::StrCat(f, ".code"), dm.code(), 1, 64));
+  STORE_RETURN_IF_ERROR(ValidateText(absl::StrCat(f, ".name"), dm.name(), 0, 200));
+  STORE_RETURN_IF_ERROR(CheckMoney(absl::StrCat(f, ".fee"), dm.fee(), currency, true));
+  if (dm.tax_rate_bp() < 0 || dm.tax_rate_bp() > 10000) {
+    return InvalidField(absl::StrCat(f, ".tax_rate_bp"), "must be 0..10000 (basis points)");
+  }
+  v1::DeliveryMethod delivery;
+  delivery.set_code(dm.code());
+  delivery.set_name(dm.name());
+  *delivery.mutable_fee() = MakeMoney(dm.fee().amount_minor(), currency);
+  delivery.set_tax_rate_bp(dm.tax_rate_bp());
+  return delivery;
 }
 
 absl::StatusOr<v1::Order> BuildNewOrder(const v1::PlaceOrderRequest& request) {
@@ -109,26 +153,8 @@ absl::StatusOr<v1::Order> BuildNewOrder(const v1::PlaceOrderRequest& request) {
     return InvalidField("items", absl::StrCat("has more than ", kMaxItems, " lines"));
   }
   for (int i = 0; i < request.items_size(); ++i) {
-    const v1::OrderItem& src = request.items(i);
-    const std::string f = absl::StrCat("items[", i, "]");
-    STORE_RETURN_IF_ERROR(ValidateText(absl::StrCat(f, ".sku"), src.sku(), 1, 64));
-    STORE_RETURN_IF_ERROR(ValidateText(absl::StrCat(f, ".name"), src.name(), 1, 200));
-    if (src.quantity() < 1 || src.quantity() > kMaxQuantity) {
-      return InvalidField(absl::StrCat(f, ".quantity"),
-                          absl::StrCat("must be 1..", kMaxQuantity, ", got ", src.quantity()));
-    }
-    if (!src.has_unit_price()) return InvalidField(absl::StrCat(f, ".unit_price"), "is required");
-    STORE_RETURN_IF_ERROR(CheckMoney(absl::StrCat(f, ".unit_price"), src.unit_price(), currency,
-                                     /*allow_zero=*/true));
-    if (src.tax_rate_bp() < 0 || src.tax_rate_bp() > 10000) {
-      return InvalidField(absl::StrCat(f, ".tax_rate_bp"), "must be 0..10000 (basis points)");
-    }
-    v1::OrderItem* item = order.add_items();
-    item->set_sku(src.sku());
-    item->set_name(src.name());
-    item->set_quantity(src.quantity());
-    *item->mutable_unit_price() = MakeMoney(src.unit_price().amount_minor(), currency);
-    item->set_tax_rate_bp(src.tax_rate_bp());
+    STORE_ASSIGN_OR_RETURN(*order.add_items(),
+                           CheckItem(absl::StrCat("items[", i, "]"), request.items(i), currency));
   }
 
   if (!request.has_shipping_address()) return InvalidField("shipping_address", "is required");
@@ -141,18 +167,9 @@ absl::StatusOr<v1::Order> BuildNewOrder(const v1::PlaceOrderRequest& request) {
     *order.mutable_billing_address() = order.shipping_address();
   }
 
-  const v1::DeliveryMethod& dm = request.delivery_method();
-  STORE_RETURN_IF_ERROR(ValidateText("delivery_method.code", dm.code(), 1, 64));
-  STORE_RETURN_IF_ERROR(ValidateText("delivery_method.name", dm.name(), 0, 200));
-  STORE_RETURN_IF_ERROR(CheckMoney("delivery_method.fee", dm.fee(), currency, true));
-  if (dm.tax_rate_bp() < 0 || dm.tax_rate_bp() > 10000) {
-    return InvalidField("delivery_method.tax_rate_bp", "must be 0..10000 (basis points)");
-  }
-  v1::DeliveryMethod* delivery = order.mutable_delivery_method();
-  delivery->set_code(dm.code());
-  delivery->set_name(dm.name());
-  *delivery->mutable_fee() = MakeMoney(dm.fee().amount_minor(), currency);
-  delivery->set_tax_rate_bp(dm.tax_rate_bp());
+  STORE_ASSIGN_OR_RETURN(
+      *order.mutable_delivery_method(),
+      CheckDeliveryMethod("delivery_method", request.delivery_method(), currency));
 
   if (request.payment_method() == v1::PAYMENT_METHOD_UNSPECIFIED ||
       !v1::PaymentMethod_IsValid(request.payment_method())) {
@@ -176,9 +193,7 @@ absl::StatusOr<v1::Order> BuildNewOrder(const v1::PlaceOrderRequest& request) {
     d->set_description(src.description());
     switch (src.value_case()) {
       case v1::Discount::kPercentBp:
-        if (src.percent_bp() <= 0 || src.percent_bp() > 10000) {
-          return InvalidField(absl::StrCat(f, ".percent_bp"), "must be 1..10000 (basis points)");
-        }
+        STORE_RETURN_IF_ERROR(CheckPercent(absl::StrCat(f, ".percent_bp"), src.percent_bp()));
         d->set_percent_bp(src.percent_bp());
         break;
       case v1::Discount::kAmount:

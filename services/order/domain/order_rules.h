@@ -25,6 +25,26 @@ inline constexpr int kMaxQuantity = 10000;
 // status and times are left for the caller.
 absl::StatusOr<v1::Order> BuildNewOrder(const v1::PlaceOrderRequest& request);
 
+// The checks BuildNewOrder makes, shared with carts; `field` prefixes the
+// field named in an error ("items[1]", "line", "cart.delivery_method").
+common::v1::Money MakeMoney(int64_t amount_minor, const std::string& currency);
+// In `currency` (or no currency given), not negative (positive unless
+// `allow_zero`), not too large.
+absl::Status CheckMoney(absl::string_view field, const common::v1::Money& money,
+                        const std::string& currency, bool allow_zero);
+// 1..10000 basis points.
+absl::Status CheckPercent(absl::string_view field, int32_t percent_bp);
+// Name, lines, city, country (upper-cased), phone (E.164) of an address.
+absl::Status CheckAddress(absl::string_view field, common::v1::Address* address);
+// Sku, name, quantity, unit price in `currency`, tax rate; the item as
+// stored (output fields dropped).
+absl::StatusOr<v1::OrderItem> CheckItem(absl::string_view field, const v1::OrderItem& item,
+                                        const std::string& currency);
+// Code, name, fee in `currency`, tax rate; the method as stored.
+absl::StatusOr<v1::DeliveryMethod> CheckDeliveryMethod(absl::string_view field,
+                                                       const v1::DeliveryMethod& method,
+                                                       const std::string& currency);
+
 // Recomputes every output amount of `order` from its items, discounts and
 // delivery method. Discounts apply to the items subtotal, are shared among
 // lines in proportion to their subtotal (largest remainder, so the shares

@@ -320,3 +320,80 @@ TEST(DisabledCustomerGateTest, AllowsEveryoneButRefusesStoreCredit) {
 
 }  // namespace
 }  // namespace store::order
+
+namespace store::order {
+namespace {
+
+// ORD-19: a cart's checkout runs PlaceOrder's checks exactly: a blacklisted
+// buyer is refused with the reason (the cart stays open, nothing stored);
+// a registered customer's group discount is added after the cart's code.
+class CartCheckoutGuardsTest : public OrderCheckoutTest {
+ protected:
+  v1::Cart Cart(const std::string& customer_id, const std::string& email) {
+    v1::CreateCartRequest r;
+    r.set_request_id(NewUuid());
+    v1::Cart* c = r.mutable_cart();
+    c->set_customer_id(customer_id);
+    c->set_email(email);
+    auto* line = c->add_lines();
+    line->set_sku("MUG-1");
+    line->set_name("Blue mug");
+    line->set_quantity(2);
+    line->mutable_unit_price()->set_amount_minor(1250);
+    *c->mutable_shipping_address() = GuestOrder().shipping_address();
+    *c->mutable_delivery_method() = GuestOrder().delivery_method();
+    v1::Cart out;
+    grpc::Status s = cart_stub_->CreateCart(Ctx().get(), r, &out);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return out;
+  }
+  grpc::Status Checkout(const v1::Cart& cart, v1::PaymentMethod method, v1::Order* out) {
+    v1::CheckoutCartRequest r;
+    r.set_cart_id(cart.id());
+    r.set_request_id(NewUuid());
+    r.set_payment_method(method);
+    return cart_stub_->CheckoutCart(Ctx().get(), r, out);
+  }
+};
+
+TEST_F(CartCheckoutGuardsTest, ABlacklistedGuestCannotCheckOut) {
+  customers().Blacklist("eve@example.com");
+  v1::Cart cart = Cart("", "eve@example.com");
+  v1::Order order;
+  grpc::Status s = Checkout(cart, v1::PAYMENT_METHOD_CARD, &order);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(ReasonOf(s), "CUSTOMER_BLACKLISTED");
+  ExpectNothingStored();
+  EXPECT_EQ(Count("SELECT count(*) FROM carts WHERE state = 1"), 1);
+}
+
+TEST_F(CartCheckoutGuardsTest, GroupDiscountAndStoreCreditApplyToACart) {
+  customers().AddCustomer(kAnn, /*balance=*/10000, /*discount_bp=*/1000, "Wholesale");
+  v1::Cart cart = Cart(kAnn, "ann@example.com");
+  v1::Order order;
+  grpc::Status s = Checkout(cart, v1::PAYMENT_METHOD_STORE_CREDIT, &order);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_EQ(order.discounts_size(), 1);
+  EXPECT_EQ(order.discounts(0).code(), "GROUP");
+  EXPECT_EQ(order.totals().total().amount_minor(), 2500 - 250 + 500);
+  EXPECT_EQ(order.status(), v1::ORDER_STATUS_PROCESSING);  // paid from the wallet
+  EXPECT_EQ(customers().Balance(kAnn), 10000 - 2750);
+  EXPECT_EQ(order.cart_id(), cart.id());
+}
+
+// A second checkout (another request id) of a converted cart is refused
+// before the wallet is touched.
+TEST_F(CartCheckoutGuardsTest, ACheckedOutCartIsNeverPaidTwice) {
+  customers().AddCustomer(kAnn, /*balance=*/10000);
+  v1::Cart cart = Cart(kAnn, "ann@example.com");
+  v1::Order first;
+  ASSERT_TRUE(Checkout(cart, v1::PAYMENT_METHOD_CARD, &first).ok());
+  v1::Order second;
+  grpc::Status s = Checkout(cart, v1::PAYMENT_METHOD_STORE_CREDIT, &second);
+  EXPECT_EQ(ReasonOf(s), "CART_CONVERTED");
+  EXPECT_EQ(customers().Balance(kAnn), 10000);
+  EXPECT_EQ(Count("SELECT count(*) FROM orders"), 1);
+}
+
+}  // namespace
+}  // namespace store::order

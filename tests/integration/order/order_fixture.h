@@ -20,6 +20,8 @@
 #include "libs/testing/test_kafka.h"
 #include "services/order/app/order_app.h"
 #include "services/order/migrations.h"
+#include "services/order/app/cart_app.h"
+#include "services/order/cart_service.h"
 #include "services/order/order_service.h"
 #include "store/order/v1/order_service.grpc.pb.h"
 #include "tests/integration/order/allow_all_customer_gate.h"
@@ -41,11 +43,18 @@ class OrderServiceFixture : public ::testing::Test {
     ASSERT_NE(gate_, nullptr);
     app_ = std::make_unique<OrderApp>(*pool_, clock_, *gate_);
     service_ = std::make_unique<OrderServiceImpl>(*app_);
+    carts_ = std::make_unique<CartApp>(*pool_, clock_, *app_, "USD");
+    cart_service_ = std::make_unique<CartServiceImpl>(*carts_);
+    code_service_ = std::make_unique<DiscountCodeServiceImpl>(*carts_);
     host_ = std::make_unique<grpcx::ServerHost>(grpcx::ServerOptions{.listen = "127.0.0.1:0"});
     host_->AddService(service_.get());
+    host_->AddService(cart_service_.get());
+    host_->AddService(code_service_.get());
     ASSERT_TRUE(host_->Start().ok());
-    stub_ = v1::OrderService::NewStub(
-        grpcx::MakeChannel(absl::StrCat("127.0.0.1:", host_->port())));
+    auto channel = grpcx::MakeChannel(absl::StrCat("127.0.0.1:", host_->port()));
+    stub_ = v1::OrderService::NewStub(channel);
+    cart_stub_ = v1::CartService::NewStub(channel);
+    code_stub_ = v1::DiscountCodeService::NewStub(channel);
   }
 
   void TearDown() override {
@@ -147,8 +156,13 @@ class OrderServiceFixture : public ::testing::Test {
   std::unique_ptr<CustomerGate> gate_;
   std::unique_ptr<OrderApp> app_;
   std::unique_ptr<OrderServiceImpl> service_;
+  std::unique_ptr<CartApp> carts_;
+  std::unique_ptr<CartServiceImpl> cart_service_;
+  std::unique_ptr<DiscountCodeServiceImpl> code_service_;
   std::unique_ptr<grpcx::ServerHost> host_;
   std::unique_ptr<v1::OrderService::Stub> stub_;
+  std::unique_ptr<v1::CartService::Stub> cart_stub_;
+  std::unique_ptr<v1::DiscountCodeService::Stub> code_stub_;
 };
 
 }  // namespace store::order

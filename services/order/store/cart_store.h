@@ -1,0 +1,72 @@
+// The SQL of carts and discount codes (migrations/0002_carts.sql). Every
+// function runs inside the caller's transaction; statements are prepared
+// once per connection (pg::Statement) and always parameterised.
+#ifndef STORE_SERVICES_ORDER_STORE_CART_STORE_H_
+#define STORE_SERVICES_ORDER_STORE_CART_STORE_H_
+
+#include <optional>
+#include <pqxx/pqxx>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "libs/core/paging.h"
+#include "store/order/v1/cart.pb.h"
+#include "store/order/v1/cart_service.pb.h"
+
+namespace store::order {
+
+class CartStore {
+ public:
+  // False when a cart with the same request_id exists (nothing written).
+  static bool Insert(pqxx::transaction_base& tx, const v1::Cart& cart,
+                     const std::string& request_id, const std::string& request_hash);
+
+  struct ByRequest {
+    v1::Cart cart;
+    std::string request_hash;
+  };
+  static std::optional<ByRequest> FindByRequestId(pqxx::transaction_base& tx,
+                                                  const std::string& request_id);
+
+  // The cart, optionally locked for update until commit.
+  static std::optional<v1::Cart> Load(pqxx::transaction_base& tx, const std::string& id,
+                                      bool for_update);
+
+  // Writes the aggregate back (body and projections); `checkout_request_id`
+  // once converted.
+  static void Update(pqxx::transaction_base& tx, const v1::Cart& cart,
+                     const std::string& checkout_request_id = "");
+
+  // The checkout request that converted the cart, or "".
+  static std::string CheckoutRequestId(pqxx::transaction_base& tx, const std::string& cart_id);
+
+  // A page of carts, newest change first; up to `limit` + 1 rows. The
+  // cursor's sort value is update_time in micros.
+  static std::vector<v1::Cart> List(pqxx::transaction_base& tx, const v1::CartFilter& filter,
+                                    const std::optional<KeysetCursor>& after, int limit);
+
+  // ---- Discount codes ----
+
+  // False when the code exists already.
+  static bool InsertCode(pqxx::transaction_base& tx, const v1::DiscountCode& code);
+  static std::optional<v1::DiscountCode> LoadCode(pqxx::transaction_base& tx, const std::string& id,
+                                                  bool for_update);
+  // By the (normalised) code; locked for update when asked (checkout).
+  static std::optional<v1::DiscountCode> FindCode(pqxx::transaction_base& tx,
+                                                  const std::string& code, bool for_update);
+  static void UpdateCode(pqxx::transaction_base& tx, const v1::DiscountCode& code);
+  // Sorted by code; `after` is the last code of the previous page.
+  static std::vector<v1::DiscountCode> ListCodes(pqxx::transaction_base& tx, bool include_disabled,
+                                                 const std::string& after, int limit);
+  // Orders of one shopper (ShopperKey) that carry the code.
+  static int64_t CountShopperUses(pqxx::transaction_base& tx, const std::string& code_id,
+                                  const std::string& shopper_key);
+  // Records that `order_id` carries the code and counts it.
+  static void Redeem(pqxx::transaction_base& tx, const std::string& code_id,
+                     const std::string& order_id, const std::string& shopper_key, absl::Time at);
+};
+
+}  // namespace store::order
+
+#endif  // STORE_SERVICES_ORDER_STORE_CART_STORE_H_
