@@ -122,3 +122,49 @@ storectl_json() {
   rm -f "$err"
   printf '%s' "$out"
 }
+
+# ---- HTTP through the gateway (GATEWAY_URL) and the maildir (MAILDIR) ----
+
+# http METHOD PATH [BODY] [extra curl args...]: sets CODE and BODY.
+http() {
+  local method="$1" path="$2" data="${3:-}" out
+  shift 3 || shift $#
+  out="$(mktemp)"
+  local args=(-sS -o "$out" -w '%{http_code}' -X "$method" "$GATEWAY_URL$path")
+  [[ -n "$data" ]] && args+=(-H 'Content-Type: application/json' --data-binary "$data")
+  CODE="$(curl "${args[@]}" "$@")"
+  BODY="$(cat "$out")"
+  rm -f "$out"
+}
+expect() { [[ "$CODE" == "$1" ]] || fail "$2: expected HTTP $1, got $CODE: $BODY"; }
+auth() { printf 'Authorization: Bearer %s' "$1"; }
+
+# mails_to ADDRESS [NEEDLE]: the decoded text of every mail to ADDRESS in
+# the maildir (each followed by a line "=== END"), optionally only those
+# containing NEEDLE.
+mails_to() {
+  /usr/bin/python3 - "$MAILDIR" "$1" "${2:-}" <<'PY'
+import email, email.policy, mailbox, sys
+box = mailbox.Maildir(sys.argv[1], create=False)
+for key in sorted(box.keys()):
+    msg = email.message_from_bytes(box.get_bytes(key), policy=email.policy.default)
+    if sys.argv[2] not in str(msg["To"]):
+        continue
+    parts = [p.get_content() for p in msg.walk() if p.get_content_type() in ("text/plain", "text/html")]
+    text = "Subject: %s\nList-Unsubscribe: %s\n%s" % (msg["Subject"], msg["List-Unsubscribe"], "\n".join(parts))
+    if sys.argv[3] and sys.argv[3] not in text:
+        continue
+    print(text)
+    print("=== END")
+PY
+}
+# wait_mails ADDRESS N [NEEDLE]: waits until N mails to ADDRESS arrived.
+wait_mails() {
+  local deadline=$(($(date +%s) + DEADLINE_S)) n
+  while :; do
+    n="$(mails_to "$1" "${3:-}" | grep -c '^=== END$' || true)"
+    ((n >= $2)) && return 0
+    (($(date +%s) < deadline)) || fail "expected $2 mail(s) to $1${3:+ containing '$3'} within ${DEADLINE_S}s, got $n"
+    sleep 0.2
+  done
+}

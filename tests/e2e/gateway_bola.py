@@ -15,7 +15,7 @@ ids filled in: 403 ROLE_NOT_ALLOWED on each route whose roles do not list
 office or read customers' data), and never 401/403 on the routes that do.
 
 usage: gateway_bola.py GATEWAY_URL TOKEN_A TOKEN_B RESOURCES_JSON [STOREFRONT_TOKEN]
-RESOURCES_JSON: {"customer": B's id, "order": ..., "invoice": ..., "address": ...}
+RESOURCES_JSON: {"customer": B's id, "order": ..., "invoice": ..., "address": ..., "cart": ...}
 """
 import json
 import sys
@@ -56,6 +56,8 @@ def resource_for(path, var):
         return resources["order"]
     if leaf == "invoice_id" or (path.startswith("/v1/invoices/") and leaf == "id"):
         return resources["invoice"]
+    if leaf == "cart_id" or var == "cart.id" or (path.startswith("/v1/carts/") and leaf == "id"):
+        return resources["cart"]
     return None
 
 

@@ -42,19 +42,6 @@ step "tools/dev up (private stack in $DEV_HOME)"
 source "$DEV_HOME/env"
 [[ -n "${GATEWAY_URL:-}" && -n "${STAFF_TOKEN:-}" ]] || fail "GATEWAY_URL / STAFF_TOKEN missing from the env file"
 
-# http METHOD PATH [BODY] [extra curl args...]: sets CODE and BODY.
-http() {
-  local method="$1" path="$2" data="${3:-}" out
-  shift 3 || shift $#
-  out="$(mktemp)"
-  local args=(-sS -o "$out" -w '%{http_code}' -X "$method" "$GATEWAY_URL$path")
-  [[ -n "$data" ]] && args+=(-H 'Content-Type: application/json' --data-binary "$data")
-  CODE="$(curl "${args[@]}" "$@")"
-  BODY="$(cat "$out")"
-  rm -f "$out"
-}
-expect() { [[ "$CODE" == "$1" ]] || fail "$2: expected HTTP $1, got $CODE: $BODY"; }
-auth() { printf 'Authorization: Bearer %s' "$1"; }
 
 step "customers register and log in"
 for who in a b; do
@@ -127,10 +114,14 @@ done
 http POST "/v1/customers/$ID_B/addresses" '{"address":{"name":"Customer B","line1":"2 Side St","city":"Springfield","postalCode":"12345","countryCode":"US"}}' -H "$(auth "$TOKEN_B")"
 expect 200 "B adds an address"
 ADDRESS_B="$(json_get id <<<"$BODY")"
+http POST /v1/carts "{\"customerId\":\"$ID_B\",\"lines\":[{\"sku\":\"MUG-1\",\"name\":\"Mug\",\"quantity\":1,\"unitPrice\":{\"amountMinor\":\"1250\"}}]}" \
+  -H "$(auth "$STOREFRONT_TOKEN")" -H "Idempotency-Key: $(cat /proc/sys/kernel/random/uuid)"
+expect 200 "the storefront creates B's cart"
+CART_B="$(json_get id <<<"$BODY")"
 
 step "BOLA matrix: A's token against every customer route with B's ids; the storefront token against every route"
 python3 "$HERE/gateway_bola.py" "$GATEWAY_URL" "$TOKEN_A" "$TOKEN_B" \
-  "{\"customer\":\"$ID_B\",\"order\":\"$ORDER_B\",\"invoice\":\"$INVOICE_B\",\"address\":\"$ADDRESS_B\"}" "$STOREFRONT_TOKEN" ||
+  "{\"customer\":\"$ID_B\",\"order\":\"$ORDER_B\",\"invoice\":\"$INVOICE_B\",\"address\":\"$ADDRESS_B\",\"cart\":\"$CART_B\"}" "$STOREFRONT_TOKEN" ||
   fail "BOLA matrix"
 
 step "mass assignment: server-owned fields in A's profile update"

@@ -45,6 +45,8 @@ commands:
   privacy ...          shortcut for `customer privacy ...` (export, erase)
   erasure get ID       shortcut for `customer erasure get ID`
   order ...            place, list and manage orders (storectl order --help)
+  cart ...             storefront carts: create, lines, checkout, list (storectl cart --help)
+  code ...             discount codes: create, list, disable (storectl code --help)
   invoice ...          invoices, credit notes, documents, settings (storectl invoice --help)
   newsletter ...       subscribers, campaigns, suppression list, notices, mail log
                        (storectl newsletter --help)
@@ -205,6 +207,8 @@ int main(int argc, char** argv) {
     return CustomerCommand(g, sub);
   }
   if (cmd == "order") return OrderCommand(g, sub);
+  if (cmd == "cart") return CartCommand(g, sub);
+  if (cmd == "code") return CodeCommand(g, sub);
   if (cmd == "invoice") return InvoiceCommand(g, sub);
   if (cmd == "newsletter") return NewsletterCommand(g, sub);
   if (cmd == "seed") return SeedCommand(g, sub);

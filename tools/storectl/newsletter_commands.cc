@@ -29,7 +29,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "libs/core/ids.h"
 #include "libs/grpcx/server.h"
-#include "services/newsletter/domain/tokens.h"
+#include "libs/auth/link_token.h"
 #include "store/newsletter/v1/newsletter_service.grpc.pb.h"
 
 namespace store::cli {
@@ -560,7 +560,7 @@ int UnsubscribeUrl(const Env& e) {
   if (base.empty()) base = Setting("GATEWAY_URL");
   if (base.empty()) base = "http://127.0.0.1:8080";
   const std::string token =
-      store::newsletter::SignToken(*secret, kUnsubscribePurpose, absl::AsciiStrToLower(id));
+      auth::SignLinkToken(*secret, kUnsubscribePurpose, absl::AsciiStrToLower(id));
   const std::string url =
       absl::StrCat(absl::StripSuffix(base, "/"), "/v1/newsletter/unsubscribe/", token);
   if (e.g.json) {

@@ -100,6 +100,8 @@ void PrintOrder(const Global& g, const v1::Order& o) {
   }
 }
 
+}  // namespace
+
 absl::Status ParseItem(const std::string& spec, v1::OrderItem* item) {
   std::vector<std::string> p = absl::StrSplit(spec, ':');
   int qty = 0;
@@ -131,6 +133,8 @@ absl::Status ParseAddress(const std::string& spec, common::v1::Address* a) {
   if (p.size() == 5) a->set_postal_code(p[4]);
   return absl::OkStatus();
 }
+
+namespace {
 
 template <typename Enum>
 bool ParseEnum(const std::string& prefix, const std::string& name,

@@ -5,12 +5,26 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
+#include "store/common/v1/address.pb.h"
+#include "store/order/v1/order.pb.h"
 #include "tools/storectl/cli.h"
 
 namespace store::cli {
 
 int OrderCommand(const Global& g, const std::vector<std::string>& argv);
 int SeedCommand(const Global& g, const std::vector<std::string>& argv);
+// `storectl cart ...` and `storectl code ...` (cart_commands.cc).
+int CartCommand(const Global& g, const std::vector<std::string>& argv);
+int CodeCommand(const Global& g, const std::vector<std::string>& argv);
+// Seeds two discount codes and a few open carts (part of `seed demo`).
+int SeedDemoCarts(const Global& g, const std::string& order_addr,
+                  const std::vector<std::string>& customer_ids);
+
+// --item SKU:NAME:QTY:UNIT_PRICE_MINOR[:TAX_BP] and
+// --address "NAME|LINE1|CITY|COUNTRY[|POSTAL]".
+absl::Status ParseItem(const std::string& spec, order::v1::OrderItem* item);
+absl::Status ParseAddress(const std::string& spec, common::v1::Address* a);
 
 }  // namespace store::cli
 

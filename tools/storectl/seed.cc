@@ -82,7 +82,8 @@ int SeedCommand(const Global& g, const std::vector<std::string>& argv) {
               "(demo account demo@example.com / demo-password-1), a blacklist entry and\n"
               "segments; then N orders (default 63) spread over every status, placed and\n"
               "moved through the lifecycle over gRPC, most by the registered customers, some\n"
-              "by guests. Without a customer service address (CUSTOMER_SERVICE_ADDR) only\n"
+              "by guests; two discount codes (WELCOME10, SAVE5) and a few open carts.\n"
+              "Without a customer service address (CUSTOMER_SERVICE_ADDR) only\n"
               "guest orders are placed. Running it again changes nothing.");
     return args.Has("help") ? 0 : 2;
   }
@@ -239,7 +240,14 @@ int SeedCommand(const Global& g, const std::vector<std::string>& argv) {
   for (v1::OrderStatus s : kTargets) {
     std::printf("  %-22s %d\n", order::StatusName(s).c_str(), per_status[s]);
   }
-  return 0;
+  // Then the storefront's side: two discount codes and a few open carts.
+  std::vector<std::string> shoppers;
+  for (const Person& who : kPeople) {
+    if (auto it = customer_ids.find(who.email); it != customer_ids.end()) {
+      shoppers.push_back(it->second);
+    }
+  }
+  return SeedDemoCarts(g, addr, shoppers);
 }
 
 }  // namespace store::cli

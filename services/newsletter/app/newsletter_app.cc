@@ -25,7 +25,7 @@
 #include "libs/pg/values.h"
 #include "services/newsletter/domain/notices.h"
 #include "services/newsletter/domain/template.h"
-#include "services/newsletter/domain/tokens.h"
+#include "libs/auth/link_token.h"
 #include "services/newsletter/store/campaign_store.h"
 #include "services/newsletter/store/newsletter_store.h"
 #include "store/customer/v1/events.pb.h"
@@ -38,6 +38,8 @@ namespace {
 namespace cv1 = store::customer::v1;
 namespace ov1 = store::order::v1;
 using pg::ToTimestamp;
+using auth::SignLinkToken;
+using auth::VerifyLinkToken;
 using pg::TruncateToMicros;
 
 prometheus::Family<prometheus::Counter>& MailsQueued() {
@@ -127,7 +129,7 @@ NewsletterApp::NewsletterApp(pg::Pool& pool, const Clock& clock, NewsletterOptio
 
 std::string NewsletterApp::UnsubscribeToken(const std::string& subscriber_id,
                                             const std::string& campaign_id) const {
-  return SignToken(
+  return SignLinkToken(
       options_.token_secret, kUnsubscribePurpose,
       campaign_id.empty() ? subscriber_id : absl::StrCat(subscriber_id, ".", campaign_id));
 }
@@ -154,7 +156,7 @@ std::string NewsletterApp::AddTracking(const std::string& html, const std::strin
     const bool web = absl::StartsWith(url, "https://") || absl::StartsWith(url, "http://");
     if (web && url != unsubscribe_url && url.size() <= 1400) {  // the token stays < 2000
       absl::StrAppend(&out, Link(options_.public_api_url, "/v1/newsletter/t/c/"),
-                      SignToken(options_.token_secret, kClickPurpose,
+                      SignLinkToken(options_.token_secret, kClickPurpose,
                                 absl::StrCat(mail_id, ".", absl::WebSafeBase64Escape(url))));
     } else {
       out += escaped;
@@ -164,7 +166,7 @@ std::string NewsletterApp::AddTracking(const std::string& html, const std::strin
   out.append(html, pos, std::string::npos);
   const std::string pixel =
       absl::StrCat("<img src=\"", Link(options_.public_api_url, "/v1/newsletter/t/o/"),
-                   SignToken(options_.token_secret, kOpenPurpose, mail_id),
+                   SignLinkToken(options_.token_secret, kOpenPurpose, mail_id),
                    "\" width=\"1\" height=\"1\" alt=\"\" style=\"display:block;border:0\">");
   const size_t body_end = out.rfind("</body>");
   if (body_end == std::string::npos) return out + pixel;
@@ -173,7 +175,7 @@ std::string NewsletterApp::AddTracking(const std::string& html, const std::strin
 }
 
 absl::StatusOr<std::string> NewsletterApp::TrackOpen(const std::string& token) {
-  absl::StatusOr<std::string> mail_id = VerifyToken(options_.token_secret, kOpenPurpose, token);
+  absl::StatusOr<std::string> mail_id = VerifyLinkToken(options_.token_secret, kOpenPurpose, token);
   if (!mail_id.ok() || !IsUuid(*mail_id)) {
     return MakeError(absl::StatusCode::kInvalidArgument, "BAD_TOKEN", "token",
                      "this tracking link is not valid");
@@ -192,7 +194,7 @@ absl::StatusOr<std::string> NewsletterApp::TrackOpen(const std::string& token) {
 }
 
 absl::StatusOr<std::string> NewsletterApp::TrackClick(const std::string& token) {
-  absl::StatusOr<std::string> payload = VerifyToken(options_.token_secret, kClickPurpose, token);
+  absl::StatusOr<std::string> payload = VerifyLinkToken(options_.token_secret, kClickPurpose, token);
   std::string url;
   const size_t dot = payload.ok() ? payload->find('.') : std::string::npos;
   if (dot == std::string::npos || !IsUuid(payload->substr(0, dot)) ||
@@ -437,7 +439,7 @@ absl::StatusOr<v1::Subscriber> NewsletterApp::ConfirmSubscription(const std::str
 absl::StatusOr<v1::UnsubscribeResponse> NewsletterApp::Unsubscribe(const std::string& token,
                                                                    const Caller& caller) {
   absl::StatusOr<std::string> payload =
-      VerifyToken(options_.token_secret, kUnsubscribePurpose, token);
+      VerifyLinkToken(options_.token_secret, kUnsubscribePurpose, token);
   if (!payload.ok()) {
     return MakeError(absl::StatusCode::kInvalidArgument, "BAD_TOKEN", "token",
                      "this unsubscribe link is not valid (it was changed or cut short)");

@@ -228,11 +228,6 @@ absl::StatusOr<v1::Cart> CartApp::UpdateCart(const v1::UpdateCartRequest& reques
 absl::StatusOr<v1::Order> CartApp::Checkout(const v1::CheckoutCartRequest& request,
                                             const std::string& owner, const std::string& actor) {
   STORE_RETURN_IF_ERROR(CheckId("cart_id", request.cart_id(), "cart"));
-  if (!IsUuid(request.request_id())) {
-    return InvalidField("request_id",
-                        "must be a UUID chosen by the caller (it makes retries safe); or send "
-                        "an Idempotency-Key");
-  }
   const std::string cart_id = absl::AsciiStrToLower(request.cart_id());
   const std::string request_id = absl::AsciiStrToLower(request.request_id());
   const absl::Time now = clock_.Now();
@@ -246,6 +241,13 @@ absl::StatusOr<v1::Order> CartApp::Checkout(const v1::CheckoutCartRequest& reque
       return NotFound("cart", request.cart_id());
     }
     cart = *std::move(loaded);
+    // Checked once the cart is known to be the caller's (someone else's
+    // cart is NOT_FOUND whatever the request says).
+    if (!IsUuid(request.request_id())) {
+      return InvalidField("request_id",
+                          "must be a UUID chosen by the caller (it makes retries safe); or "
+                          "send an Idempotency-Key");
+    }
     if (cart.state() == v1::CART_STATE_CONVERTED) {
       converted_by = CartStore::CheckoutRequestId(tx, cart_id);
       return absl::OkStatus();

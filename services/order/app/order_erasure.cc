@@ -17,6 +17,7 @@
 #include "libs/events/outbox.h"
 #include "services/order/app/order_app.h"
 #include "services/order/domain/order_rules.h"
+#include "services/order/store/cart_store.h"
 #include "services/order/store/order_store.h"
 #include "store/customer/v1/events.pb.h"
 
@@ -80,14 +81,21 @@ absl::Status OrderApp::HandleCustomerEvent(pqxx::work& tx,
     ++anonymised;
   }
 
+  // Carts are not records anyone must keep: the customer's carts and the
+  // guest carts with their email go, and their uses of discount codes are
+  // counted under an anonymous key from now on.
+  const int64_t carts = CartStore::DeleteForErasure(
+      tx, customer_id, absl::AsciiStrToLower(erased.email_sha256()));
+
   customer::v1::ErasureStepCompleted done;
   done.set_erasure_id(erased.erasure_id());
   done.set_customer_id(customer_id);
   customer::v1::ErasureStep* step = done.mutable_step();
   step->set_service(kSource);
-  step->set_summary(
-      absl::StrCat(anonymised, anonymised == 1 ? " order" : " orders", " anonymised"));
-  step->set_records(anonymised);
+  step->set_summary(absl::StrCat(anonymised, anonymised == 1 ? " order" : " orders",
+                                 " anonymised, ", carts, carts == 1 ? " cart" : " carts",
+                                 " deleted"));
+  step->set_records(anonymised + carts);
   *step->mutable_complete_time() =
       google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(now));
   // Keyed by customer id; not an aggregate of this service, so version 0.
@@ -95,7 +103,8 @@ absl::Status OrderApp::HandleCustomerEvent(pqxx::work& tx,
                          events::MakeEnvelope(done, customer_id, 0, kSource, now));
   log::Info("customer erased from orders", {{"erasure_id", erased.erasure_id()},
                                             {"customer_id", customer_id},
-                                            {"orders", absl::StrCat(anonymised)}});
+                                            {"orders", absl::StrCat(anonymised)},
+                                            {"carts", absl::StrCat(carts)}});
   return absl::OkStatus();
 }
 

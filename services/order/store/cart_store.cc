@@ -43,6 +43,15 @@ const pg::Statement kListCarts(
     "   NULLIF($4, '')::uuid))"
     " ORDER BY updated_at DESC, id DESC LIMIT $6::int");
 
+const pg::Statement kDeleteForErasure(
+    "cart_delete_for_erasure",
+    "WITH r AS (UPDATE discount_redemptions SET customer_key = 'erased:' || order_id::text"
+    "  WHERE customer_key = $1 OR ($2 <> '' AND customer_key LIKE 'email:%'"
+    "   AND encode(sha256(convert_to(substr(customer_key, 7), 'UTF8')), 'hex') = lower($2))),"
+    " d AS (DELETE FROM carts WHERE customer_id = NULLIF($1, '')::uuid"
+    "  OR ($2 <> '' AND customer_id IS NULL"
+    "   AND encode(sha256(convert_to(email, 'UTF8')), 'hex') = lower($2)) RETURNING 1)"
+    " SELECT count(*) FROM d");
 const pg::Statement kInsertCode(
     "discount_code_insert",
     "INSERT INTO discount_codes (id, code, disabled, body, version, created_at, updated_at)"
@@ -144,6 +153,11 @@ std::vector<v1::Cart> CartStore::List(pqxx::transaction_base& tx, const v1::Cart
   std::vector<v1::Cart> out;
   for (const auto& row : r) out.push_back(Parse<v1::Cart>(row[0], "cart"));
   return out;
+}
+
+int64_t CartStore::DeleteForErasure(pqxx::transaction_base& tx, const std::string& customer_id,
+                                    const std::string& email_sha256) {
+  return tx.exec_prepared1(kDeleteForErasure.name, customer_id, email_sha256)[0].as<int64_t>();
 }
 
 bool CartStore::InsertCode(pqxx::transaction_base& tx, const v1::DiscountCode& code) {

@@ -46,6 +46,13 @@ class CartStore {
   static std::vector<v1::Cart> List(pqxx::transaction_base& tx, const v1::CartFilter& filter,
                                     const std::optional<KeysetCursor>& after, int limit);
 
+  // CUS-13: deletes the carts of `customer_id` and the guest carts whose
+  // email has the SHA-256 hex digest `email_sha256` (none when empty), and
+  // re-keys their discount-code redemptions to "erased:<order id>" (the
+  // counts stay). Returns the number of carts deleted.
+  static int64_t DeleteForErasure(pqxx::transaction_base& tx, const std::string& customer_id,
+                                  const std::string& email_sha256);
+
   // ---- Discount codes ----
 
   // False when the code exists already.

@@ -28,7 +28,7 @@
 #include "services/newsletter/app/campaign_app.h"
 #include "services/newsletter/app/mail_sender.h"
 #include "services/newsletter/app/newsletter_app.h"
-#include "services/newsletter/domain/tokens.h"
+#include "libs/auth/link_token.h"
 #include "services/newsletter/migrations.h"
 #include "services/newsletter/newsletter_service.h"
 #include "services/newsletter/store/campaign_store.h"
@@ -44,6 +44,7 @@ namespace cv1 = store::customer::v1;
 namespace ov1 = store::order::v1;
 using ::testing::HasSubstr;
 using ::testing::Not;
+using auth::SignLinkToken;
 
 constexpr char kSecret[] = "0123456789abcdef0123456789abcdef-test";
 
@@ -394,7 +395,7 @@ TEST_F(NewsletterTest, BadInputIsRefusedNamingTheFieldAndChangesNothing) {
   grpc::Status s = stub_->Unsubscribe(Ctx("public").get(), un, &un_resp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(GetErrorInfo(grpcx::FromGrpcStatus(s))->reason(), "BAD_TOKEN");
-  un.set_token(SignToken("another-secret-another-secret-another", kUnsubscribePurpose, sub.id()));
+  un.set_token(SignLinkToken("another-secret-another-secret-another", kUnsubscribePurpose, sub.id()));
   EXPECT_EQ(stub_->Unsubscribe(Ctx("public").get(), un, &un_resp).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
   v1::GetSubscriberRequest get;

@@ -99,7 +99,9 @@ class OrderErasureTest : public OrderServiceFixture {
             ") + (SELECT count(*) FROM order_items WHERE lower(name) LIKE ", like,
             ") + (SELECT count(*) FROM order_notes WHERE lower(text) LIKE ", like,
             ") + (SELECT count(*) FROM order_history WHERE lower(reason) LIKE ", like,
-            ") + (SELECT count(*) FROM outbox WHERE position(", bytes, " in envelope) > 0)"))[0]
+            ") + (SELECT count(*) FROM outbox WHERE position(", bytes, " in envelope) > 0)",
+            " + (SELECT count(*) FROM carts WHERE position(", bytes,
+            " in body) > 0 OR lower(email) LIKE ", like, ")"))[0]
         .as<int64_t>();
   }
 
@@ -149,6 +151,18 @@ TEST_F(OrderErasureTest, AnonymisesTheCustomersOrdersAndGuestOrdersAndReportsOnc
   ASSERT_GT(RowsHolding(kName), 0);
   ASSERT_GT(RowsHolding(kPhone), 0);
   const v1::Order yara_before = Get(yara.id());
+  // Open carts: Xavier's, a guest cart with his email, and Yara's.
+  for (const auto& [customer, email] :
+       std::vector<std::pair<std::string, std::string>>{
+           {kXavier, kEmail}, {"", "xavier.quinn@example.com"}, {kYara, "yara@example.com"}}) {
+    v1::CreateCartRequest r;
+    r.set_request_id(NewUuid());
+    r.mutable_cart()->set_customer_id(customer);
+    r.mutable_cart()->set_email(email);
+    if (customer != kYara) *r.mutable_cart()->mutable_shipping_address() = x1.shipping_address();
+    v1::Cart cart;
+    ASSERT_TRUE(cart_stub_->CreateCart(Ctx().get(), r, &cart).ok());
+  }
 
   // Other customer events are ignored.
   cv1::CustomerUpdated updated;
@@ -168,8 +182,9 @@ TEST_F(OrderErasureTest, AnonymisesTheCustomersOrdersAndGuestOrdersAndReportsOnc
   EXPECT_EQ(steps[0].erasure_id(), "e-1");
   EXPECT_EQ(steps[0].customer_id(), kXavier);
   EXPECT_EQ(steps[0].step().service(), "order-service");
-  EXPECT_EQ(steps[0].step().summary(), "3 orders anonymised");
-  EXPECT_EQ(steps[0].step().records(), 3);
+  EXPECT_EQ(steps[0].step().summary(), "3 orders anonymised, 2 carts deleted");
+  EXPECT_EQ(steps[0].step().records(), 5);
+  EXPECT_EQ(Count("SELECT count(*) FROM carts"), 1);  // Yara's
   EXPECT_TRUE(steps[0].step().has_complete_time());
   // No order event for the erasure.
   EXPECT_EQ(Count("SELECT count(*) FROM outbox WHERE sent_at IS NULL AND topic = "
@@ -227,7 +242,7 @@ TEST_F(OrderErasureTest, AnonymisesTheCustomersOrdersAndGuestOrdersAndReportsOnc
   ASSERT_EQ(Steps().size(), 2u);
   EXPECT_EQ(Steps()[1].erasure_id(), "e-2");
   EXPECT_EQ(Steps()[1].step().records(), 0);
-  EXPECT_EQ(Steps()[1].step().summary(), "0 orders anonymised");
+  EXPECT_EQ(Steps()[1].step().summary(), "0 orders anonymised, 0 carts deleted");
   EXPECT_EQ(Get(x1.id()).SerializeAsString(), first);
 }
 

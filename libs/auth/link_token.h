@@ -1,5 +1,7 @@
-// Signed tokens for links in mails (NEW-02, SEC-7): double opt-in
-// confirmation, one-click unsubscribe, preference pages. A token is
+// Signed tokens for links (NEW-02, SEC-7, SEC-11), the one mechanism every
+// signed link uses: the newsletter's double opt-in confirmation, one-click
+// unsubscribe and tracking links, the order service's abandoned-cart
+// recovery links. A token is
 //
 //   <payload>.<signature>
 //
@@ -11,8 +13,8 @@
 // purpose does not verify for another. Tokens carry no expiry of their own;
 // put a timestamp in the payload when one is needed. The whole token is safe
 // in a URL path or query without escaping.
-#ifndef STORE_SERVICES_NEWSLETTER_DOMAIN_TOKENS_H_
-#define STORE_SERVICES_NEWSLETTER_DOMAIN_TOKENS_H_
+#ifndef STORE_LIBS_AUTH_LINK_TOKEN_H_
+#define STORE_LIBS_AUTH_LINK_TOKEN_H_
 
 #include <cstddef>
 #include <string>
@@ -20,9 +22,9 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
-namespace store::newsletter {
+namespace store::auth {
 
-// The longest payload SignToken accepts (the token adds 44 characters).
+// The longest payload SignLinkToken accepts (the token adds 44 characters).
 inline constexpr size_t kMaxTokenPayload = 2000;
 
 // True for a non-empty payload of at most kMaxTokenPayload characters from
@@ -32,17 +34,17 @@ bool IsValidTokenPayload(absl::string_view payload);
 // "<payload>.<signature>". Preconditions (programming errors, the process
 // aborts when violated): `secret` is not empty — use at least 32 random
 // bytes — and IsValidTokenPayload(payload).
-std::string SignToken(absl::string_view secret, absl::string_view purpose,
+std::string SignLinkToken(absl::string_view secret, absl::string_view purpose,
                       absl::string_view payload);
 
-// The payload of a token SignToken(secret, purpose, payload) made; otherwise
+// The payload of a token SignLinkToken(secret, purpose, payload) made; otherwise
 // INVALID_ARGUMENT with ErrorInfo reason BAD_TOKEN and field "token" (for a
 // malformed token, a changed payload or signature, another purpose or another
 // secret). The signature is compared in constant time. An empty `secret`
 // verifies nothing.
-absl::StatusOr<std::string> VerifyToken(absl::string_view secret, absl::string_view purpose,
+absl::StatusOr<std::string> VerifyLinkToken(absl::string_view secret, absl::string_view purpose,
                                         absl::string_view token);
 
-}  // namespace store::newsletter
+}  // namespace store::auth
 
-#endif  // STORE_SERVICES_NEWSLETTER_DOMAIN_TOKENS_H_
+#endif  // STORE_LIBS_AUTH_LINK_TOKEN_H_

@@ -1,4 +1,4 @@
-#include "services/newsletter/domain/tokens.h"
+#include "libs/auth/link_token.h"
 
 #include <sodium.h>
 
@@ -11,7 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "libs/core/status.h"
 
-namespace store::newsletter {
+namespace store::auth {
 namespace {
 
 // Unpadded base64url of 32 bytes.
@@ -51,17 +51,17 @@ bool IsValidTokenPayload(absl::string_view payload) {
          });
 }
 
-std::string SignToken(absl::string_view secret, absl::string_view purpose,
+std::string SignLinkToken(absl::string_view secret, absl::string_view purpose,
                       absl::string_view payload) {
   if (secret.empty() || !IsValidTokenPayload(payload)) {
-    std::fprintf(stderr, "SignToken: %s\n",
+    std::fprintf(stderr, "SignLinkToken: %s\n",
                  secret.empty() ? "empty secret" : "payload is not [A-Za-z0-9_.-]{1,2000}");
     std::abort();
   }
   return absl::StrCat(payload, ".", Signature(secret, purpose, payload));
 }
 
-absl::StatusOr<std::string> VerifyToken(absl::string_view secret, absl::string_view purpose,
+absl::StatusOr<std::string> VerifyLinkToken(absl::string_view secret, absl::string_view purpose,
                                         absl::string_view token) {
   if (token.empty()) return BadToken("is required");
   const size_t dot = token.rfind('.');
@@ -83,4 +83,4 @@ absl::StatusOr<std::string> VerifyToken(absl::string_view secret, absl::string_v
   return std::string(payload);
 }
 
-}  // namespace store::newsletter
+}  // namespace store::auth
