@@ -80,6 +80,12 @@ grpc::Status CartServiceImpl::CheckoutCart(grpc::ServerContext* ctx,
   return Reply(app_.Checkout(*req, scope.customer_id(), scope.actor()), resp);
 }
 
+grpc::Status CartServiceImpl::RecoverCart(grpc::ServerContext* ctx,
+                                          const v1::RecoverCartRequest* req, v1::Cart* resp) {
+  grpcx::CallScope scope(*ctx);  // the token is the authorisation
+  return Reply(app_.Recover(req->token()), resp);
+}
+
 grpc::Status DiscountCodeServiceImpl::CreateDiscountCode(grpc::ServerContext* ctx,
                                                          const v1::CreateDiscountCodeRequest* req,
                                                          v1::DiscountCode* resp) {

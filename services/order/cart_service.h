@@ -29,6 +29,8 @@ class CartServiceImpl final : public v1::CartService::Service {
                           v1::Cart* resp) override;
   grpc::Status CheckoutCart(grpc::ServerContext* ctx, const v1::CheckoutCartRequest* req,
                             v1::Order* resp) override;
+  grpc::Status RecoverCart(grpc::ServerContext* ctx, const v1::RecoverCartRequest* req,
+                           v1::Cart* resp) override;
 
  private:
   CartApp& app_;

@@ -48,9 +48,27 @@ int main(int argc, char** argv) {
          auto app = std::make_shared<order::OrderApp>(rt.pool(), rt.clock(), *customers);
          rt.Keep(app);
          rt.AddService(std::make_unique<order::OrderServiceImpl>(*app));
-         auto carts = std::make_shared<order::CartApp>(
-             rt.pool(), rt.clock(), *app, rt.env().Optional("STORE_CURRENCY", "USD"));
+         order::CartOptions cart_options;
+         cart_options.store_currency = rt.env().Optional("STORE_CURRENCY", "USD");
+         cart_options.recovery_url = rt.env().Optional("CART_RECOVERY_URL", "");
+         if (!rt.env().Optional("CART_RECOVERY_SECRET", "").empty() ||
+             !rt.env().Optional("CART_RECOVERY_SECRET_FILE", "").empty()) {
+           cart_options.recovery_secret = rt.env().Required(
+               "CART_RECOVERY_SECRET", "HMAC key of the cart recovery links, at least 32 bytes");
+           if (cart_options.recovery_secret.size() < 32) {
+             rt.env().Problem("CART_RECOVERY_SECRET", "must be at least 32 bytes");
+           }
+         }
+         if (cart_options.recovery_secret.empty() || cart_options.recovery_url.empty()) {
+           log::Warning(
+               "CART_RECOVERY_SECRET or CART_RECOVERY_URL is not set: abandoned-cart events "
+               "carry no recovery link");
+         }
+         auto carts =
+             std::make_shared<order::CartApp>(rt.pool(), rt.clock(), *app, cart_options);
          rt.Keep(carts);
+         rt.AddPeriodic("cart-sweep", rt.env().Duration("CART_SWEEP_INTERVAL", absl::Seconds(30)),
+                        [carts] { return carts->Sweep(); });
          rt.AddService(std::make_unique<order::CartServiceImpl>(*carts));
          rt.AddService(std::make_unique<order::DiscountCodeServiceImpl>(*carts));
          rt.AddConsumer(order::kErasureConsumer, {order::kCustomersTopic},

@@ -154,4 +154,20 @@ grpc::Status OrderServiceImpl::ListOrderPayments(grpc::ServerContext* ctx,
   return Reply(app_.ListPayments(req->order_id()), resp);
 }
 
+grpc::Status OrderServiceImpl::GetOrderSettings(grpc::ServerContext* ctx,
+                                                const v1::GetOrderSettingsRequest*,
+                                                v1::OrderSettings* resp) {
+  grpcx::CallScope scope(*ctx);
+  if (scope.is_customer()) return grpcx::StaffOnly();
+  return Reply(app_.GetSettings(), resp);
+}
+
+grpc::Status OrderServiceImpl::UpdateOrderSettings(grpc::ServerContext* ctx,
+                                                   const v1::UpdateOrderSettingsRequest* req,
+                                                   v1::OrderSettings* resp) {
+  grpcx::CallScope scope(*ctx);
+  if (scope.is_customer()) return grpcx::StaffOnly();
+  return Reply(app_.UpdateSettings(*req), resp);
+}
+
 }  // namespace store::order

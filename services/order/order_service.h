@@ -46,6 +46,11 @@ class OrderServiceImpl final : public v1::OrderService::Service {
   grpc::Status ListOrderPayments(grpc::ServerContext* ctx,
                                  const v1::ListOrderPaymentsRequest* req,
                                  v1::ListOrderPaymentsResponse* resp) override;
+  grpc::Status GetOrderSettings(grpc::ServerContext* ctx, const v1::GetOrderSettingsRequest* req,
+                                v1::OrderSettings* resp) override;
+  grpc::Status UpdateOrderSettings(grpc::ServerContext* ctx,
+                                   const v1::UpdateOrderSettingsRequest* req,
+                                   v1::OrderSettings* resp) override;
 
  private:
   // The order, or NOT_FOUND when a customer asks for someone else's.

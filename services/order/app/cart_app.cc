@@ -1,5 +1,6 @@
 #include "services/order/app/cart_app.h"
 
+#include <set>
 #include <utility>
 #include <vector>
 
@@ -11,7 +12,12 @@
 #include "libs/core/paging.h"
 #include "libs/core/status.h"
 #include "libs/pg/values.h"
+#include "libs/auth/link_token.h"
+#include "libs/core/log.h"
+#include "libs/events/envelope.h"
+#include "libs/events/outbox.h"
 #include "services/order/store/cart_store.h"
+#include "services/order/store/settings_store.h"
 
 namespace store::order {
 namespace {
@@ -50,10 +56,11 @@ CodeUse UseOf(pqxx::transaction_base& tx, const v1::DiscountCode& code, const v1
   return use;
 }
 
-void Stamp(v1::Cart* cart, absl::Time now) {
+void Stamp(pqxx::transaction_base& tx, v1::Cart* cart, absl::Time now) {
   cart->set_version(cart->version() + 1);
   *cart->mutable_update_time() = pg::ToTimestamp(now);
-  *cart->mutable_expire_time() = pg::ToTimestamp(now + kCartRetention);
+  *cart->mutable_expire_time() =
+      pg::ToTimestamp(now + CartRetention(SettingsStore::Load(tx)));
 }
 
 }  // namespace
@@ -82,7 +89,7 @@ absl::StatusOr<v1::Cart> CartApp::CreateCart(const v1::CreateCartRequest& reques
   }
   const std::string request_id = absl::AsciiStrToLower(request.request_id());
   STORE_ASSIGN_OR_RETURN(v1::Cart cart,
-                         BuildNewCart(request.cart(), store_currency_, [] { return NewUuid(); }));
+                         BuildNewCart(request.cart(), options_.store_currency, [] { return NewUuid(); }));
   v1::CreateCartRequest fingerprinted = request;
   fingerprinted.clear_request_id();
   const std::string hash = Fingerprint(fingerprinted);
@@ -103,7 +110,7 @@ absl::StatusOr<v1::Cart> CartApp::CreateCart(const v1::CreateCartRequest& reques
     result = cart;
     result.set_id(NewUuid());
     *result.mutable_create_time() = pg::ToTimestamp(now);
-    Stamp(&result, now);
+    Stamp(tx, &result, now);
     STORE_RETURN_IF_ERROR(Price(tx, &result, /*strict=*/true));
     if (!CartStore::Insert(tx, result, request_id, hash)) {
       // A concurrent retry stored it first.
@@ -182,7 +189,7 @@ absl::StatusOr<v1::Cart> CartApp::Mutate(const std::string& id, const std::strin
     STORE_RETURN_IF_ERROR(change(*cart));
     STORE_RETURN_IF_ERROR(
         Price(tx, &*cart, /*strict=*/code_changed && !cart->discount_code().empty()));
-    Stamp(&*cart, now);
+    Stamp(tx, &*cart, now);
     CartStore::Update(tx, *cart);
     result = *std::move(cart);
     return absl::OkStatus();
@@ -304,19 +311,128 @@ absl::StatusOr<v1::Order> CartApp::Checkout(const v1::CheckoutCartRequest& reque
     }
     locked->set_state(v1::CART_STATE_CONVERTED);
     locked->set_order_id(order.id());
-    locked->set_version(locked->version() + 1);
-    *locked->mutable_update_time() = pg::ToTimestamp(at);
+    Stamp(tx, &*locked, at);  // kept for the retention, then purged
     CartStore::Update(tx, *locked, request_id);
+    if (locked->has_abandon_time()) {
+      v1::CartRecovered recovered;
+      recovered.set_cart_id(locked->id());
+      recovered.set_order_id(order.id());
+      recovered.set_via_link(locked->recovered_via_link());
+      recovered.set_email(order.customer().email());
+      recovered.set_customer_id(order.customer().customer_id());
+      *recovered.mutable_order_total() = order.totals().total();
+      events::AppendToOutbox(
+          tx, kCartsTopic,
+          events::MakeEnvelope(recovered, locked->id(), locked->version(), kSource, at));
+    }
     return absl::OkStatus();
   };
   return orders_.PlaceOrder(place, actor, hooks);
+}
+
+std::string CartApp::RecoveryUrl(const v1::Cart& cart) const {
+  if (options_.recovery_secret.empty() || options_.recovery_url.empty()) return "";
+  const absl::Time expires =
+      absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(cart.expire_time()));
+  return absl::StrCat(options_.recovery_url,
+                      auth::SignLinkToken(options_.recovery_secret, kCartRecoveryPurpose,
+                                          RecoveryPayload(cart.id(), expires)));
+}
+
+absl::StatusOr<v1::Cart> CartApp::Recover(const std::string& token) {
+  if (options_.recovery_secret.empty()) {
+    return MakeError(absl::StatusCode::kInvalidArgument, "BAD_TOKEN", "token",
+                     "cart recovery links are not enabled");
+  }
+  STORE_ASSIGN_OR_RETURN(std::string payload,
+                         auth::VerifyLinkToken(options_.recovery_secret, kCartRecoveryPurpose,
+                                               token));
+  STORE_ASSIGN_OR_RETURN(std::string cart_id, CartOfRecoveryPayload(payload, clock_.Now()));
+  v1::Cart result;
+  STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
+    std::optional<v1::Cart> cart = CartStore::Load(tx, cart_id, true);
+    if (!cart.has_value()) return NotFound("cart", cart_id);
+    STORE_RETURN_IF_ERROR(CheckCartOpen(*cart, clock_.Now()));
+    if (!cart->recovered_via_link()) {
+      cart->set_recovered_via_link(true);
+      cart->set_version(cart->version() + 1);
+      CartStore::Update(tx, *cart);
+    }
+    result = *std::move(cart);
+    return absl::OkStatus();
+  }));
+  return result;
+}
+
+absl::StatusOr<int> CartApp::MarkAbandoned(int limit) {
+  int marked = 0;
+  STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
+    marked = 0;
+    const absl::Time now = pg::TruncateToMicros(clock_.Now());
+    const v1::OrderSettings settings = SettingsStore::Load(tx);
+    const absl::Duration delay = AbandonmentDelay(settings);
+    std::vector<v1::Cart> carts = CartStore::LockAbandonCandidates(tx, now - delay, now, limit);
+    if (carts.empty()) return absl::OkStatus();
+    std::set<std::string> emails;
+    std::vector<AbandonCandidate> candidates;
+    for (const v1::Cart& cart : carts) {
+      emails.insert(cart.email());
+      candidates.push_back(
+          {cart.id(), cart.email(),
+           absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(cart.update_time()))});
+    }
+    // In a fixed order, so two sweeps never wait on each other in a cycle.
+    for (const std::string& email : emails) CartStore::LockShopper(tx, email);
+    const std::vector<std::string> reminded = CartStore::RemindedSince(
+        tx, std::vector<std::string>(emails.begin(), emails.end()), now - delay);
+    const std::vector<std::string> remind = PlanReminders(candidates, reminded);
+    const std::set<std::string> remind_set(remind.begin(), remind.end());
+    for (v1::Cart& cart : carts) {
+      const bool send = remind_set.count(cart.id()) > 0;
+      *cart.mutable_abandon_time() = pg::ToTimestamp(now);
+      cart.set_reminder_state(send ? v1::CART_REMINDER_STATE_REQUESTED
+                                   : v1::CART_REMINDER_STATE_SKIPPED);
+      cart.set_version(cart.version() + 1);
+      CartStore::Update(tx, cart);
+      v1::CartAbandoned event;
+      *event.mutable_cart() = cart;
+      event.set_send_reminder(send);
+      event.set_audience(settings.reminder_audience());
+      event.set_recovery_url(RecoveryUrl(cart));
+      *event.mutable_recovery_expire_time() = cart.expire_time();
+      events::AppendToOutbox(tx, kCartsTopic,
+                             events::MakeEnvelope(event, cart.id(), cart.version(), kSource, now));
+      ++marked;
+    }
+    return absl::OkStatus();
+  }));
+  return marked;
+}
+
+absl::StatusOr<int64_t> CartApp::PurgeExpired(int limit) {
+  int64_t purged = 0;
+  STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) {
+    purged = CartStore::Purge(tx, pg::TruncateToMicros(clock_.Now()), limit);
+    return absl::OkStatus();
+  }));
+  return purged;
+}
+
+absl::Status CartApp::Sweep() {
+  STORE_ASSIGN_OR_RETURN(int marked, MarkAbandoned());
+  STORE_ASSIGN_OR_RETURN(int64_t purged, PurgeExpired());
+  if (marked > 0 || purged > 0) {
+    log::Info("cart sweep", {{"abandoned", absl::StrCat(marked)},
+                             {"purged", absl::StrCat(purged)}});
+  }
+  return absl::OkStatus();
 }
 
 // ---- Discount codes ----
 
 absl::StatusOr<v1::DiscountCode> CartApp::CreateCode(const v1::CreateDiscountCodeRequest& request) {
   STORE_ASSIGN_OR_RETURN(v1::DiscountCode code,
-                         BuildDiscountCode(request.discount_code(), store_currency_));
+                         BuildDiscountCode(request.discount_code(), options_.store_currency));
   const absl::Time now = pg::TruncateToMicros(clock_.Now());
   code.set_id(NewUuid());
   code.set_version(1);
@@ -380,7 +496,7 @@ absl::StatusOr<v1::DiscountCode> CartApp::UpdateCode(const v1::UpdateDiscountCod
     std::optional<v1::DiscountCode> code = CartStore::LoadCode(tx, absl::AsciiStrToLower(id), true);
     if (!code.has_value()) return NotFound("discount code", id);
     STORE_RETURN_IF_ERROR(ApplyDiscountCodeUpdate(&*code, request.discount_code(),
-                                                  request.update_mask(), store_currency_));
+                                                  request.update_mask(), options_.store_currency));
     code->set_version(code->version() + 1);
     *code->mutable_update_time() = pg::ToTimestamp(pg::TruncateToMicros(clock_.Now()));
     CartStore::UpdateCode(tx, *code);

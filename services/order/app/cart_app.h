@@ -19,10 +19,24 @@
 
 namespace store::order {
 
+// Published: CartAbandoned and CartRecovered (proto/store/order/v1/cart.proto),
+// keyed by cart id.
+inline constexpr char kCartsTopic[] = "store.order.carts.v1";
+
+struct CartOptions {
+  // STORE_CURRENCY: of carts that name none, and of codes' amounts.
+  std::string store_currency = "USD";
+  // CART_RECOVERY_SECRET: signs recovery links; empty: no links.
+  std::string recovery_secret;
+  // CART_RECOVERY_URL: the storefront page a recovery link opens, the token
+  // appended ("https://shop.example.com/cart/recover?token="); empty: no links.
+  std::string recovery_url;
+};
+
 class CartApp {
  public:
-  CartApp(pg::Pool& pool, const Clock& clock, OrderApp& orders, std::string store_currency)
-      : pool_(pool), clock_(clock), orders_(orders), store_currency_(std::move(store_currency)) {}
+  CartApp(pg::Pool& pool, const Clock& clock, OrderApp& orders, CartOptions options)
+      : pool_(pool), clock_(clock), orders_(orders), options_(std::move(options)) {}
 
   // `owner`: for a customer caller, their customer id; a cart of anyone
   // else is NOT_FOUND. Empty for trusted callers.
@@ -36,6 +50,17 @@ class CartApp {
                                       const std::string& owner);
   absl::StatusOr<v1::Order> Checkout(const v1::CheckoutCartRequest& request,
                                      const std::string& owner, const std::string& actor);
+  // The cart a recovery link's token names; marks it recovered_via_link.
+  absl::StatusOr<v1::Cart> Recover(const std::string& token);
+
+  // The abandonment sweep (run every CART_SWEEP_INTERVAL by main.cc, and by
+  // tests on their clock): marks up to `limit` abandoned carts, each with
+  // its one CartAbandoned, in one transaction; returns how many.
+  absl::StatusOr<int> MarkAbandoned(int limit = 200);
+  // Deletes carts past their expiry (retention); returns how many.
+  absl::StatusOr<int64_t> PurgeExpired(int limit = 500);
+  // Both, logged.
+  absl::Status Sweep();
 
   absl::StatusOr<v1::DiscountCode> CreateCode(const v1::CreateDiscountCodeRequest& request);
   absl::StatusOr<v1::DiscountCode> GetCode(const std::string& id);
@@ -53,10 +78,13 @@ class CartApp {
   // `strict`, a code that does not apply is the error.
   absl::Status Price(pqxx::transaction_base& tx, v1::Cart* cart, bool strict);
 
+  // The recovery link of `cart` (expiring with it), or "".
+  std::string RecoveryUrl(const v1::Cart& cart) const;
+
   pg::Pool& pool_;
   const Clock& clock_;
   OrderApp& orders_;
-  const std::string store_currency_;
+  const CartOptions options_;
 };
 
 }  // namespace store::order

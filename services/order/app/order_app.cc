@@ -16,7 +16,9 @@
 #include "libs/metrics/metrics.h"
 #include "services/order/domain/order_rules.h"
 #include "services/order/domain/order_state.h"
+#include "services/order/domain/cart_rules.h"
 #include "services/order/store/order_store.h"
+#include "services/order/store/settings_store.h"
 #include "store/order/v1/events.pb.h"
 
 namespace store::order {
@@ -315,6 +317,37 @@ void OrderApp::GiveBackDebit(const std::string& customer_id, const std::string& 
                 {"cause", cause.ToString()},
                 {"error", s.ToString()}});
   }
+}
+
+absl::StatusOr<v1::OrderSettings> OrderApp::GetSettings() {
+  v1::OrderSettings settings;
+  STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) {
+    settings = SettingsStore::Load(tx);
+    return absl::OkStatus();
+  }));
+  return settings;
+}
+
+absl::StatusOr<v1::OrderSettings> OrderApp::UpdateSettings(
+    const v1::UpdateOrderSettingsRequest& request) {
+  v1::OrderSettings result;
+  STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
+    v1::OrderSettings settings = SettingsStore::Load(tx);
+    STORE_RETURN_IF_ERROR(
+        ApplySettingsUpdate(&settings, request.settings(), request.update_mask()));
+    for (const std::string& path : request.update_mask().paths()) {
+      if (path != "order_number_start") continue;
+      if (!SettingsStore::SetNextOrderNumber(tx, settings.order_number_start())) {
+        return InvalidField("settings.order_number_start",
+                            absl::StrCat("must be above the last order number, ",
+                                         SettingsStore::LastOrderNumber(tx)));
+      }
+    }
+    SettingsStore::Save(tx, settings, TruncateToMicros(clock_.Now()));
+    result = SettingsStore::Load(tx);
+    return absl::OkStatus();
+  }));
+  return result;
 }
 
 absl::StatusOr<v1::Order> OrderApp::GetOrder(const std::string& id) {

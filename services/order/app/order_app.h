@@ -82,6 +82,10 @@ class OrderApp {
   absl::StatusOr<v1::ListOrderHistoryResponse> ListHistory(const std::string& order_id);
   absl::StatusOr<v1::ListOrderPaymentsResponse> ListPayments(const std::string& order_id);
 
+  // Store settings (ORD-15).
+  absl::StatusOr<v1::OrderSettings> GetSettings();
+  absl::StatusOr<v1::OrderSettings> UpdateSettings(const v1::UpdateOrderSettingsRequest& request);
+
   // Consumer handler for kCustomersTopic (runs in the consumer's
   // transaction, with its inbox row). On store.customer.v1.CustomerErased
   // it anonymises every order of the customer and every guest order placed

@@ -1,9 +1,11 @@
 #include "services/order/domain/cart_rules.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "google/protobuf/util/time_util.h"
@@ -387,6 +389,104 @@ absl::StatusOr<v1::PlaceOrderRequest> CheckoutRequest(const v1::Cart& cart,
   }
   place.set_customer_note(cart.note());
   return place;
+}
+
+// ---- Store settings ----
+
+v1::OrderSettings DefaultOrderSettings() {
+  v1::OrderSettings s;
+  s.set_abandoned_cart_delay_minutes(60);
+  s.set_reminder_audience(v1::REMINDER_AUDIENCE_EVERYONE_WITH_EMAIL);
+  s.set_cart_retention_days(90);
+  return s;
+}
+
+absl::Status ApplySettingsUpdate(v1::OrderSettings* settings, const v1::OrderSettings& in,
+                                 const FieldMask& mask) {
+  if (mask.paths().empty()) {
+    return InvalidField("update_mask",
+                        "name the fields to change: abandoned_cart_delay_minutes, "
+                        "reminder_audience, cart_retention_days, order_number_start");
+  }
+  v1::OrderSettings changed = *settings;
+  for (const std::string& path : mask.paths()) {
+    if (path == "abandoned_cart_delay_minutes") {
+      if (in.abandoned_cart_delay_minutes() < 30 || in.abandoned_cart_delay_minutes() > 180) {
+        return InvalidField("settings.abandoned_cart_delay_minutes", "must be 30..180 minutes");
+      }
+      changed.set_abandoned_cart_delay_minutes(in.abandoned_cart_delay_minutes());
+    } else if (path == "reminder_audience") {
+      if (in.reminder_audience() == v1::REMINDER_AUDIENCE_UNSPECIFIED ||
+          !v1::ReminderAudience_IsValid(in.reminder_audience())) {
+        return InvalidField("settings.reminder_audience",
+                            "must be REMINDER_AUDIENCE_EVERYONE_WITH_EMAIL or "
+                            "REMINDER_AUDIENCE_MARKETING_CONSENT");
+      }
+      changed.set_reminder_audience(in.reminder_audience());
+    } else if (path == "cart_retention_days") {
+      if (in.cart_retention_days() < 1 || in.cart_retention_days() > 730) {
+        return InvalidField("settings.cart_retention_days", "must be 1..730 days");
+      }
+      changed.set_cart_retention_days(in.cart_retention_days());
+    } else if (path == "order_number_start") {
+      if (in.order_number_start() < 1) {
+        return InvalidField("settings.order_number_start", "must be a positive number");
+      }
+      changed.set_order_number_start(in.order_number_start());
+    } else {
+      return InvalidField("update_mask", absl::StrCat("'", path, "' is not a setting"));
+    }
+  }
+  *settings = std::move(changed);
+  return absl::OkStatus();
+}
+
+absl::Duration CartRetention(const v1::OrderSettings& settings) {
+  return absl::Hours(24) * settings.cart_retention_days();
+}
+
+absl::Duration AbandonmentDelay(const v1::OrderSettings& settings) {
+  return absl::Minutes(settings.abandoned_cart_delay_minutes());
+}
+
+// ---- Abandonment ----
+
+std::vector<std::string> PlanReminders(const std::vector<AbandonCandidate>& candidates,
+                                       const std::vector<std::string>& reminded_recently) {
+  std::set<std::string> reminded(reminded_recently.begin(), reminded_recently.end());
+  // The newest cart of each email.
+  std::map<std::string, const AbandonCandidate*> newest;
+  for (const AbandonCandidate& c : candidates) {
+    const AbandonCandidate*& best = newest[c.email];
+    if (best == nullptr || c.update_time > best->update_time ||
+        (c.update_time == best->update_time && c.cart_id > best->cart_id)) {
+      best = &c;
+    }
+  }
+  std::vector<std::string> out;
+  for (const auto& [email, c] : newest) {
+    if (!reminded.count(email)) out.push_back(c->cart_id);
+  }
+  return out;
+}
+
+std::string RecoveryPayload(const std::string& cart_id, absl::Time expires) {
+  return absl::StrCat(cart_id, ".", absl::ToUnixSeconds(expires));
+}
+
+absl::StatusOr<std::string> CartOfRecoveryPayload(absl::string_view payload, absl::Time now) {
+  const size_t dot = payload.rfind('.');
+  int64_t expires = 0;
+  if (dot == absl::string_view::npos || !IsUuid(payload.substr(0, dot)) ||
+      !absl::SimpleAtoi(payload.substr(dot + 1), &expires)) {
+    return MakeError(absl::StatusCode::kInvalidArgument, "BAD_TOKEN", "token",
+                     "this is not a cart recovery link");
+  }
+  if (now >= absl::FromUnixSeconds(expires)) {
+    return MakeError(absl::StatusCode::kInvalidArgument, "LINK_EXPIRED", "token",
+                     "this cart link has expired");
+  }
+  return std::string(payload.substr(0, dot));
 }
 
 // ---- Discount codes ----

@@ -24,8 +24,8 @@
 namespace store::order {
 
 inline constexpr int kMaxCartLines = 100;
-// An open cart expires this long after its last change.
-inline constexpr absl::Duration kCartRetention = absl::Hours(24 * 90);
+// Purpose of the signed recovery-link tokens (libs/auth/link_token.h).
+inline constexpr char kCartRecoveryPurpose[] = "cart-recovery";
 
 // Who changes a cart: a trusted caller (staff, the storefront server,
 // internal callers) or the shopper themselves (a customer token).
@@ -75,6 +75,41 @@ absl::Status PriceCart(v1::Cart* cart, const std::vector<v1::Discount>& discount
 absl::StatusOr<v1::PlaceOrderRequest> CheckoutRequest(const v1::Cart& cart,
                                                       const v1::CheckoutCartRequest& request,
                                                       const std::vector<v1::Discount>& discounts);
+
+// ---- Store settings (ORD-15) ----
+
+// The settings when none were saved: 60 minutes, everyone with an email,
+// 90 days.
+v1::OrderSettings DefaultOrderSettings();
+// Copies the fields named in `mask` from `in` and checks the result
+// (errors name "settings.<field>"). order_number_start is checked by the
+// caller against the numbers given.
+absl::Status ApplySettingsUpdate(v1::OrderSettings* settings, const v1::OrderSettings& in,
+                                 const google::protobuf::FieldMask& mask);
+absl::Duration CartRetention(const v1::OrderSettings& settings);
+absl::Duration AbandonmentDelay(const v1::OrderSettings& settings);
+
+// ---- Abandonment (ORD-12, NEW-07) ----
+
+// A cart the sweep found abandoned (lines, an email, unchanged for the
+// delay), with what the sweep knows.
+struct AbandonCandidate {
+  std::string cart_id;
+  std::string email;
+  absl::Time update_time;
+};
+// Which of `candidates` get a reminder: per email, only the most recently
+// changed cart, and none when that email was reminded of another cart
+// within the delay (`reminded_recently`). The rest are abandoned silently.
+// Returns the ids that get one.
+std::vector<std::string> PlanReminders(const std::vector<AbandonCandidate>& candidates,
+                                       const std::vector<std::string>& reminded_recently);
+
+// The payload of a recovery token: "<cart id>.<expiry, unix seconds>".
+std::string RecoveryPayload(const std::string& cart_id, absl::Time expires);
+// The cart id of a verified payload; INVALID_ARGUMENT LINK_EXPIRED after
+// its expiry, BAD_TOKEN when malformed.
+absl::StatusOr<std::string> CartOfRecoveryPayload(absl::string_view payload, absl::Time now);
 
 // ---- Discount codes ----
 

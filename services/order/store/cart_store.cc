@@ -14,9 +14,9 @@ using pg::PgTime;
 const pg::Statement kInsertCart(
     "cart_insert",
     "INSERT INTO carts (id, request_id, request_hash, state, customer_id, email, body, version,"
-    " created_at, updated_at, expires_at)"
+    " created_at, updated_at, expires_at, line_count)"
     " VALUES ($1::uuid, $2::uuid, $3, $4::smallint, NULLIF($5, '')::uuid, $6, $7, $8::bigint,"
-    " $9::timestamptz, $10::timestamptz, $11::timestamptz)"
+    " $9::timestamptz, $10::timestamptz, $11::timestamptz, $12::int)"
     " ON CONFLICT (request_id) DO NOTHING");
 const pg::Statement kFindCartByRequest(
     "cart_find_by_request", "SELECT body, request_hash FROM carts WHERE request_id = $1::uuid");
@@ -28,8 +28,25 @@ const pg::Statement kUpdateCart(
     "UPDATE carts SET state = $2::smallint, customer_id = NULLIF($3, '')::uuid, email = $4,"
     " body = $5, version = $6::bigint, updated_at = $7::timestamptz, expires_at = $8::timestamptz,"
     " order_id = NULLIF($9, '')::uuid,"
-    " checkout_request_id = coalesce(NULLIF($10, '')::uuid, checkout_request_id)"
+    " checkout_request_id = coalesce(NULLIF($10, '')::uuid, checkout_request_id),"
+    " line_count = $11::int, abandoned_at = NULLIF($12, '')::timestamptz,"
+    " reminded_at = NULLIF($13, '')::timestamptz"
     " WHERE id = $1::uuid");
+const pg::Statement kLockAbandonCandidates(
+    "cart_lock_abandon_candidates",
+    "SELECT body FROM carts WHERE state = 1 AND abandoned_at IS NULL AND line_count > 0"
+    " AND email <> '' AND updated_at <= $1::timestamptz AND expires_at > $2::timestamptz"
+    " ORDER BY updated_at LIMIT $3::int FOR UPDATE SKIP LOCKED");
+const pg::Statement kLockShopper(
+    "cart_lock_shopper", "SELECT pg_advisory_xact_lock(hashtext('cart-reminder:' || $1))");
+const pg::Statement kRemindedSince(
+    "cart_reminded_since",
+    "SELECT DISTINCT email FROM carts WHERE email = ANY($1::text[])"
+    " AND reminded_at > $2::timestamptz");
+const pg::Statement kPurge(
+    "cart_purge",
+    "WITH d AS (DELETE FROM carts WHERE id IN (SELECT id FROM carts"
+    "  WHERE expires_at <= $1::timestamptz LIMIT $2::int) RETURNING 1) SELECT count(*) FROM d");
 const pg::Statement kCheckoutRequest(
     "cart_checkout_request",
     "SELECT coalesce(checkout_request_id::text, '') FROM carts WHERE id = $1::uuid");
@@ -38,9 +55,9 @@ const pg::Statement kListCarts(
     "SELECT body FROM carts"
     " WHERE ($1 = '' OR customer_id = NULLIF($1, '')::uuid) AND ($2 = '' OR email = $2)"
     "  AND (cardinality($3::smallint[]) = 0 OR state = ANY($3::smallint[]))"
-    "  AND ($4 = '' OR (updated_at, id) < ('epoch'::timestamptz + $5::bigint * interval '1 "
-    "microsecond',"
-    "   NULLIF($4, '')::uuid))"
+    "  AND (NOT $7::boolean OR (abandoned_at IS NOT NULL AND state = 1))"
+    "  AND ($4 = '' OR (updated_at, id) < ('epoch'::timestamptz"
+    "   + $5::bigint * interval '1 microsecond', NULLIF($4, '')::uuid))"
     " ORDER BY updated_at DESC, id DESC LIMIT $6::int");
 
 const pg::Statement kDeleteForErasure(
@@ -112,7 +129,8 @@ bool CartStore::Insert(pqxx::transaction_base& tx, const v1::Cart& cart,
   pqxx::result r = tx.exec_prepared(
       kInsertCart.name, cart.id(), request_id, request_hash, static_cast<int>(cart.state()),
       cart.customer_id(), cart.email(), Bytes(cart.SerializeAsString()), cart.version(),
-      PgTime(cart.create_time()), PgTime(cart.update_time()), PgTime(cart.expire_time()));
+      PgTime(cart.create_time()), PgTime(cart.update_time()), PgTime(cart.expire_time()),
+      cart.lines_size());
   return r.affected_rows() == 1;
 }
 
@@ -135,7 +153,38 @@ void CartStore::Update(pqxx::transaction_base& tx, const v1::Cart& cart,
   tx.exec_prepared0(kUpdateCart.name, cart.id(), static_cast<int>(cart.state()), cart.customer_id(),
                     cart.email(), Bytes(cart.SerializeAsString()), cart.version(),
                     PgTime(cart.update_time()), PgTime(cart.expire_time()), cart.order_id(),
-                    checkout_request_id);
+                    checkout_request_id, cart.lines_size(),
+                    cart.has_abandon_time() ? PgTime(cart.abandon_time()) : std::string(),
+                    cart.reminder_state() == v1::CART_REMINDER_STATE_REQUESTED
+                        ? PgTime(cart.abandon_time())
+                        : std::string());
+}
+
+std::vector<v1::Cart> CartStore::LockAbandonCandidates(pqxx::transaction_base& tx,
+                                                       absl::Time changed_before, absl::Time now,
+                                                       int limit) {
+  pqxx::result r = tx.exec_prepared(kLockAbandonCandidates.name, PgTime(changed_before),
+                                    PgTime(now), limit);
+  std::vector<v1::Cart> out;
+  for (const auto& row : r) out.push_back(Parse<v1::Cart>(row[0], "cart"));
+  return out;
+}
+
+void CartStore::LockShopper(pqxx::transaction_base& tx, const std::string& email) {
+  tx.exec_prepared(kLockShopper.name, email);
+}
+
+std::vector<std::string> CartStore::RemindedSince(pqxx::transaction_base& tx,
+                                                  const std::vector<std::string>& emails,
+                                                  absl::Time since) {
+  pqxx::result r = tx.exec_prepared(kRemindedSince.name, pg::TextArray(emails), PgTime(since));
+  std::vector<std::string> out;
+  for (const auto& row : r) out.push_back(row[0].as<std::string>());
+  return out;
+}
+
+int64_t CartStore::Purge(pqxx::transaction_base& tx, absl::Time now, int limit) {
+  return tx.exec_prepared1(kPurge.name, PgTime(now), limit)[0].as<int64_t>();
 }
 
 std::string CartStore::CheckoutRequestId(pqxx::transaction_base& tx, const std::string& cart_id) {
@@ -149,7 +198,8 @@ std::vector<v1::Cart> CartStore::List(pqxx::transaction_base& tx, const v1::Cart
   for (int s : filter.states()) states.push_back(absl::StrCat(s));
   pqxx::result r = tx.exec_prepared(kListCarts.name, filter.customer_id(), filter.email(),
                                     pg::TextArray(states), after.has_value() ? after->id : "",
-                                    after.has_value() ? after->sort_value : 0, limit + 1);
+                                    after.has_value() ? after->sort_value : 0, limit + 1,
+                                    filter.abandoned());
   std::vector<v1::Cart> out;
   for (const auto& row : r) out.push_back(Parse<v1::Cart>(row[0], "cart"));
   return out;

@@ -38,6 +38,24 @@ class CartStore {
   static void Update(pqxx::transaction_base& tx, const v1::Cart& cart,
                      const std::string& checkout_request_id = "");
 
+  // ---- Abandonment ----
+
+  // Open carts with lines and an email, unchanged since `changed_before`,
+  // not yet abandoned nor expired at `now`: locked, the ones another
+  // sweep holds skipped (two replicas never take the same cart).
+  static std::vector<v1::Cart> LockAbandonCandidates(pqxx::transaction_base& tx,
+                                                     absl::Time changed_before, absl::Time now,
+                                                     int limit);
+  // Serialises the reminder decision for one email across sweeps (a
+  // transaction-scoped advisory lock).
+  static void LockShopper(pqxx::transaction_base& tx, const std::string& email);
+  // Which of `emails` were reminded of a cart after `since`.
+  static std::vector<std::string> RemindedSince(pqxx::transaction_base& tx,
+                                                const std::vector<std::string>& emails,
+                                                absl::Time since);
+  // Deletes up to `limit` carts expired at `now`; returns how many.
+  static int64_t Purge(pqxx::transaction_base& tx, absl::Time now, int limit);
+
   // The checkout request that converted the cart, or "".
   static std::string CheckoutRequestId(pqxx::transaction_base& tx, const std::string& cart_id);
 

@@ -247,7 +247,7 @@ TEST_F(OrderCartTest, BadInputNamesTheFieldAndChangesNothing) {
 
 TEST_F(OrderCartTest, AnExpiredCartIsClosed) {
   v1::Cart cart = ReadyCart();
-  clock_.Advance(kCartRetention + absl::Seconds(1));
+  clock_.Advance(absl::Hours(24 * 90) + absl::Seconds(1));  // the default retention
   v1::Order order;
   grpc::Status s = TryCheckout(cart.id(), &order);
   EXPECT_EQ(ReasonOf(s), "CART_EXPIRED");

@@ -43,7 +43,7 @@ class OrderServiceFixture : public ::testing::Test {
     ASSERT_NE(gate_, nullptr);
     app_ = std::make_unique<OrderApp>(*pool_, clock_, *gate_);
     service_ = std::make_unique<OrderServiceImpl>(*app_);
-    carts_ = std::make_unique<CartApp>(*pool_, clock_, *app_, "USD");
+    carts_ = std::make_unique<CartApp>(*pool_, clock_, *app_, TestCartOptions());
     cart_service_ = std::make_unique<CartServiceImpl>(*carts_);
     code_service_ = std::make_unique<DiscountCodeServiceImpl>(*carts_);
     host_ = std::make_unique<grpcx::ServerHost>(grpcx::ServerOptions{.listen = "127.0.0.1:0"});
@@ -60,6 +60,14 @@ class OrderServiceFixture : public ::testing::Test {
   void TearDown() override {
     if (host_) host_->Shutdown();
     StopRelay();
+  }
+
+  static CartOptions TestCartOptions() {
+    CartOptions options;
+    options.store_currency = "USD";
+    options.recovery_secret = "cart-recovery-secret-0123456789abcdef";
+    options.recovery_url = "https://shop.example.com/cart/recover?token=";
+    return options;
   }
 
   // The customer service as PlaceOrder sees it; tests about ORD-13 put a

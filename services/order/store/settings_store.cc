@@ -1,0 +1,58 @@
+#include "services/order/store/settings_store.h"
+
+#include "libs/core/log.h"
+#include "libs/pg/pool.h"
+#include "libs/pg/values.h"
+#include "services/order/domain/cart_rules.h"
+
+namespace store::order {
+namespace {
+
+const pg::Statement kLoadSettings("order_settings_load",
+                                  "SELECT (SELECT body FROM order_settings WHERE id = 1),"
+                                  " (SELECT next_value FROM order_number_counter WHERE id = 1)");
+const pg::Statement kSaveSettings(
+    "order_settings_save",
+    "INSERT INTO order_settings (id, body, updated_at) VALUES (1, $1, $2::timestamptz)"
+    " ON CONFLICT (id) DO UPDATE SET body = EXCLUDED.body, updated_at = EXCLUDED.updated_at");
+const pg::Statement kSetNextNumber(
+    "order_settings_next_number",
+    "UPDATE order_number_counter SET next_value = $1::bigint"
+    " WHERE id = 1 AND $1::bigint > (SELECT coalesce(max(number), 0) FROM orders)");
+const pg::Statement kLastNumber("order_settings_last_number",
+                                "SELECT coalesce(max(number), 0) FROM orders");
+
+}  // namespace
+
+v1::OrderSettings SettingsStore::Load(pqxx::transaction_base& tx) {
+  pqxx::row r = tx.exec_prepared1(kLoadSettings.name);
+  v1::OrderSettings settings = DefaultOrderSettings();
+  if (!r[0].is_null()) {
+    const std::string body = pg::FromBytes(r[0]);
+    v1::OrderSettings saved;
+    if (saved.ParseFromString(body)) {
+      settings = saved;
+    } else {
+      log::Error("corrupt order settings; using the defaults");
+    }
+  }
+  settings.set_order_number_start(r[1].is_null() ? 0 : r[1].as<int64_t>());
+  return settings;
+}
+
+void SettingsStore::Save(pqxx::transaction_base& tx, const v1::OrderSettings& settings,
+                         absl::Time at) {
+  v1::OrderSettings body = settings;
+  body.clear_order_number_start();
+  tx.exec_prepared0(kSaveSettings.name, pg::Bytes(body.SerializeAsString()), pg::PgTime(at));
+}
+
+bool SettingsStore::SetNextOrderNumber(pqxx::transaction_base& tx, int64_t start) {
+  return tx.exec_prepared(kSetNextNumber.name, start).affected_rows() == 1;
+}
+
+int64_t SettingsStore::LastOrderNumber(pqxx::transaction_base& tx) {
+  return tx.exec_prepared1(kLastNumber.name)[0].as<int64_t>();
+}
+
+}  // namespace store::order
