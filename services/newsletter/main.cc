@@ -119,7 +119,7 @@ int main(int argc, char** argv) {
                         [campaigns]() -> absl::Status {
                           return campaigns->Dispatch(absl::Seconds(5)).status();
                         });
-         rt.AddConsumer(kConsumerName, {kOrdersTopic, kCustomersTopic},
+         rt.AddConsumer(kConsumerName, {kOrdersTopic, kCartsTopic, kCustomersTopic},
                         [app](pqxx::work& tx, const common::v1::EventEnvelope& env) {
                           return app->HandleEvent(tx, env);
                         });

@@ -30,6 +30,7 @@
 #include "services/newsletter/store/newsletter_store.h"
 #include "store/customer/v1/events.pb.h"
 #include "store/newsletter/v1/events.pb.h"
+#include "store/order/v1/cart.pb.h"
 #include "store/order/v1/events.pb.h"
 
 namespace store::newsletter {
@@ -1010,7 +1011,39 @@ absl::Status NewsletterApp::HandleOrderEvent(pqxx::work& tx, const common::v1::E
                 absl::StrCat("notice:", NoticeName(notice_type), ":", env.event_id()), origin, "",
                 now);
   };
-  if (type == "store.order.v1.OrderPlaced") {
+  if (type == "store.order.v1.CartAbandoned") {
+    ov1::CartAbandoned e;
+    STORE_RETURN_IF_ERROR(events::UnpackPayload(env, &e));
+    const ov1::Cart& cart = e.cart();
+    if (!e.send_reminder() || cart.email().empty()) return absl::OkStatus();
+    std::optional<SubscriberRow> subscriber =
+        NewsletterStore::SubscriberByEmail(tx, absl::AsciiStrToLower(cart.email()), false);
+    if (e.audience() == ov1::REMINDER_AUDIENCE_MARKETING_CONSENT &&
+        (!subscriber.has_value() ||
+         subscriber->subscriber.status() != v1::SUBSCRIBER_STATUS_SUBSCRIBED)) {
+      MailsQueued()
+          .Add({{"kind", "transactional"}, {"notice", "abandoned_cart"}, {"result", "no_consent"}})
+          .Increment();
+      return absl::OkStatus();
+    }
+    std::string items;
+    for (const ov1::CartLine& line : cart.lines()) {
+      absl::StrAppend(&items, line.quantity(), " x ", line.name(), "  ", Money(line.total()),
+                      "\n");
+    }
+    std::string first, last;
+    if (subscriber.has_value()) {
+      first = subscriber->subscriber.first_name();
+      last = subscriber->subscriber.last_name();
+    }
+    // Keyed by the cart: one reminder per cart whatever is redelivered.
+    QueueNotice(tx, v1::NOTICE_TYPE_ABANDONED_CART, {cart.email(), first, last},
+                {{"cart_url", e.recovery_url().empty() ? options_.store_url : e.recovery_url()},
+                 {"cart_total", Money(cart.totals().total())},
+                 {"cart_items", items}},
+                absl::StrCat("notice:abandoned_cart:", cart.id()), origin,
+                subscriber.has_value() ? subscriber->subscriber.id() : "", now);
+  } else if (type == "store.order.v1.OrderPlaced") {
     ov1::OrderPlaced e;
     STORE_RETURN_IF_ERROR(events::UnpackPayload(env, &e));
     notice(v1::NOTICE_TYPE_ORDER_RECEIVED, e.order(), {});

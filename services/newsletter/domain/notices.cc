@@ -120,6 +120,14 @@ const Builtin& BuiltinOf(v1::NoticeType type) {
         "newsletter.</p><p><a href=\"{confirm_url}\">Yes, subscribe me</a></p>"
         "<p>If you did not sign up, ignore this mail and you will hear nothing more from "
         "us.</p>"}},
+      {v1::NOTICE_TYPE_ABANDONED_CART,
+       {{"cart_url", "cart_total", "cart_items"},
+        "You left something in your cart at {store_name}",
+        "Hello {firstname},\n\nyou left these in your cart at {store_name}:\n{cart_items}\n"
+        "Total: {cart_total}\n\nPick up where you left off: {cart_url}\n",
+        "<p>Hello {firstname},</p><p>you left these in your cart at {store_name}:</p>"
+        "<p>{cart_items}</p><p>Total: <b>{cart_total}</b></p>"
+        "<p><a href=\"{cart_url}\">Return to your cart</a></p>"}},
   };
   return kBuiltins->at(type);
 }

@@ -35,6 +35,7 @@
 #include "services/newsletter/store/newsletter_store.h"
 #include "store/customer/v1/events.pb.h"
 #include "store/newsletter/v1/events.pb.h"
+#include "store/order/v1/cart.pb.h"
 #include "store/order/v1/events.pb.h"
 
 namespace store::newsletter {
@@ -106,7 +107,8 @@ class NewsletterTest : public ::testing::Test {
     smtp_ = std::move(*smtp);
     kafka_ = std::make_unique<testing::TestKafka>();
     for (const char* t :
-         {kOrdersTopic, kCustomersTopic, kSubscribersTopic, kErasuresTopic, kCampaignsTopic}) {
+         {kOrdersTopic, kCartsTopic, kCustomersTopic, kSubscribersTopic, kErasuresTopic,
+          kCampaignsTopic}) {
       kafka_->CreateTopic(t, 3);
     }
     pool_ = std::make_unique<pg::Pool>(pg::PoolOptions{.url = db_->url(), .size = 8});
@@ -138,7 +140,7 @@ class NewsletterTest : public ::testing::Test {
     consumer_ = std::make_unique<events::Consumer>(
         events::ConsumerOptions{.name = kConsumerName,
                                 .brokers = kafka_->brokers(),
-                                .topics = {kOrdersTopic, kCustomersTopic}},
+                                .topics = {kOrdersTopic, kCartsTopic, kCustomersTopic}},
         *pool_, [this](pqxx::work& tx, const common::v1::EventEnvelope& env) {
           return app_->HandleEvent(tx, env);
         });
@@ -589,6 +591,59 @@ TEST_F(NewsletterTest, SuppressionListBlocksWhatItMust) {
   EXPECT_EQ(SendAll(), 1);
 }
 
+// NEW-07: the abandoned-cart reminder, from the order service's
+// CartAbandoned: once per cart, with the recovery link, only when the event
+// asks for it, to the audience of the settings, never to a suppressed
+// address.
+TEST_F(NewsletterTest, AbandonedCartReminderOncePerCartToItsAudience) {
+  auto abandoned = [&](const std::string& email, bool remind, ov1::ReminderAudience audience,
+                       const std::string& cart_id = NewUuid()) {
+    ov1::CartAbandoned e;
+    ov1::Cart* cart = e.mutable_cart();
+    cart->set_id(cart_id);
+    cart->set_email(email);
+    auto* line = cart->add_lines();
+    line->set_name("Blue mug");
+    line->set_quantity(2);
+    line->mutable_total()->set_amount_minor(2500);
+    line->mutable_total()->set_currency_code("USD");
+    cart->mutable_totals()->mutable_total()->set_amount_minor(3000);
+    cart->mutable_totals()->mutable_total()->set_currency_code("USD");
+    e.set_send_reminder(remind);
+    e.set_audience(audience);
+    e.set_recovery_url("https://shop.example.com/cart/recover?token=abc.def");
+    Publish(kCartsTopic, e, cart_id);
+    return cart_id;
+  };
+  const std::string cart = abandoned("cart@example.com", true,
+                                     ov1::REMINDER_AUDIENCE_EVERYONE_WITH_EMAIL);
+  // Redelivered under another event id: still one mail for the cart.
+  abandoned("cart@example.com", true, ov1::REMINDER_AUDIENCE_EVERYONE_WITH_EMAIL, cart);
+  abandoned("skipped@example.com", false, ov1::REMINDER_AUDIENCE_EVERYONE_WITH_EMAIL);
+  abandoned("stranger@example.com", true, ov1::REMINDER_AUDIENCE_MARKETING_CONSENT);
+  CreateSubscriber("fan@example.com");
+  abandoned("fan@example.com", true, ov1::REMINDER_AUDIENCE_MARKETING_CONSENT);
+  auto reminders = [&](const std::string& email) {
+    int n = 0;
+    for (const v1::Mail& m : Mails(email)) n += m.notice_type() == v1::NOTICE_TYPE_ABANDONED_CART;
+    return n;
+  };
+  ASSERT_TRUE(testing::WaitFor([&] { return reminders("fan@example.com") == 1; }));
+  ASSERT_TRUE(WaitForQueued("cart@example.com", 1));
+  EXPECT_GE(SendAll(), 2);
+  ASSERT_TRUE(smtp_->WaitForMessages("cart@example.com", 1));
+  const auto mails = smtp_->MessagesContaining("cart@example.com");
+  ASSERT_EQ(mails.size(), 1u);
+  EXPECT_THAT(mails[0], HasSubstr("Subject: You left something in your cart"));
+  const std::string body = Bodies(mails[0]);
+  EXPECT_THAT(body, HasSubstr("https://shop.example.com/cart/recover?token=abc.def"));
+  EXPECT_THAT(body, HasSubstr("2 x Blue mug"));
+  EXPECT_EQ(reminders("cart@example.com"), 1);
+  ASSERT_TRUE(smtp_->WaitForMessages("fan@example.com", 1));
+  EXPECT_TRUE(Mails("skipped@example.com").empty());
+  EXPECT_TRUE(Mails("stranger@example.com").empty());
+}
+
 TEST_F(NewsletterTest, SmtpRefusalsAreBouncesAndOutagesAreRetried) {
   // 550 from the server: a hard bounce suppresses at once.
   const v1::Subscriber hard = CreateSubscriber("bounce-hard@example.com");
@@ -682,7 +737,7 @@ TEST_F(NewsletterTest, ReportedBouncesAndComplaintsAndTheNoticeList) {
   v1::ListNoticeTemplatesResponse notices;
   ASSERT_TRUE(
       stub_->ListNoticeTemplates(Ctx().get(), v1::ListNoticeTemplatesRequest(), &notices).ok());
-  EXPECT_EQ(notices.templates_size(), 11);
+  EXPECT_EQ(notices.templates_size(), 12);
   for (const auto& t : notices.templates()) {
     EXPECT_TRUE(t.enabled());
     EXPECT_FALSE(t.customized());
