@@ -13,7 +13,12 @@
 #   3. a signed-in customer reads and edits their own cart (email, address,
 #      code) but never a price: a line price in the body, a delivery method,
 #      adding a line, PlaceOrder are 403 and change nothing; someone else's
-#      cart is 404; they check out their own cart.
+#      cart is 404; they check out their own cart;
+#   4. a cart left for two hours (its last change moved back in the order
+#      database, as the clock would) is found abandoned by the sweep, staff
+#      list it, the reminder mail carries a recovery link that restores the
+#      cart through the gateway's public route (a tampered one is 400), and
+#      the restored cart is checked out.
 # Every wait is a deadline loop (E2E_EVENT_DEADLINE_S, default 60 s).
 set -euo pipefail
 shopt -s inherit_errexit
@@ -29,6 +34,8 @@ source "$HERE/e2e_lib.sh"
 
 e2e_private_stack
 E2E_LOG_SERVICES=(gateway order customer newsletter)
+# The abandonment sweep runs every second here (30 s by default).
+export DEV_CART_SWEEP_INTERVAL=1s
 step "tools/dev up (private stack in $DEV_HOME)"
 "$DEV" up >"$DEV_HOME/up.log" 2>&1 || { tail -n 40 "$DEV_HOME/up.log" >&2; fail "tools/dev up failed"; }
 # shellcheck disable=SC1091
@@ -134,6 +141,30 @@ expect 200 "Cora checks out her cart"
 [[ "$(jq_py 'd["customer"]["customerId"]' <<<"$BODY")" == "$CORA" ]] || fail "the order is not Cora's: $BODY"
 # 12.50 - 10% + 5.00 delivery.
 [[ "$(jq_py 'd["totals"]["total"]["amountMinor"]' <<<"$BODY")" == 1625 ]] || fail "wrong total: $BODY"
+
+step "an abandoned cart: the reminder's link restores it"
+http POST /v1/carts '{"email":"abandoner@e2e.example.com","lines":[{"sku":"MUG-1","name":"Blue mug","quantity":1,"unitPrice":{"amountMinor":"1250"}}]}' \
+  -H "$(auth "$STOREFRONT")" -H "Idempotency-Key: $(uuid)"
+expect 200 "create the cart to abandon"
+LEFT="$(json_get id <<<"$BODY")"
+psql -q "$ORDER_DATABASE_URL" -c "UPDATE carts SET updated_at = updated_at - interval '2 hours' WHERE id = '$LEFT'" >/dev/null ||
+  fail "cannot age the cart"
+wait_mails abandoner@e2e.example.com 1 "You left something"
+http GET "/v1/carts?filter.abandoned=true" "" -H "$(auth "$STAFF_TOKEN")"
+[[ "$(jq_py '[c["id"] for c in d.get("carts", [])]' <<<"$BODY")" == *"$LEFT"* ]] || fail "staff do not see the abandoned cart: $BODY"
+LINK="$(mails_to abandoner@e2e.example.com "You left something" | grep -o 'http://127.0.0.1:[0-9]*/v1/carts:recover?token=[A-Za-z0-9_.-]*' | head -n1)"
+[[ -n "$LINK" ]] || fail "the reminder has no recovery link: $(mails_to abandoner@e2e.example.com)"
+code="$(curl -sS -o /dev/null -w '%{http_code}' "${LINK}x")"
+[[ "$code" == 400 ]] || fail "a tampered recovery link gave $code"
+BODY="$(curl -sS "$LINK")"
+[[ "$(json_get id <<<"$BODY")" == "$LEFT" && "$(json_get recoveredViaLink <<<"$BODY")" == True ]] ||
+  fail "the link did not restore the cart: $BODY"
+http PATCH "/v1/carts/$LEFT?update_mask=shipping_address,delivery_method" \
+  '{"shippingAddress":{"name":"Abe Andon","line1":"3 Lane","city":"Springfield","countryCode":"US"},"deliveryMethod":{"code":"standard","fee":{"amountMinor":"500"}}}' \
+  -H "$(auth "$STOREFRONT")"
+expect 200 "the storefront completes the restored cart"
+http POST "/v1/carts/$LEFT:checkout" '{"paymentMethod":"PAYMENT_METHOD_CARD"}' -H "$(auth "$STOREFRONT")" -H "Idempotency-Key: $(uuid)"
+expect 200 "the restored cart is checked out"
 
 e2e_stack_down
 step "PASS"
