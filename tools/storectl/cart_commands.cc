@@ -404,7 +404,7 @@ int CodeCommand(const Global& g, const std::vector<std::string>& argv) {
 }
 
 int SeedDemoCarts(const Global& g, const std::string& order_addr,
-                  const std::vector<std::string>& customer_ids) {
+                  const std::vector<std::pair<std::string, std::string>>& customer_ids) {
   auto codes = v1::DiscountCodeService::NewStub(grpcx::MakeChannel(order_addr));
   struct DemoCode {
     const char* code;
@@ -463,8 +463,12 @@ int SeedDemoCarts(const Global& g, const std::string& order_addr,
     v1::CreateCartRequest req;
     req.set_request_id(absl::StrFormat("00000000-0000-4000-8003-%012d", i));
     v1::Cart* c = req.mutable_cart();
-    if (d.customer >= 0) c->set_customer_id(customer_ids[d.customer]);
-    c->set_email(d.email);
+    if (d.customer >= 0) {
+      c->set_customer_id(customer_ids[d.customer].first);
+      c->set_email(customer_ids[d.customer].second);
+    } else {
+      c->set_email(d.email);
+    }
     for (const char* spec : d.items) {
       if (spec == nullptr) continue;
       if (absl::Status s = ParseLine(spec, c->add_lines()); !s.ok()) return Fail(s);
@@ -475,8 +479,10 @@ int SeedDemoCarts(const Global& g, const std::string& order_addr,
     if (!s.ok()) return Fail(s);
     ++placed;
   }
-  std::printf("demo discount codes: %d new (WELCOME10, SAVE5); demo carts: %d open\n", created,
-              placed);
+  std::printf(
+      "demo discount codes: %d new (WELCOME10, SAVE5); demo carts: %d open (tools/dev backdates "
+      "two, which the next sweep finds abandoned)\n",
+      created, placed);
   return 0;
 }
 

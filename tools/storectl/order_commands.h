@@ -3,6 +3,7 @@
 #define STORE_TOOLS_STORECTL_ORDER_COMMANDS_H_
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -18,8 +19,9 @@ int SeedCommand(const Global& g, const std::vector<std::string>& argv);
 int CartCommand(const Global& g, const std::vector<std::string>& argv);
 int CodeCommand(const Global& g, const std::vector<std::string>& argv);
 // Seeds two discount codes and a few open carts (part of `seed demo`).
+// `customer_ids`: (id, email) of registered demo customers.
 int SeedDemoCarts(const Global& g, const std::string& order_addr,
-                  const std::vector<std::string>& customer_ids);
+                  const std::vector<std::pair<std::string, std::string>>& customer_ids);
 
 // --item SKU:NAME:QTY:UNIT_PRICE_MINOR[:TAX_BP] and
 // --address "NAME|LINE1|CITY|COUNTRY[|POSTAL]".

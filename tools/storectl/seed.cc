@@ -241,10 +241,10 @@ int SeedCommand(const Global& g, const std::vector<std::string>& argv) {
     std::printf("  %-22s %d\n", order::StatusName(s).c_str(), per_status[s]);
   }
   // Then the storefront's side: two discount codes and a few open carts.
-  std::vector<std::string> shoppers;
+  std::vector<std::pair<std::string, std::string>> shoppers;
   for (const Person& who : kPeople) {
     if (auto it = customer_ids.find(who.email); it != customer_ids.end()) {
-      shoppers.push_back(it->second);
+      shoppers.emplace_back(it->second, who.email);
     }
   }
   return SeedDemoCarts(g, addr, shoppers);
