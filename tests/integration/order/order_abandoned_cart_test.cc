@@ -66,6 +66,14 @@ class OrderAbandonedCartTest : public OrderServiceFixture {
     return Published<v1::CartAbandoned>("store.order.v1.CartAbandoned");
   }
 
+  grpc::Status Checkout(const std::string& cart_id, v1::Order* order) {
+    v1::CheckoutCartRequest checkout;
+    checkout.set_cart_id(cart_id);
+    checkout.set_request_id(NewUuid());
+    checkout.set_payment_method(v1::PAYMENT_METHOD_CARD);
+    return cart_stub_->CheckoutCart(Ctx().get(), checkout, order);
+  }
+
   static std::string TokenOf(const std::string& url) {
     const size_t at = url.find("token=");
     return at == std::string::npos ? "" : url.substr(at + 6);
@@ -84,12 +92,8 @@ TEST_F(OrderAbandonedCartTest, EachAbandonedCartIsPublishedOnceWithOneReminderPe
   MakeCart("", 1);                // no email: nobody to remind
   MakeCart("cy@example.com", 0);  // no lines
   v1::Cart checked_out = MakeCart("dee@example.com");
-  v1::CheckoutCartRequest checkout;
-  checkout.set_cart_id(checked_out.id());
-  checkout.set_request_id(NewUuid());
-  checkout.set_payment_method(v1::PAYMENT_METHOD_CARD);
   v1::Order order;
-  ASSERT_TRUE(cart_stub_->CheckoutCart(Ctx().get(), checkout, &order).ok());
+  ASSERT_TRUE(Checkout(checked_out.id(), &order).ok());
 
   // Not before the delay (60 minutes by default).
   clock_.Advance(absl::Minutes(59));
@@ -182,12 +186,8 @@ TEST_F(OrderAbandonedCartTest, RecoveryLinksAreSignedExpiringAndBoundToTheirPurp
   EXPECT_EQ(out.lines_size(), 1);
 
   // The recovered cart is checked out: CartRecovered, via the link.
-  v1::CheckoutCartRequest checkout;
-  checkout.set_cart_id(cart.id());
-  checkout.set_request_id(NewUuid());
-  checkout.set_payment_method(v1::PAYMENT_METHOD_CARD);
   v1::Order order;
-  ASSERT_TRUE(cart_stub_->CheckoutCart(Ctx().get(), checkout, &order).ok());
+  ASSERT_TRUE(Checkout(cart.id(), &order).ok());
   auto recovered = Published<v1::CartRecovered>("store.order.v1.CartRecovered");
   ASSERT_EQ(recovered.size(), 1u);
   EXPECT_EQ(recovered[0].order_id(), order.id());
@@ -210,12 +210,8 @@ TEST_F(OrderAbandonedCartTest, AnAbandonedCartCheckedOutWithoutTheLinkIsRecovere
   const v1::Cart cart = MakeCart("ann@example.com");
   clock_.Advance(absl::Minutes(61));
   ASSERT_EQ(*carts_->MarkAbandoned(), 1);
-  v1::CheckoutCartRequest checkout;
-  checkout.set_cart_id(cart.id());
-  checkout.set_request_id(NewUuid());
-  checkout.set_payment_method(v1::PAYMENT_METHOD_CARD);
   v1::Order order;
-  ASSERT_TRUE(cart_stub_->CheckoutCart(Ctx().get(), checkout, &order).ok());
+  ASSERT_TRUE(Checkout(cart.id(), &order).ok());
   auto recovered = Published<v1::CartRecovered>("store.order.v1.CartRecovered");
   ASSERT_EQ(recovered.size(), 1u);
   EXPECT_FALSE(recovered[0].via_link());
