@@ -23,6 +23,7 @@
 #include "absl/time/clock.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
+#include "libs/auth/signature.h"
 #include "libs/core/ids.h"
 #include "libs/events/envelope.h"
 #include "libs/events/outbox.h"
@@ -30,6 +31,7 @@
 #include "services/order/app/order_app.h"
 #include "services/order/domain/order_rules.h"
 #include "services/order/store/order_store.h"
+#include "store/order/v1/cart.pb.h"
 #include "store/order/v1/events.pb.h"
 #include "store/order/v1/order_service.grpc.pb.h"
 
@@ -39,6 +41,8 @@ namespace v1 = store::order::v1;
 
 constexpr char kHelp[] = R"(usage: loadgen --addr HOST:PORT [--concurrency N] [--duration-seconds T] [--pay] [--json]
        loadgen --http HOST:PORT --token TOKEN [--concurrency N] [--duration-seconds T]
+       loadgen --checkout HOST:PORT --token TOKEN --webhook-secret-file FILE [--concurrency N]
+               [--duration-seconds T]
        loadgen --print-pgbench-script
 
 Places guest orders (3 lines, card; buyers load+0..999@example.com) with N concurrent clients for T seconds and
@@ -47,7 +51,13 @@ connection. With --pay each order is then paid in full (RecordPayment), so the
 services reacting to OrderPaid (invoicing) get work too. With --http the
 same orders go as JSON through the gateway (POST /v1/orders, bearer TOKEN,
 one keep-alive connection per client) (PERF-2).
+
+With --checkout each client is a shopper through the gateway with a storefront
+TOKEN (PERF-8): create a cart, add 3 lines, set email, addresses and delivery,
+check out, then the payment provider's webhook signed with the secret in FILE.
+Prints checkouts/s and the whole flow's p50 and p99.
 )";
+
 
 // One client's keep-alive HTTP connection to the gateway.
 class HttpClient {
@@ -60,6 +70,12 @@ class HttpClient {
   }
   // The response status (0 when the connection failed; it reconnects).
   int Post(const std::string& target, const std::string& body) {
+    return Send("POST", target, body, {}, nullptr);
+  }
+  // Any verb, with extra headers; the response body into `response`.
+  int Send(const std::string& verb, const std::string& target, const std::string& body,
+           const std::vector<std::pair<std::string, std::string>>& headers,
+           std::string* response) {
     namespace http = boost::beast::http;
     boost::beast::error_code ec;
     if (!connected_) {
@@ -68,10 +84,11 @@ class HttpClient {
       if (ec) return 0;
       connected_ = true;
     }
-    http::request<http::string_body> req(http::verb::post, target, 11);
+    http::request<http::string_body> req(http::string_to_verb(verb), target, 11);
     req.set(http::field::host, host_);
     req.set(http::field::content_type, "application/json");
     req.set(http::field::authorization, "Bearer " + token_);
+    for (const auto& [name, value] : headers) req.set(name, value);
     req.body() = body;
     req.prepare_payload();
     http::write(stream_, req, ec);
@@ -86,6 +103,7 @@ class HttpClient {
       stream_.socket().close(ec);
       connected_ = false;
     }
+    if (response != nullptr) *response = std::move(res.body());
     return res.result_int();
   }
 
@@ -96,6 +114,53 @@ class HttpClient {
   std::string host_, port_, token_;
   bool connected_ = false;
 };
+
+// One storefront checkout through the gateway (PERF-8); true when every
+// step answered 200.
+bool Checkout(HttpClient& client, const std::string& secret, int64_t n) {
+  std::string body;
+  const std::string email = absl::StrCat("shopper+", n % 1000, "@example.com");
+  if (client.Send("POST", "/v1/carts", absl::StrCat("{\"email\":\"", email, "\"}"),
+                  {{"Idempotency-Key", store::NewUuid()}}, &body) != 200) {
+    return false;
+  }
+  v1::Cart cart;
+  google::protobuf::util::JsonParseOptions lenient;
+  lenient.ignore_unknown_fields = true;
+  if (!google::protobuf::util::JsonStringToMessage(body, &cart, lenient).ok()) return false;
+  const std::string base = absl::StrCat("/v1/carts/", cart.id());
+  const char* skus[] = {"MUG-BLUE", "TEE-ORG-M", "TOTE-CNV"};
+  for (int i = 0; i < 3; ++i) {
+    const std::string line = absl::StrCat(
+        "{\"sku\":\"", skus[i], "\",\"name\":\"Load item ", i + 1, "\",\"quantity\":", 1 + i,
+        ",\"unitPrice\":{\"amountMinor\":\"", 1000 + 250 * i, "\"},\"taxRateBp\":2000}");
+    if (client.Send("POST", base + "/lines", line, {}, nullptr) != 200) return false;
+  }
+  static const std::string kDetails =
+      R"({"email":"@EMAIL@","shippingAddress":{"name":"Load Tester","line1":"1 Bench Street",)"
+      R"("city":"Springfield","postalCode":"12345","countryCode":"US"},)"
+      R"("billingAddress":{"name":"Load Tester","line1":"1 Bench Street","city":"Springfield",)"
+      R"("countryCode":"US"},"deliveryMethod":{"code":"standard","name":"Standard",)"
+      R"("fee":{"amountMinor":"500"},"taxRateBp":2000}})";
+  if (client.Send("PATCH",
+                  base + "?update_mask=email,shipping_address,billing_address,delivery_method",
+                  absl::StrReplaceAll(kDetails, {{"@EMAIL@", email}}), {}, nullptr) != 200) {
+    return false;
+  }
+  if (client.Send("POST", base + ":checkout", R"({"paymentMethod":"PAYMENT_METHOD_CARD"})",
+                  {{"Idempotency-Key", store::NewUuid()}}, &body) != 200) {
+    return false;
+  }
+  v1::Order order;
+  if (!google::protobuf::util::JsonStringToMessage(body, &order, lenient).ok()) return false;
+  const std::string payment = absl::StrCat(
+      R"({"orderId":")", order.id(), R"(","provider":"testpay","reference":"tp_)", order.id(),
+      R"(","amount":{"amountMinor":")", order.totals().total().amount_minor(),
+      R"(","currencyCode":"USD"},"outcome":"PAYMENT_OUTCOME_SUCCEEDED"})");
+  return client.Send("POST", "/v1/webhooks/payments", payment,
+                     {{"Store-Signature", store::auth::SignPayload(secret, payment, absl::Now())}},
+                     nullptr) == 200;
+}
 
 v1::PlaceOrderRequest Template() {
   v1::PlaceOrderRequest r;
@@ -199,6 +264,8 @@ int main(int argc, char** argv) {
   std::string addr;
   std::string http_addr;
   std::string token;
+  std::string checkout_addr;
+  std::string secret_file;
   int concurrency = 16;
   int seconds = 20;
   bool pay = false;
@@ -212,6 +279,10 @@ int main(int argc, char** argv) {
       http_addr = next();
     } else if (a == "--token") {
       token = next();
+    } else if (a == "--checkout") {
+      checkout_addr = next();
+    } else if (a == "--webhook-secret-file") {
+      secret_file = next();
     } else if (a == "--concurrency") {
       (void)absl::SimpleAtoi(next(), &concurrency);
     } else if (a == "--duration-seconds") {
@@ -224,6 +295,19 @@ int main(int argc, char** argv) {
       std::fputs(kHelp, a == "--help" ? stdout : stderr);
       return a == "--help" ? 0 : 2;
     }
+  }
+  std::string secret;
+  if (!checkout_addr.empty()) {
+    std::FILE* f = std::fopen(secret_file.c_str(), "r");
+    char buf[256] = {};
+    if (f == nullptr || token.empty()) {
+      std::fputs(kHelp, stderr);
+      return 2;
+    }
+    secret = std::string(buf, std::fread(buf, 1, sizeof(buf) - 1, f));
+    std::fclose(f);
+    while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+    http_addr = checkout_addr;
   }
   if ((addr.empty() == http_addr.empty()) || (!http_addr.empty() && token.empty()) ||
       (!http_addr.empty() && pay) || concurrency < 1 || seconds < 1 || seconds > 3600) {
@@ -238,6 +322,23 @@ int main(int argc, char** argv) {
   const auto start = std::chrono::steady_clock::now();
   for (int t = 0; t < concurrency; ++t) {
     if (!http_addr.empty()) {
+      if (!checkout_addr.empty()) {
+        threads.emplace_back([&, t] {
+          HttpClient client(http_addr, token);
+          int64_t n = t;
+          while (!stop.load(std::memory_order_relaxed)) {
+            const auto t0 = std::chrono::steady_clock::now();
+            const bool ok = Checkout(client, secret, n++);
+            const auto t1 = std::chrono::steady_clock::now();
+            if (ok) {
+              latencies[t].push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+            } else {
+              ++errors[t];
+            }
+          }
+        });
+        continue;
+      }
       threads.emplace_back([&, t] {
         HttpClient client(http_addr, token);
         // The JSON is made once (a frontend's work, not the server's); each
