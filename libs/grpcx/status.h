@@ -9,6 +9,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "store/common/v1/error.pb.h"
 
 namespace store::grpcx {
@@ -20,6 +21,15 @@ absl::Status FromGrpcStatus(const grpc::Status& status);
 
 // The ErrorInfo a server sent, if any.
 std::optional<common::v1::ErrorInfo> ErrorInfoOf(const grpc::Status& status);
+
+// An edge handler's answer: the use case's value into `resp`, or its error
+// as a grpc::Status.
+template <typename T, typename R>
+grpc::Status Reply(absl::StatusOr<T> result, R* resp) {
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  *resp = *std::move(result);
+  return grpc::Status::OK;
+}
 
 }  // namespace store::grpcx
 

@@ -7,12 +7,7 @@
 namespace store::invoicing {
 namespace {
 
-template <typename T, typename R>
-grpc::Status Reply(absl::StatusOr<T> result, R* resp) {
-  if (!result.ok()) return grpcx::ToGrpcStatus(result.status());
-  *resp = std::move(*result);
-  return grpc::Status::OK;
-}
+using grpcx::Reply;
 
 constexpr size_t kChunkBytes = 64 * 1024;
 

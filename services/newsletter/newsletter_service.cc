@@ -5,12 +5,7 @@
 namespace store::newsletter {
 namespace {
 
-template <typename T, typename R>
-grpc::Status Reply(absl::StatusOr<T> result, R* resp) {
-  if (!result.ok()) return grpcx::ToGrpcStatus(result.status());
-  *resp = std::move(*result);
-  return grpc::Status::OK;
-}
+using grpcx::Reply;
 
 Caller CallerOf(const grpcx::CallScope& scope) { return {scope.actor(), scope.client_ip()}; }
 

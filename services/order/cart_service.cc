@@ -7,12 +7,7 @@
 namespace store::order {
 namespace {
 
-template <typename T, typename R>
-grpc::Status Reply(absl::StatusOr<T> result, R* resp) {
-  if (!result.ok()) return grpcx::ToGrpcStatus(result.status());
-  *resp = *std::move(result);
-  return grpc::Status::OK;
-}
+using grpcx::Reply;
 
 // Lines carry prices: only trusted callers change them (ORD-18).
 grpc::Status PricesAreTrusted() {

@@ -69,10 +69,6 @@ std::string Addr(const Args& args) {
   return addr.empty() ? "127.0.0.1:50051" : addr;
 }
 
-std::string Money(const common::v1::Money& m) {
-  return FormatMoney(m.amount_minor(), m.currency_code());
-}
-
 absl::Status ParseLine(const std::string& spec, v1::CartLine* line) {
   v1::OrderItem item;
   STORE_RETURN_IF_ERROR(ParseItem(spec, &item));

@@ -64,9 +64,6 @@ std::unique_ptr<v1::OrderService::Stub> Stub(const Args& args) {
   return v1::OrderService::NewStub(grpcx::MakeChannel(addr));
 }
 
-std::string Money(const common::v1::Money& m) {
-  return FormatMoney(m.amount_minor(), m.currency_code());
-}
 
 std::string Time(const google::protobuf::Timestamp& t) {
   return google::protobuf::util::TimeUtil::ToString(t).substr(0, 19) + "Z";
@@ -101,6 +98,10 @@ void PrintOrder(const Global& g, const v1::Order& o) {
 }
 
 }  // namespace
+
+std::string Money(const common::v1::Money& m) {
+  return FormatMoney(m.amount_minor(), m.currency_code());
+}
 
 absl::Status ParseItem(const std::string& spec, v1::OrderItem* item) {
   std::vector<std::string> p = absl::StrSplit(spec, ':');

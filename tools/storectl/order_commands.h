@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "store/common/v1/address.pb.h"
+#include "store/common/v1/money.pb.h"
 #include "store/order/v1/order.pb.h"
 #include "tools/storectl/cli.h"
 
@@ -27,6 +28,8 @@ int SeedDemoCarts(const Global& g, const std::string& order_addr,
 // --address "NAME|LINE1|CITY|COUNTRY[|POSTAL]".
 absl::Status ParseItem(const std::string& spec, order::v1::OrderItem* item);
 absl::Status ParseAddress(const std::string& spec, common::v1::Address* a);
+// "12.50 USD".
+std::string Money(const common::v1::Money& m);
 
 }  // namespace store::cli
 

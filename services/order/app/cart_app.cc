@@ -7,15 +7,15 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/time_util.h"
+#include "libs/auth/link_token.h"
 #include "libs/core/contact.h"
 #include "libs/core/ids.h"
+#include "libs/core/log.h"
 #include "libs/core/paging.h"
 #include "libs/core/status.h"
-#include "libs/pg/values.h"
-#include "libs/auth/link_token.h"
-#include "libs/core/log.h"
 #include "libs/events/envelope.h"
 #include "libs/events/outbox.h"
+#include "libs/pg/values.h"
 #include "services/order/store/cart_store.h"
 #include "services/order/store/settings_store.h"
 
@@ -27,11 +27,6 @@ using google::protobuf::util::TimeUtil;
 absl::Status CheckId(absl::string_view field, const std::string& id, absl::string_view what) {
   if (!IsUuid(id)) return InvalidField(field, absl::StrCat("must be a ", what, " id (a UUID)"));
   return absl::OkStatus();
-}
-
-absl::Status UnknownCode(const std::string& code) {
-  return MakeError(absl::StatusCode::kFailedPrecondition, "DISCOUNT_CODE_UNKNOWN", "discount_code",
-                   absl::StrCat("there is no discount code ", code));
 }
 
 int64_t ItemsSubtotal(const v1::Cart& cart) {
@@ -59,8 +54,7 @@ CodeUse UseOf(pqxx::transaction_base& tx, const v1::DiscountCode& code, const v1
 void Stamp(pqxx::transaction_base& tx, v1::Cart* cart, absl::Time now) {
   cart->set_version(cart->version() + 1);
   *cart->mutable_update_time() = pg::ToTimestamp(now);
-  *cart->mutable_expire_time() =
-      pg::ToTimestamp(now + CartRetention(SettingsStore::Load(tx)));
+  *cart->mutable_expire_time() = pg::ToTimestamp(now + CartRetention(SettingsStore::Load(tx)));
 }
 
 }  // namespace
@@ -71,7 +65,7 @@ absl::Status CartApp::Price(pqxx::transaction_base& tx, v1::Cart* cart, bool str
     std::optional<v1::DiscountCode> code = CartStore::FindCode(tx, cart->discount_code(), false);
     absl::StatusOr<v1::Discount> d =
         code.has_value() ? DiscountFor(*code, UseOf(tx, *code, *cart, clock_.Now()))
-                         : absl::StatusOr<v1::Discount>(UnknownCode(cart->discount_code()));
+                         : absl::StatusOr<v1::Discount>(UnknownDiscountCode(cart->discount_code()));
     if (d.ok()) {
       discounts.push_back(*std::move(d));
     } else if (strict) {
@@ -88,8 +82,8 @@ absl::StatusOr<v1::Cart> CartApp::CreateCart(const v1::CreateCartRequest& reques
                         "an Idempotency-Key");
   }
   const std::string request_id = absl::AsciiStrToLower(request.request_id());
-  STORE_ASSIGN_OR_RETURN(v1::Cart cart,
-                         BuildNewCart(request.cart(), options_.store_currency, [] { return NewUuid(); }));
+  STORE_ASSIGN_OR_RETURN(v1::Cart cart, BuildNewCart(request.cart(), options_.store_currency,
+                                                     [] { return NewUuid(); }));
   v1::CreateCartRequest fingerprinted = request;
   fingerprinted.clear_request_id();
   const std::string hash = Fingerprint(fingerprinted);
@@ -261,7 +255,7 @@ absl::StatusOr<v1::Order> CartApp::Checkout(const v1::CheckoutCartRequest& reque
     }
     if (!cart.discount_code().empty()) {
       code = CartStore::FindCode(tx, cart.discount_code(), false);
-      if (!code.has_value()) return UnknownCode(cart.discount_code());
+      if (!code.has_value()) return UnknownDiscountCode(cart.discount_code());
       use = UseOf(tx, *code, cart, now);
     }
     return absl::OkStatus();
@@ -301,7 +295,7 @@ absl::StatusOr<v1::Order> CartApp::Checkout(const v1::CheckoutCartRequest& reque
       // The code's row is locked until commit: concurrent checkouts with
       // the same code count their uses one at a time.
       std::optional<v1::DiscountCode> fresh = CartStore::FindCode(tx, code->code(), true);
-      if (!fresh.has_value()) return UnknownCode(code->code());
+      if (!fresh.has_value()) return UnknownDiscountCode(code->code());
       CodeUse now_use = UseOf(tx, *fresh, *locked, at);
       now_use.group_id = group_id;
       if (fresh->customer_group_id().empty()) now_use.group_id.reset();
@@ -344,9 +338,8 @@ absl::StatusOr<v1::Cart> CartApp::Recover(const std::string& token) {
     return MakeError(absl::StatusCode::kInvalidArgument, "BAD_TOKEN", "token",
                      "cart recovery links are not enabled");
   }
-  STORE_ASSIGN_OR_RETURN(std::string payload,
-                         auth::VerifyLinkToken(options_.recovery_secret, kCartRecoveryPurpose,
-                                               token));
+  STORE_ASSIGN_OR_RETURN(std::string payload, auth::VerifyLinkToken(options_.recovery_secret,
+                                                                    kCartRecoveryPurpose, token));
   STORE_ASSIGN_OR_RETURN(std::string cart_id, CartOfRecoveryPayload(payload, clock_.Now()));
   v1::Cart result;
   STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
@@ -422,8 +415,8 @@ absl::Status CartApp::Sweep() {
   STORE_ASSIGN_OR_RETURN(int marked, MarkAbandoned());
   STORE_ASSIGN_OR_RETURN(int64_t purged, PurgeExpired());
   if (marked > 0 || purged > 0) {
-    log::Info("cart sweep", {{"abandoned", absl::StrCat(marked)},
-                             {"purged", absl::StrCat(purged)}});
+    log::Info("cart sweep",
+              {{"abandoned", absl::StrCat(marked)}, {"purged", absl::StrCat(purged)}});
   }
   return absl::OkStatus();
 }

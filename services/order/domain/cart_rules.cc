@@ -618,6 +618,10 @@ absl::StatusOr<v1::Discount> DiscountFor(const v1::DiscountCode& code, const Cod
   return d;
 }
 
+absl::Status UnknownDiscountCode(absl::string_view code) {
+  return CodeRefused("DISCOUNT_CODE_UNKNOWN", absl::StrCat("there is no discount code ", code));
+}
+
 std::string ShopperKey(const std::string& customer_id, const std::string& email) {
   return customer_id.empty() ? absl::StrCat("email:", absl::AsciiStrToLower(email)) : customer_id;
 }

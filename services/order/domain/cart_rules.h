@@ -146,6 +146,9 @@ struct CodeUse {
 // _CURRENCY, _GROUP_ONLY or _USED_UP (field "discount_code").
 absl::StatusOr<v1::Discount> DiscountFor(const v1::DiscountCode& code, const CodeUse& use);
 
+// FAILED_PRECONDITION DISCOUNT_CODE_UNKNOWN for a code that does not exist.
+absl::Status UnknownDiscountCode(absl::string_view code);
+
 // The key a shopper's uses of a code are counted by: the customer id, or
 // "email:<email>" for a guest.
 std::string ShopperKey(const std::string& customer_id, const std::string& email);

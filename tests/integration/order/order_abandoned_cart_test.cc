@@ -78,10 +78,6 @@ class OrderAbandonedCartTest : public OrderServiceFixture {
     const size_t at = url.find("token=");
     return at == std::string::npos ? "" : url.substr(at + 6);
   }
-  static std::string ReasonOf(const grpc::Status& s) {
-    auto info = grpcx::ErrorInfoOf(s);
-    return info.has_value() ? info->reason() : "";
-  }
 };
 
 TEST_F(OrderAbandonedCartTest, EachAbandonedCartIsPublishedOnceWithOneReminderPerShopper) {

@@ -104,14 +104,6 @@ class OrderCartTest : public OrderServiceFixture {
     return out;
   }
 
-  static std::string ReasonOf(const grpc::Status& s) {
-    auto info = grpcx::ErrorInfoOf(s);
-    return info.has_value() ? info->reason() : "";
-  }
-  static std::string FieldOf(const grpc::Status& s) {
-    auto info = grpcx::ErrorInfoOf(s);
-    return info.has_value() ? info->field() : "";
-  }
 };
 
 TEST_F(OrderCartTest, TheStorefrontBuildsAGuestCartAndChecksItOut) {

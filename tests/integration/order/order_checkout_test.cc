@@ -47,15 +47,6 @@ class OrderCheckoutTest : public OrderServiceFixture {
     return s;
   }
 
-  static std::string ReasonOf(const grpc::Status& s) {
-    auto info = grpcx::ErrorInfoOf(s);
-    return info.has_value() ? info->reason() : "";
-  }
-  static std::string FieldOf(const grpc::Status& s) {
-    auto info = grpcx::ErrorInfoOf(s);
-    return info.has_value() ? info->field() : "";
-  }
-
   void ExpectNothingStored() {
     EXPECT_EQ(Count("SELECT count(*) FROM orders"), 0);
     EXPECT_EQ(Count("SELECT count(*) FROM order_payments"), 0);

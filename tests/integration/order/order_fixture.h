@@ -15,6 +15,7 @@
 #include "libs/events/migrations.h"
 #include "libs/events/relay.h"
 #include "libs/grpcx/server.h"
+#include "libs/grpcx/status.h"
 #include "libs/pg/pool.h"
 #include "libs/testing/test_database.h"
 #include "libs/testing/test_kafka.h"
@@ -148,6 +149,16 @@ class OrderServiceFixture : public ::testing::Test {
     grpc::Status s = stub_->ShipOrder(Ctx().get(), r, &out);
     EXPECT_TRUE(s.ok()) << s.error_message();
     return out;
+  }
+
+  // The reason and field of an error's ErrorInfo ("" when none).
+  static std::string ReasonOf(const grpc::Status& s) {
+    auto info = grpcx::ErrorInfoOf(s);
+    return info.has_value() ? info->reason() : "";
+  }
+  static std::string FieldOf(const grpc::Status& s) {
+    auto info = grpcx::ErrorInfoOf(s);
+    return info.has_value() ? info->field() : "";
   }
 
   int64_t Count(const std::string& sql) {
