@@ -14,6 +14,7 @@
 #include "services/customer/migrations.h"
 #include "services/customer/store/customer_store.h"
 #include "services/customer/store/store_currency.h"
+#include "store/topics.h"
 
 int main(int argc, char** argv) {
   using namespace store;
@@ -53,15 +54,15 @@ int main(int argc, char** argv) {
          rt.Keep(privacy);
          rt.Keep(handlers);
          rt.AddService(NewCustomerService({*customers, *wallet, *segments, *transfer, *privacy}));
-         rt.AddConsumer("customer-facts", {kOrdersTopic},
+         rt.AddConsumer("customer-facts", {order::v1::kOrdersTopic},
                         [handlers](pqxx::work& tx, const common::v1::EventEnvelope& env) {
                           return handlers->HandleOrderEvent(tx, env);
                         });
-         rt.AddConsumer("customer-erasures", {kErasuresTopic},
+         rt.AddConsumer("customer-erasures", {customer::v1::kErasuresTopic},
                         [handlers](pqxx::work& tx, const common::v1::EventEnvelope& env) {
                           return handlers->HandleErasureReport(tx, env);
                         });
-         rt.AddConsumer("customer-newsletter", {kNewsletterTopic},
+         rt.AddConsumer("customer-newsletter", {newsletter::v1::kSubscribersTopic},
                         [handlers](pqxx::work& tx, const common::v1::EventEnvelope& env) {
                           return handlers->HandleNewsletterEvent(tx, env);
                         });

@@ -7,6 +7,7 @@
 #include "services/invoicing/invoicing_service.h"
 #include "services/invoicing/migrations.h"
 #include "store/order/v1/order_service.grpc.pb.h"
+#include "store/topics.h"
 
 int main(int argc, char** argv) {
   using namespace store;
@@ -31,11 +32,11 @@ int main(int argc, char** argv) {
          auto app = std::make_shared<invoicing::InvoicingApp>(rt.pool(), rt.clock(), lookup);
          rt.Keep(app);
          rt.AddService(std::make_unique<invoicing::InvoicingServiceImpl>(*app));
-         rt.AddConsumer(invoicing::kConsumerName, {invoicing::kOrdersTopic},
+         rt.AddConsumer(invoicing::kConsumerName, {order::v1::kOrdersTopic},
                         [app](pqxx::work& tx, const common::v1::EventEnvelope& env) {
                           return app->HandleOrderEvent(tx, env);
                         });
-         rt.AddConsumer(invoicing::kErasureConsumerName, {invoicing::kCustomersTopic},
+         rt.AddConsumer(invoicing::kErasureConsumerName, {customer::v1::kCustomersTopic},
                         [app](pqxx::work& tx, const common::v1::EventEnvelope& env) {
                           return app->HandleCustomerEvent(tx, env);
                         });

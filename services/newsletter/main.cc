@@ -12,6 +12,7 @@
 #include "services/newsletter/migrations.h"
 #include "services/newsletter/newsletter_service.h"
 #include "store/customer/v1/customer_service.grpc.pb.h"
+#include "store/topics.h"
 
 int main(int argc, char** argv) {
   using namespace store;
@@ -119,7 +120,7 @@ int main(int argc, char** argv) {
                         [campaigns]() -> absl::Status {
                           return campaigns->Dispatch(absl::Seconds(5)).status();
                         });
-         rt.AddConsumer(kConsumerName, {kOrdersTopic, kCartsTopic, kCustomersTopic},
+         rt.AddConsumer(kConsumerName, {order::v1::kOrdersTopic, order::v1::kCartsTopic, customer::v1::kCustomersTopic},
                         [app](pqxx::work& tx, const common::v1::EventEnvelope& env) {
                           return app->HandleEvent(tx, env);
                         });

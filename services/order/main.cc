@@ -11,6 +11,7 @@
 #include "services/order/migrations.h"
 #include "services/order/cart_service.h"
 #include "services/order/order_service.h"
+#include "store/topics.h"
 
 int main(int argc, char** argv) {
   using namespace store;
@@ -71,7 +72,7 @@ int main(int argc, char** argv) {
                         [carts] { return carts->Sweep(); });
          rt.AddService(std::make_unique<order::CartServiceImpl>(*carts));
          rt.AddService(std::make_unique<order::DiscountCodeServiceImpl>(*carts));
-         rt.AddConsumer(order::kErasureConsumer, {order::kCustomersTopic},
+         rt.AddConsumer(order::kErasureConsumer, {customer::v1::kCustomersTopic},
                         [app](pqxx::work& tx, const common::v1::EventEnvelope& env) {
                           return app->HandleCustomerEvent(tx, env);
                         });

@@ -27,6 +27,7 @@
 #include "store/invoicing/v1/invoicing_service.grpc.pb.h"
 #include "store/order/v1/events.pb.h"
 #include "store/order/v1/order_service.grpc.pb.h"
+#include "store/topics.h"
 
 namespace store::order {
 namespace {
@@ -39,8 +40,8 @@ class OrderFaultTest : public ::testing::Test {
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = std::move(*db);
     kafka_ = std::make_unique<testing::TestKafka>();
-    kafka_->CreateTopic(kOrdersTopic, 3);
-    kafka_->CreateTopic(kCustomersTopic, 3);  // the erasure consumer's
+    kafka_->CreateTopic(order::v1::kOrdersTopic, 3);
+    kafka_->CreateTopic(customer::v1::kCustomersTopic, 3);  // the erasure consumer's
     port_ = testing::FreePort();
     addr_ = absl::StrCat("127.0.0.1:", port_);
     log_ = absl::StrCat(::testing::TempDir(), "order-service-", NewUuid(), ".log");
@@ -194,7 +195,7 @@ class OrderFaultTest : public ::testing::Test {
     }
     std::map<std::string, std::set<std::string>> placed_events;  // order id -> event ids
     int records = 0;
-    for (const auto& rec : kafka_->ReadTopic(kOrdersTopic, orders, absl::Seconds(30))) {
+    for (const auto& rec : kafka_->ReadTopic(order::v1::kOrdersTopic, orders, absl::Seconds(30))) {
       auto env = events::ParseEnvelope(rec.value);
       if (!env.ok() || env->type() != "store.order.v1.OrderPlaced") continue;
       placed_events[env->aggregate_id()].insert(env->event_id());

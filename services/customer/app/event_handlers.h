@@ -17,8 +17,6 @@
 
 namespace store::customer {
 
-inline constexpr char kOrdersTopic[] = "store.order.orders.v1";
-inline constexpr char kNewsletterTopic[] = "store.newsletter.subscribers.v1";
 // The actor of consent lines that follow the newsletter (its own name).
 inline constexpr char kNewsletterActor[] = "newsletter-service";
 

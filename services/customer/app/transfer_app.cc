@@ -24,6 +24,7 @@
 #include "services/customer/store/segment_store.h"
 #include "services/customer/store/store_currency.h"
 #include "store/customer/v1/events.pb.h"
+#include "store/topics.h"
 
 namespace store::customer {
 
@@ -386,7 +387,7 @@ absl::Status ImportSession::Flush(v1::ImportCustomersResponse* out) {
         envelopes.push_back(events::MakeEnvelope(e, c.id(), c.version(), kSource, now));
       }
     }
-    events::AppendManyToOutbox(tx, kCustomersTopic, envelopes);
+    events::AppendManyToOutbox(tx, customer::v1::kCustomersTopic, envelopes);
     return SegmentStore::RefreshFor(tx, touched, now);
   }));
   for (const Row& r : batch_) {

@@ -12,6 +12,7 @@
 #include "libs/events/outbox.h"
 #include "libs/pg/pool.h"
 #include "services/customer/store/store_currency.h"
+#include "store/topics.h"
 
 namespace store::customer {
 
@@ -19,7 +20,7 @@ using google::protobuf::util::TimeUtil;
 
 void PublishCustomerEvent(pqxx::transaction_base& tx, const google::protobuf::Message& payload,
                           const std::string& customer_id, int64_t version, absl::Time now) {
-  events::AppendToOutbox(tx, kCustomersTopic,
+  events::AppendToOutbox(tx, customer::v1::kCustomersTopic,
                          events::MakeEnvelope(payload, customer_id, version, kSource, now));
 }
 

@@ -21,8 +21,6 @@
 
 namespace store::customer {
 
-inline constexpr char kCustomersTopic[] = "store.customer.customers.v1";
-inline constexpr char kErasuresTopic[] = "store.privacy.erasures.v1";
 inline constexpr char kSource[] = "customer-service";
 inline constexpr char kDefaultGroupId[] = "00000000-0000-4000-8000-000000000001";
 inline constexpr char kGuestsGroupId[] = "00000000-0000-4000-8000-000000000002";

@@ -13,6 +13,7 @@
 #include "services/customer/store/customer_store.h"
 #include "services/customer/store/store_currency.h"
 #include "store/customer/v1/events.pb.h"
+#include "store/topics.h"
 
 namespace store::customer {
 namespace {
@@ -84,7 +85,7 @@ void Publish(pqxx::transaction_base& tx, const v1::Segment& segment,
   };
   for (const auto& id : joined) add(id, true);
   for (const auto& id : left) add(id, false);
-  events::AppendManyToOutbox(tx, kCustomersTopic, envelopes);
+  events::AppendManyToOutbox(tx, customer::v1::kCustomersTopic, envelopes);
 }
 
 }  // namespace

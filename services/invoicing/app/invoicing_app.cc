@@ -17,6 +17,7 @@
 #include "services/invoicing/store/invoice_store.h"
 #include "store/invoicing/v1/events.pb.h"
 #include "store/order/v1/events.pb.h"
+#include "store/topics.h"
 
 namespace store::invoicing {
 namespace {
@@ -59,7 +60,7 @@ v1::InvoicingSettings SettingsIn(pqxx::transaction_base& tx) {
 void Publish(pqxx::transaction_base& tx, const google::protobuf::Message& event,
              const v1::Invoice& invoice, absl::Time now) {
   events::AppendToOutbox(
-      tx, kInvoicesTopic,
+      tx, invoicing::v1::kInvoicesTopic,
       events::MakeEnvelope(event, invoice.order_id(), invoice.version(), kSource, now));
 }
 

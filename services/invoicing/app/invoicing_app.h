@@ -19,11 +19,8 @@
 
 namespace store::invoicing {
 
-inline constexpr char kInvoicesTopic[] = "store.invoicing.invoices.v1";
-inline constexpr char kOrdersTopic[] = "store.order.orders.v1";
 inline constexpr char kSource[] = "invoicing-service";
 inline constexpr char kConsumerName[] = "invoicing";
-inline constexpr char kCustomersTopic[] = "store.customer.customers.v1";
 inline constexpr char kErasureConsumerName[] = "invoicing-erasure";
 
 // Fetches an order from the order service (used only when no snapshot of it

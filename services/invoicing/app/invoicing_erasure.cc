@@ -14,11 +14,11 @@
 #include "services/invoicing/app/invoicing_app.h"
 #include "services/invoicing/store/invoice_store.h"
 #include "store/customer/v1/events.pb.h"
+#include "store/topics.h"
 
 namespace store::invoicing {
 namespace {
 
-constexpr char kErasuresTopic[] = "store.privacy.erasures.v1";
 
 void AnonymiseBuyer(v1::Party* buyer) {
   buyer->set_name("Erased customer");
@@ -64,7 +64,7 @@ absl::Status InvoicingApp::HandleCustomerEvent(pqxx::work& tx,
   done.mutable_step()->set_records(static_cast<int64_t>(invoice_ids.size()) + snapshots);
   *done.mutable_step()->mutable_complete_time() =
       google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(now));
-  events::AppendToOutbox(tx, kErasuresTopic,
+  events::AppendToOutbox(tx, customer::v1::kErasuresTopic,
                          events::MakeEnvelope(done, e.customer_id(), 0, kSource, now));
   return absl::OkStatus();
 }

@@ -25,6 +25,7 @@
 #include "services/newsletter/store/campaign_store.h"
 #include "services/newsletter/store/newsletter_store.h"
 #include "store/newsletter/v1/events.pb.h"
+#include "store/topics.h"
 
 namespace store::newsletter {
 namespace {
@@ -412,7 +413,7 @@ absl::StatusOr<bool> CampaignApp::QueueBatch(pqxx::transaction_base& tx, Campaig
     CampaignStore::Update(tx, c);
     v1::CampaignSent event;
     *event.mutable_campaign() = c;
-    events::AppendToOutbox(tx, kCampaignsTopic,
+    events::AppendToOutbox(tx, newsletter::v1::kCampaignsTopic,
                            events::MakeEnvelope(event, c.id(), c.version(), kSource, now));
     log::Info("campaign queued",
               {{"campaign_id", c.id()}, {"recipients", absl::StrCat(c.stats().recipients())}});

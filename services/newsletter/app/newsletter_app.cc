@@ -32,6 +32,7 @@
 #include "store/newsletter/v1/events.pb.h"
 #include "store/order/v1/cart.pb.h"
 #include "store/order/v1/events.pb.h"
+#include "store/topics.h"
 
 namespace store::newsletter {
 namespace {
@@ -284,7 +285,7 @@ void NewsletterApp::MarkSubscribed(pqxx::transaction_base& tx, v1::Subscriber& s
                                      v1::SUPPRESSION_REASON_UNSUBSCRIBE);
   v1::Subscribed event;
   *event.mutable_subscriber() = s;
-  events::AppendToOutbox(tx, kSubscribersTopic,
+  events::AppendToOutbox(tx, newsletter::v1::kSubscribersTopic,
                          events::MakeEnvelope(event, s.id(), s.version(), kSource, now));
   SubscriberChanges().Add({{"status", "subscribed"}}).Increment();
 }
@@ -316,7 +317,7 @@ void NewsletterApp::MarkLeft(pqxx::transaction_base& tx, v1::Subscriber& s,
   v1::Unsubscribed event;
   *event.mutable_subscriber() = s;
   event.set_reason(reason);
-  events::AppendToOutbox(tx, kSubscribersTopic,
+  events::AppendToOutbox(tx, newsletter::v1::kSubscribersTopic,
                          events::MakeEnvelope(event, s.id(), s.version(), kSource, now));
   SubscriberChanges().Add({{"status", StatusName(status)}}).Increment();
 }
@@ -744,7 +745,7 @@ v1::RecordBounceResponse NewsletterApp::ApplyBounce(pqxx::transaction_base& tx,
   event.set_detail(detail.substr(0, 500));
   event.set_suppressed(out.suppressed());
   events::AppendToOutbox(
-      tx, kSubscribersTopic,
+      tx, newsletter::v1::kSubscribersTopic,
       events::MakeEnvelope(event, row.has_value() ? row->subscriber.id() : hash,
                            row.has_value() ? row->subscriber.version() : 0, kSource, now));
   return out;
@@ -1231,7 +1232,7 @@ absl::Status NewsletterApp::Erase(pqxx::work& tx, const common::v1::EventEnvelop
     NewsletterStore::DeleteSubscriber(tx, row.subscriber.id());
     // Published or not, the subscriber's events carry the address; the
     // customer service, their only other reader, erases the customer too.
-    events::DeleteEvents(tx, kSubscribersTopic, row.subscriber.id(), /*sent_only=*/false);
+    events::DeleteEvents(tx, newsletter::v1::kSubscribersTopic, row.subscriber.id(), /*sent_only=*/false);
     ++subscribers;
   }
   int64_t mails = 0;
@@ -1255,7 +1256,7 @@ absl::Status NewsletterApp::Erase(pqxx::work& tx, const common::v1::EventEnvelop
                                  " deleted; address kept suppressed as a hash"));
   step->set_records(subscribers + mails);
   *step->mutable_complete_time() = ToTimestamp(now);
-  events::AppendToOutbox(tx, kErasuresTopic,
+  events::AppendToOutbox(tx, customer::v1::kErasuresTopic,
                          events::MakeEnvelope(done, customer_id, 0, kSource, now));
   log::Info("customer erased from the mailer", {{"erasure_id", e.erasure_id()},
                                                 {"subscribers", absl::StrCat(subscribers)},

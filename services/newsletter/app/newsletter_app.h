@@ -19,12 +19,6 @@
 
 namespace store::newsletter {
 
-inline constexpr char kSubscribersTopic[] = "store.newsletter.subscribers.v1";
-inline constexpr char kOrdersTopic[] = "store.order.orders.v1";
-// The order service's cart events (CartAbandoned: the abandoned-cart reminder).
-inline constexpr char kCartsTopic[] = "store.order.carts.v1";
-inline constexpr char kCustomersTopic[] = "store.customer.customers.v1";
-inline constexpr char kErasuresTopic[] = "store.privacy.erasures.v1";
 inline constexpr char kSource[] = "newsletter-service";
 // One consumer group for the order and customer topics.
 inline constexpr char kConsumerName[] = "newsletter";

@@ -18,6 +18,7 @@
 #include "libs/pg/values.h"
 #include "services/order/store/cart_store.h"
 #include "services/order/store/settings_store.h"
+#include "store/topics.h"
 
 namespace store::order {
 namespace {
@@ -316,7 +317,7 @@ absl::StatusOr<v1::Order> CartApp::Checkout(const v1::CheckoutCartRequest& reque
       recovered.set_customer_id(order.customer().customer_id());
       *recovered.mutable_order_total() = order.totals().total();
       events::AppendToOutbox(
-          tx, kCartsTopic,
+          tx, order::v1::kCartsTopic,
           events::MakeEnvelope(recovered, locked->id(), locked->version(), kSource, at));
     }
     return absl::OkStatus();
@@ -393,7 +394,7 @@ absl::StatusOr<int> CartApp::MarkAbandoned(int limit) {
       event.set_audience(settings.reminder_audience());
       event.set_recovery_url(RecoveryUrl(cart));
       *event.mutable_recovery_expire_time() = cart.expire_time();
-      events::AppendToOutbox(tx, kCartsTopic,
+      events::AppendToOutbox(tx, order::v1::kCartsTopic,
                              events::MakeEnvelope(event, cart.id(), cart.version(), kSource, now));
       ++marked;
     }

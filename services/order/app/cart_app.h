@@ -19,9 +19,6 @@
 
 namespace store::order {
 
-// Published: CartAbandoned and CartRecovered (proto/store/order/v1/cart.proto),
-// keyed by cart id.
-inline constexpr char kCartsTopic[] = "store.order.carts.v1";
 
 struct CartOptions {
   // STORE_CURRENCY: of carts that name none, and of codes' amounts.

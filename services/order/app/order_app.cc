@@ -20,6 +20,7 @@
 #include "services/order/store/order_store.h"
 #include "services/order/store/settings_store.h"
 #include "store/order/v1/events.pb.h"
+#include "store/topics.h"
 
 namespace store::order {
 namespace {
@@ -94,7 +95,7 @@ void WriteChange(pqxx::transaction_base& tx, v1::Order& order, v1::OrderStatus f
   OrderStore::AppendHistory(tx, order.id(), from, order.status(), change.action, actor,
                             change.reason, now);
   CompleteEvent(event, order, from, change, actor);
-  events::AppendToOutbox(tx, kOrdersTopic,
+  events::AppendToOutbox(tx, order::v1::kOrdersTopic,
                          events::MakeEnvelope(*event, order.id(), order.version(), kSource, now));
 }
 
@@ -241,7 +242,7 @@ absl::StatusOr<v1::Order> OrderApp::PlaceOrder(const v1::PlaceOrderRequest& requ
     v1::OrderPlaced placed;
     *placed.mutable_order() = order;
     const events::OutboxParams event(
-        kOrdersTopic, events::MakeEnvelope(placed, order.id(), order.version(), kSource, now));
+        order::v1::kOrdersTopic, events::MakeEnvelope(placed, order.id(), order.version(), kSource, now));
     const bool inserted = OrderStore::InsertOrder(tx, order, request_id, hash, actor, event);
     // The next placement may now take the row lock's queue while this one
     // commits: one waiter at most, and its round trip overlaps the commit.

@@ -20,16 +20,14 @@
 #include "store/common/v1/event.pb.h"
 #include "store/order/v1/order.pb.h"
 #include "store/order/v1/order_service.pb.h"
+#include "store/topics.h"
 
 namespace store::order {
 
-inline constexpr char kOrdersTopic[] = "store.order.orders.v1";
 inline constexpr char kSource[] = "order-service";
 // Consumed: the customer service's events (CustomerErased).
-inline constexpr char kCustomersTopic[] = "store.customer.customers.v1";
 inline constexpr char kErasureConsumer[] = "order-erasure";
 // Published: ErasureStepCompleted, keyed by customer id.
-inline constexpr char kErasuresTopic[] = "store.privacy.erasures.v1";
 // Payment provider of orders paid with store credit (the reference is the
 // order's request_id, also the wallet debit's idempotency key).
 inline constexpr char kStoreCreditProvider[] = "store_credit";
@@ -86,7 +84,7 @@ class OrderApp {
   absl::StatusOr<v1::OrderSettings> GetSettings();
   absl::StatusOr<v1::OrderSettings> UpdateSettings(const v1::UpdateOrderSettingsRequest& request);
 
-  // Consumer handler for kCustomersTopic (runs in the consumer's
+  // Consumer handler for customer::v1::kCustomersTopic (runs in the consumer's
   // transaction, with its inbox row). On store.customer.v1.CustomerErased
   // it anonymises every order of the customer and every guest order placed
   // with their email (matched by SHA-256), then writes one

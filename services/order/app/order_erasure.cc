@@ -20,6 +20,7 @@
 #include "services/order/store/cart_store.h"
 #include "services/order/store/order_store.h"
 #include "store/customer/v1/events.pb.h"
+#include "store/topics.h"
 
 namespace store::order {
 namespace {
@@ -77,7 +78,7 @@ absl::Status OrderApp::HandleCustomerEvent(pqxx::work& tx,
     OrderStore::AppendHistory(tx, order.id(), order.status(), order.status(),
                               "personal_data_erased", "system",
                               absl::StrCat("erasure ", erased.erasure_id()), now);
-    events::DeleteEvents(tx, kOrdersTopic, order.id(), /*sent_only=*/true);
+    events::DeleteEvents(tx, order::v1::kOrdersTopic, order.id(), /*sent_only=*/true);
     ++anonymised;
   }
 
@@ -99,7 +100,7 @@ absl::Status OrderApp::HandleCustomerEvent(pqxx::work& tx,
   *step->mutable_complete_time() =
       google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(now));
   // Keyed by customer id; not an aggregate of this service, so version 0.
-  events::AppendToOutbox(tx, kErasuresTopic,
+  events::AppendToOutbox(tx, customer::v1::kErasuresTopic,
                          events::MakeEnvelope(done, customer_id, 0, kSource, now));
   log::Info("customer erased from orders", {{"erasure_id", erased.erasure_id()},
                                             {"customer_id", customer_id},

@@ -32,6 +32,7 @@
 #include "services/order/domain/order_rules.h"
 #include "store/invoicing/v1/events.pb.h"
 #include "store/order/v1/events.pb.h"
+#include "store/topics.h"
 
 namespace store::invoicing {
 namespace {
@@ -47,8 +48,8 @@ class InvoicingTest : public ::testing::Test {
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = std::move(*db);
     kafka_ = std::make_unique<testing::TestKafka>();
-    kafka_->CreateTopic(kOrdersTopic, 3);
-    kafka_->CreateTopic(kInvoicesTopic, 3);
+    kafka_->CreateTopic(order::v1::kOrdersTopic, 3);
+    kafka_->CreateTopic(invoicing::v1::kInvoicesTopic, 3);
     pool_ = std::make_unique<pg::Pool>(pg::PoolOptions{.url = db_->url(), .size = 16});
     app_ = std::make_unique<InvoicingApp>(*pool_, clock_, [this](const std::string& id)
                                                                -> absl::StatusOr<ov1::Order> {
@@ -70,7 +71,7 @@ class InvoicingTest : public ::testing::Test {
   void StartConsumer() {
     consumer_ = std::make_unique<events::Consumer>(
         events::ConsumerOptions{.name = kConsumerName, .brokers = kafka_->brokers(),
-                                .topics = {kOrdersTopic}},
+                                .topics = {order::v1::kOrdersTopic}},
         *pool_, [this](pqxx::work& tx, const common::v1::EventEnvelope& env) {
           return app_->HandleOrderEvent(tx, env);
         });
@@ -117,7 +118,7 @@ class InvoicingTest : public ::testing::Test {
   // Publishes an order event the way the order service does.
   std::string Send(const google::protobuf::Message& event, const ov1::Order& o) {
     auto env = events::MakeEnvelope(event, o.id(), o.version(), "order-service", clock_.Now());
-    kafka_->Produce(kOrdersTopic, o.id(), env.SerializeAsString());
+    kafka_->Produce(order::v1::kOrdersTopic, o.id(), env.SerializeAsString());
     return env.SerializeAsString();
   }
   void Placed(ov1::Order& o) {
@@ -205,7 +206,7 @@ TEST_F(InvoicingTest, OnePaidOrderGetsOneInvoiceWhateverTheBusRedelivers) {
   ov1::Order o = NewOrder();
   Placed(o);
   const std::string paid = Paid(o);
-  kafka_->Produce(kOrdersTopic, o.id(), paid);  // the very same event again
+  kafka_->Produce(order::v1::kOrdersTopic, o.id(), paid);  // the very same event again
   ov1::Order again = o;
   Paid(again);                                  // and another payment event for it
   StartConsumer();
@@ -224,7 +225,7 @@ TEST_F(InvoicingTest, OnePaidOrderGetsOneInvoiceWhateverTheBusRedelivers) {
   EXPECT_EQ(inv.total().amount_minor(), o.totals().total().amount_minor());
   EXPECT_EQ(inv.tax_total().amount_minor(), o.totals().tax().amount_minor());
   // InvoiceIssued reached the invoices topic.
-  auto records = kafka_->ReadTopic(kInvoicesTopic, 1);
+  auto records = kafka_->ReadTopic(invoicing::v1::kInvoicesTopic, 1);
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].key, o.id());
   EXPECT_EQ(records[0].headers.at("type"), "store.invoicing.v1.InvoiceIssued");
@@ -314,7 +315,7 @@ TEST_F(InvoicingTest, RejectedOrderCancelsItsInvoice) {
   EXPECT_THAT(inv.reason(), HasSubstr("rejected: fraud suspected"));
   EXPECT_EQ(inv.version(), 2);
   std::vector<std::string> types;
-  for (const auto& r : kafka_->ReadTopic(kInvoicesTopic, 2)) types.push_back(r.headers.at("type"));
+  for (const auto& r : kafka_->ReadTopic(invoicing::v1::kInvoicesTopic, 2)) types.push_back(r.headers.at("type"));
   EXPECT_THAT(types, ::testing::ElementsAre("store.invoicing.v1.InvoiceIssued",
                                             "store.invoicing.v1.InvoiceCancelled"));
   // The cancelled invoice stays listed, excluded from the totals.
@@ -333,7 +334,7 @@ TEST_F(InvoicingTest, RefundsIssueCreditNotesNeverAboveTheInvoice) {
   Paid(o);
   const std::string refund_id = NewUuid();
   const std::string first = Refunded(o, 1000, refund_id);
-  kafka_->Produce(kOrdersTopic, o.id(), first);  // duplicate delivery
+  kafka_->Produce(order::v1::kOrdersTopic, o.id(), first);  // duplicate delivery
   Refunded(o, 999999);                          // more than is left: the rest is credited
   Refunded(o, 5);                               // nothing left
   StartConsumer();

@@ -37,6 +37,7 @@
 #include "store/newsletter/v1/events.pb.h"
 #include "store/order/v1/cart.pb.h"
 #include "store/order/v1/events.pb.h"
+#include "store/topics.h"
 
 namespace store::newsletter {
 namespace {
@@ -107,8 +108,8 @@ class NewsletterTest : public ::testing::Test {
     smtp_ = std::move(*smtp);
     kafka_ = std::make_unique<testing::TestKafka>();
     for (const char* t :
-         {kOrdersTopic, kCartsTopic, kCustomersTopic, kSubscribersTopic, kErasuresTopic,
-          kCampaignsTopic}) {
+         {order::v1::kOrdersTopic, order::v1::kCartsTopic, customer::v1::kCustomersTopic, newsletter::v1::kSubscribersTopic, customer::v1::kErasuresTopic,
+          newsletter::v1::kCampaignsTopic}) {
       kafka_->CreateTopic(t, 3);
     }
     pool_ = std::make_unique<pg::Pool>(pg::PoolOptions{.url = db_->url(), .size = 8});
@@ -140,7 +141,7 @@ class NewsletterTest : public ::testing::Test {
     consumer_ = std::make_unique<events::Consumer>(
         events::ConsumerOptions{.name = kConsumerName,
                                 .brokers = kafka_->brokers(),
-                                .topics = {kOrdersTopic, kCartsTopic, kCustomersTopic}},
+                                .topics = {order::v1::kOrdersTopic, order::v1::kCartsTopic, customer::v1::kCustomersTopic}},
         *pool_, [this](pqxx::work& tx, const common::v1::EventEnvelope& env) {
           return app_->HandleEvent(tx, env);
         });
@@ -232,7 +233,7 @@ class NewsletterTest : public ::testing::Test {
     e.mutable_shipment()->set_carrier("ups");
     e.mutable_shipment()->set_tracking_number("1Z999AA10123456784");
     e.mutable_shipment()->set_tracking_url("https://www.ups.com/track?tracknum=1Z999AA10123456784");
-    return Publish(kOrdersTopic, e, base.id());
+    return Publish(order::v1::kOrdersTopic, e, base.id());
   }
 
   // Stands in for the customer service's ListSegmentMembers.
@@ -285,7 +286,7 @@ class NewsletterTest : public ::testing::Test {
   // Events of `type` published on the subscribers topic so far.
   int Events(const std::string& type) {
     int n = 0;
-    for (const auto& r : kafka_->ReadTopic(kSubscribersTopic, 0, absl::Seconds(2))) {
+    for (const auto& r : kafka_->ReadTopic(newsletter::v1::kSubscribersTopic, 0, absl::Seconds(2))) {
       n += r.headers.count("type") && r.headers.at("type") == type;
     }
     return n;
@@ -433,13 +434,13 @@ TEST_F(NewsletterTest, ShippedOrderSendsOneTrackingMailWhateverTheBusRedelivers)
   const ov1::Order order = Order("buyer@example.com", "Ann <b>Lee</b>");
   const common::v1::EventEnvelope env = Shipped(order);
   // The same event twice more (a redelivery after a rebalance).
-  kafka_->Produce(kOrdersTopic, order.id(), env.SerializeAsString());
-  kafka_->Produce(kOrdersTopic, order.id(), env.SerializeAsString());
+  kafka_->Produce(order::v1::kOrdersTopic, order.id(), env.SerializeAsString());
+  kafka_->Produce(order::v1::kOrdersTopic, order.id(), env.SerializeAsString());
   ASSERT_TRUE(WaitForQueued("buyer@example.com", 1));
   EXPECT_EQ(SendAll(), 1);
   ASSERT_TRUE(smtp_->WaitForMessages("buyer@example.com", 1));
   // Time for any duplicate to arrive (none may).
-  Publish(kOrdersTopic, ov1::OrderPaid(), order.id());  // not fully paid: no mail
+  Publish(order::v1::kOrdersTopic, ov1::OrderPaid(), order.id());  // not fully paid: no mail
   EXPECT_EQ(SendAll(), 0);
   const auto mails = smtp_->MessagesContaining("buyer@example.com");
   ASSERT_EQ(mails.size(), 1u);
@@ -480,7 +481,7 @@ TEST_F(NewsletterTest, SwitchedOffAndEditedNotices) {
   const ov1::Order order = Order("edit@example.com");
   ov1::OrderPlaced placed;
   *placed.mutable_order() = order;
-  Publish(kOrdersTopic, placed, order.id());
+  Publish(order::v1::kOrdersTopic, placed, order.id());
   Shipped(order);
   ASSERT_TRUE(WaitForQueued("edit@example.com", 1));
   EXPECT_EQ(SendAll(), 1);
@@ -612,7 +613,7 @@ TEST_F(NewsletterTest, AbandonedCartReminderOncePerCartToItsAudience) {
     e.set_send_reminder(remind);
     e.set_audience(audience);
     e.set_recovery_url("https://shop.example.com/cart/recover?token=abc.def");
-    Publish(kCartsTopic, e, cart_id);
+    Publish(order::v1::kCartsTopic, e, cart_id);
     return cart_id;
   };
   const std::string cart = abandoned("cart@example.com", true,
@@ -781,7 +782,7 @@ TEST_F(NewsletterTest, CustomerEventsSendAccountMailsAndFollowConsent) {
   verify.set_name("Nia Okafor");
   verify.set_token("tok_ABCdef-123_xyz");
   *verify.mutable_expire_time() = pg::ToTimestamp(clock_.Now() + absl::Hours(48));
-  Publish(kCustomersTopic, verify, verify.customer_id());
+  Publish(customer::v1::kCustomersTopic, verify, verify.customer_id());
   ASSERT_TRUE(WaitForQueued("new@example.com", 1));
   EXPECT_EQ(SendAll(), 1);
   ASSERT_TRUE(smtp_->WaitForMessages("new@example.com", 1));
@@ -797,7 +798,7 @@ TEST_F(NewsletterTest, CustomerEventsSendAccountMailsAndFollowConsent) {
   consent.mutable_record()->set_level(cv1::CONSENT_LEVEL_CONFIRMED_OPT_IN);
   consent.mutable_record()->set_source("account");
   consent.mutable_record()->set_actor("customer:" + verify.customer_id());
-  Publish(kCustomersTopic, consent, verify.customer_id());
+  Publish(customer::v1::kCustomersTopic, consent, verify.customer_id());
   v1::ListSubscribersRequest list;
   list.add_statuses(v1::SUBSCRIBER_STATUS_SUBSCRIBED);
   v1::ListSubscribersResponse listed;
@@ -809,11 +810,11 @@ TEST_F(NewsletterTest, CustomerEventsSendAccountMailsAndFollowConsent) {
   // Our own change echoed back by the customer service is ignored.
   consent.mutable_record()->set_granted(false);
   consent.mutable_record()->set_actor(kSource);
-  Publish(kCustomersTopic, consent, verify.customer_id());
+  Publish(customer::v1::kCustomersTopic, consent, verify.customer_id());
   // A withdrawal from the customer's account unsubscribes.
   consent.mutable_record()->set_actor("customer:" + verify.customer_id());
   consent.mutable_record()->set_source("account-withdrawn");
-  Publish(kCustomersTopic, consent, verify.customer_id());
+  Publish(customer::v1::kCustomersTopic, consent, verify.customer_id());
   list.clear_statuses();
   list.add_statuses(v1::SUBSCRIBER_STATUS_UNSUBSCRIBED);
   ASSERT_TRUE(testing::WaitFor([&] {
@@ -827,7 +828,7 @@ TEST_F(NewsletterTest, CustomerEventsSendAccountMailsAndFollowConsent) {
   consent.set_customer_id(NewUuid());
   consent.mutable_record()->set_granted(true);
   consent.mutable_record()->set_level(cv1::CONSENT_LEVEL_SINGLE_OPT_IN);
-  Publish(kCustomersTopic, consent, consent.customer_id());
+  Publish(customer::v1::kCustomersTopic, consent, consent.customer_id());
   ASSERT_TRUE(WaitForQueued("box@example.com", 1));
   EXPECT_EQ(Mails("box@example.com")[0].notice_type(), v1::NOTICE_TYPE_SUBSCRIPTION_CONFIRMATION);
 }
@@ -883,8 +884,8 @@ TEST_F(NewsletterTest, ErasureLeavesOnlyTheAddressHash) {
   erased.set_customer_id(NewUuid());
   erased.set_erasure_id(NewUuid());
   erased.set_email_sha256(auth::Sha256Hex("gone@example.com"));
-  Publish(kCustomersTopic, erased, erased.customer_id());
-  auto steps = kafka_->ReadTopic(kErasuresTopic, 1, absl::Seconds(15));
+  Publish(customer::v1::kCustomersTopic, erased, erased.customer_id());
+  auto steps = kafka_->ReadTopic(customer::v1::kErasuresTopic, 1, absl::Seconds(15));
   ASSERT_EQ(steps.size(), 1u);
   common::v1::EventEnvelope env;
   ASSERT_TRUE(env.ParseFromString(steps[0].value));
@@ -1080,11 +1081,11 @@ TEST_F(NewsletterTest, CampaignReachesEverySubscribedUnsuppressedAddressOnce) {
   ov1::Order order = Order("c2@example.com");
   ov1::OrderPlaced placed;
   *placed.mutable_order() = order;
-  const common::v1::EventEnvelope placed_env = Publish(kOrdersTopic, placed, order.id());
-  kafka_->Produce(kOrdersTopic, order.id(), placed_env.SerializeAsString());  // redelivered
+  const common::v1::EventEnvelope placed_env = Publish(order::v1::kOrdersTopic, placed, order.id());
+  kafka_->Produce(order::v1::kOrdersTopic, order.id(), placed_env.SerializeAsString());  // redelivered
   ov1::Order stranger = Order("stranger@example.com");
   *placed.mutable_order() = stranger;
-  Publish(kOrdersTopic, placed, stranger.id());
+  Publish(order::v1::kOrdersTopic, placed, stranger.id());
   ASSERT_TRUE(WaitForQueued("stranger@example.com", 1));
   ASSERT_TRUE(WaitForQueued("c2@example.com", 2));  // campaign mail + order received
   c = GetCampaign(c.id());
@@ -1096,7 +1097,7 @@ TEST_F(NewsletterTest, CampaignReachesEverySubscribedUnsuppressedAddressOnce) {
   EXPECT_EQ(c.stats().conversion_revenue().amount_minor(), 2999);
   EXPECT_TRUE(testing::WaitFor([&] {
     int n = 0;
-    for (const auto& r : kafka_->ReadTopic(kCampaignsTopic, 0, absl::Seconds(2))) {
+    for (const auto& r : kafka_->ReadTopic(newsletter::v1::kCampaignsTopic, 0, absl::Seconds(2))) {
       n += r.headers.count("type") && r.headers.at("type") == "store.newsletter.v1.CampaignSent";
     }
     return n == 1;

@@ -10,6 +10,7 @@
 #include "libs/events/envelope.h"
 #include "libs/testing/wait.h"
 #include "store/customer/v1/events.pb.h"
+#include "store/topics.h"
 #include "tests/integration/order/order_fixture.h"
 
 namespace store::order {
@@ -32,11 +33,11 @@ class OrderErasureTest : public OrderServiceFixture {
   void SetUp() override {
     OrderServiceFixture::SetUp();
     if (HasFatalFailure()) return;
-    kafka_->CreateTopic(kCustomersTopic, 3);
-    kafka_->CreateTopic(kErasuresTopic, 3);
+    kafka_->CreateTopic(customer::v1::kCustomersTopic, 3);
+    kafka_->CreateTopic(customer::v1::kErasuresTopic, 3);
     consumer_ = std::make_unique<events::Consumer>(
         events::ConsumerOptions{
-            .name = kErasureConsumer, .brokers = kafka_->brokers(), .topics = {kCustomersTopic}},
+            .name = kErasureConsumer, .brokers = kafka_->brokers(), .topics = {customer::v1::kCustomersTopic}},
         *pool_, [this](pqxx::work& tx, const common::v1::EventEnvelope& env) {
           return app_->HandleCustomerEvent(tx, env);
         });
@@ -73,7 +74,7 @@ class OrderErasureTest : public OrderServiceFixture {
   std::string Publish(const google::protobuf::Message& event, const std::string& customer_id) {
     common::v1::EventEnvelope env =
         events::MakeEnvelope(event, customer_id, 7, "customer-service", clock_.Now());
-    kafka_->Produce(kCustomersTopic, customer_id, env.SerializeAsString());
+    kafka_->Produce(customer::v1::kCustomersTopic, customer_id, env.SerializeAsString());
     return env.SerializeAsString();
   }
 
@@ -110,7 +111,7 @@ class OrderErasureTest : public OrderServiceFixture {
     pqxx::nontransaction tx(conn);
     std::vector<cv1::ErasureStepCompleted> out;
     for (const auto& row : tx.exec(absl::StrCat(
-             "SELECT envelope, aggregate_id FROM outbox WHERE topic = '", kErasuresTopic,
+             "SELECT envelope, aggregate_id FROM outbox WHERE topic = '", customer::v1::kErasuresTopic,
              "' AND event_type = 'store.customer.v1.ErasureStepCompleted' ORDER BY id"))) {
       pqxx::binarystring b(row[0]);
       auto env = events::ParseEnvelope(std::string(b.str()));
@@ -228,7 +229,7 @@ TEST_F(OrderErasureTest, AnonymisesTheCustomersOrdersAndGuestOrdersAndReportsOnc
 
   // Redelivered: skipped by the inbox. Erased again (a new event): harmless.
   const std::string first = Get(x1.id()).SerializeAsString();
-  kafka_->Produce(kCustomersTopic, kXavier, Erased("e-2"));
+  kafka_->Produce(customer::v1::kCustomersTopic, kXavier, Erased("e-2"));
   ASSERT_TRUE(testing::WaitFor([&] { return Steps().size() >= 2; }, absl::Seconds(20)));
   // One per distinct event: e-2 was published twice (Erased() and the
   // replay of its bytes), handled once.

@@ -7,6 +7,7 @@
 #include "libs/events/envelope.h"
 #include "libs/testing/wait.h"
 #include "store/order/v1/events.pb.h"
+#include "store/topics.h"
 #include "tests/integration/order/order_fixture.h"
 
 namespace store::order {
@@ -16,7 +17,7 @@ class OrderEventsTest : public OrderServiceFixture {
  protected:
   std::vector<common::v1::EventEnvelope> EventsFor(const std::string& order_id, size_t expect) {
     std::vector<common::v1::EventEnvelope> out;
-    for (const auto& rec : kafka_->ReadTopic(kOrdersTopic, expect)) {
+    for (const auto& rec : kafka_->ReadTopic(order::v1::kOrdersTopic, expect)) {
       auto env = events::ParseEnvelope(rec.value);
       EXPECT_TRUE(env.ok());
       EXPECT_EQ(rec.key, env->aggregate_id());
@@ -87,7 +88,7 @@ TEST_F(OrderEventsTest, RelayResumesAfterARestartWithNothingLost) {
   ASSERT_TRUE(testing::WaitFor(
       [&] { return Count("SELECT count(*) FROM outbox WHERE sent_at IS NULL") == 0; }));
   std::set<std::string> published;
-  for (const auto& rec : kafka_->ReadTopic(kOrdersTopic, 20)) published.insert(rec.key);
+  for (const auto& rec : kafka_->ReadTopic(order::v1::kOrdersTopic, 20)) published.insert(rec.key);
   EXPECT_EQ(published, placed);
 }
 
@@ -101,7 +102,7 @@ TEST_F(OrderEventsTest, BrokerOutageKeepsOrdersFlowingAndTheBacklogDrains) {
       [&] { return Count("SELECT count(*) FROM outbox WHERE sent_at IS NULL") == 0; },
       absl::Seconds(60)));
   std::set<std::string> published;
-  for (const auto& rec : kafka_->ReadTopic(kOrdersTopic, 10)) published.insert(rec.key);
+  for (const auto& rec : kafka_->ReadTopic(order::v1::kOrdersTopic, 10)) published.insert(rec.key);
   EXPECT_EQ(published, placed);
 }
 

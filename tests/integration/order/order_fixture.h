@@ -25,6 +25,7 @@
 #include "services/order/cart_service.h"
 #include "services/order/order_service.h"
 #include "store/order/v1/order_service.grpc.pb.h"
+#include "store/topics.h"
 #include "tests/integration/order/allow_all_customer_gate.h"
 
 namespace store::order {
@@ -37,7 +38,7 @@ class OrderServiceFixture : public ::testing::Test {
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = std::move(*db);
     kafka_ = std::make_unique<testing::TestKafka>();
-    kafka_->CreateTopic(kOrdersTopic, 3);
+    kafka_->CreateTopic(order::v1::kOrdersTopic, 3);
     pool_ = std::make_unique<pg::Pool>(pg::PoolOptions{.url = db_->url(), .size = 16});
     StartRelay();
     gate_ = MakeGate();
