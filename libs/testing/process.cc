@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <stdexcept>
@@ -22,6 +23,17 @@ namespace store::testing {
 
 std::string BinDir() {
   return std::filesystem::read_symlink("/proc/self/exe").parent_path().string();
+}
+
+std::string RepoPath(const std::string& relative) {
+  if (const char* root = std::getenv("STORE_REPO_ROOT"); root != nullptr && *root != '\0') {
+    return absl::StrCat(root, "/", relative);
+  }
+  for (std::filesystem::path p = BinDir(); !p.empty() && p != p.root_path(); p = p.parent_path()) {
+    const std::filesystem::path candidate = p / relative;
+    if (std::filesystem::exists(candidate)) return candidate.string();
+  }
+  return relative;
 }
 
 int FreePort() {

@@ -17,6 +17,11 @@ namespace store::testing {
 // executable of the project lands.
 std::string BinDir();
 
+// `relative` (a path inside the repository, "tools/smtp-sink/smtp_sink.py")
+// under the checkout: STORE_REPO_ROOT (set by tools/dev), else found upwards
+// from BinDir(); `relative` itself when neither has it.
+std::string RepoPath(const std::string& relative);
+
 // A free TCP port on 127.0.0.1 (bound and released).
 int FreePort();
 

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "libs/testing/process.h"
 #include "libs/testing/wait.h"
 
 namespace store::testing {
@@ -31,19 +32,6 @@ bool Accepts(int port) {
   return ok;
 }
 
-// The sink script: from the repository (STORE_REPO_ROOT, set by tools/dev),
-// else found from the build directory's location.
-std::string SinkScript() {
-  if (const char* root = std::getenv("STORE_REPO_ROOT"); root != nullptr && *root != '\0') {
-    return absl::StrCat(root, "/tools/smtp-sink/smtp_sink.py");
-  }
-  for (fs::path p = BinDir(); !p.empty() && p != p.root_path(); p = p.parent_path()) {
-    const fs::path candidate = p / "tools/smtp-sink/smtp_sink.py";
-    if (fs::exists(candidate)) return candidate.string();
-  }
-  return "tools/smtp-sink/smtp_sink.py";
-}
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<TestSmtp>> TestSmtp::Start() {
@@ -60,7 +48,7 @@ absl::StatusOr<std::unique_ptr<TestSmtp>> TestSmtp::Start() {
 
 absl::Status TestSmtp::Launch() {
   process_ = std::make_unique<ChildProcess>(
-      std::vector<std::string>{"/usr/bin/python3", SinkScript(), "--listen",
+      std::vector<std::string>{"/usr/bin/python3", RepoPath("tools/smtp-sink/smtp_sink.py"), "--listen",
                                absl::StrCat("127.0.0.1:", port_), "--maildir", maildir_},
       std::map<std::string, std::string>{}, absl::StrCat(dir_, "/sink.log"));
   if (!WaitFor([&] { return Accepts(port_) || !process_->Running(); }, absl::Seconds(20)) ||

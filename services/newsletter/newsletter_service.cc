@@ -57,6 +57,14 @@ grpc::Status NewsletterServiceImpl::ListSubscribers(grpc::ServerContext* ctx,
   return Reply(app_.ListSubscribers(*req), resp);
 }
 
+grpc::Status NewsletterServiceImpl::GetUnsubscribeLink(grpc::ServerContext* ctx,
+                                                      const v1::GetUnsubscribeLinkRequest* req,
+                                                      v1::UnsubscribeLink* resp) {
+  grpcx::CallScope scope(*ctx);
+  if (scope.is_customer()) return grpcx::StaffOnly();
+  return Reply(app_.GetUnsubscribeLink(req->id()), resp);
+}
+
 grpc::Status NewsletterServiceImpl::UnsubscribeSubscriber(
     grpc::ServerContext* ctx, const v1::UnsubscribeSubscriberRequest* req, v1::Subscriber* resp) {
   grpcx::CallScope scope(*ctx);

@@ -28,6 +28,9 @@ class NewsletterServiceImpl final : public v1::NewsletterService::Service {
                              v1::Subscriber* resp) override;
   grpc::Status ListSubscribers(grpc::ServerContext* ctx, const v1::ListSubscribersRequest* req,
                                v1::ListSubscribersResponse* resp) override;
+  grpc::Status GetUnsubscribeLink(grpc::ServerContext* ctx,
+                                  const v1::GetUnsubscribeLinkRequest* req,
+                                  v1::UnsubscribeLink* resp) override;
   grpc::Status UnsubscribeSubscriber(grpc::ServerContext* ctx,
                                      const v1::UnsubscribeSubscriberRequest* req,
                                      v1::Subscriber* resp) override;

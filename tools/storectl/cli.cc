@@ -8,11 +8,15 @@
 #include <fstream>
 #include <iostream>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "google/protobuf/descriptor.h"
 #include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/time_util.h"
+#include "libs/core/money.h"
 #include "libs/core/trace.h"
 #include "libs/grpcx/status.h"
 
@@ -156,6 +160,47 @@ int Fail(const grpc::Status& status) {
 int Fail(const absl::Status& status) {
   std::fprintf(stderr, "error: %s\n", status.ToString().c_str());
   return status.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
+}
+
+std::string Time(const google::protobuf::Timestamp& t) {
+  if (t.seconds() == 0 && t.nanos() == 0) return "-";
+  return google::protobuf::util::TimeUtil::ToString(t).substr(0, 19) + "Z";
+}
+
+std::string Money(const common::v1::Money& m) {
+  return std::string(
+      absl::StripTrailingAsciiWhitespace(FormatMoney(m.amount_minor(), m.currency_code())));
+}
+
+namespace {
+
+// The prefix of an enum's value names: its name in UPPER_SNAKE_CASE
+// (OrderStatus -> "ORDER_STATUS_").
+std::string EnumPrefix(const google::protobuf::EnumDescriptor* type) {
+  std::string prefix;
+  for (char c : type->name()) {
+    if (absl::ascii_isupper(c) && !prefix.empty()) prefix += '_';
+    prefix += absl::ascii_toupper(c);
+  }
+  return prefix + "_";
+}
+
+}  // namespace
+
+std::string EnumLabel(const google::protobuf::EnumDescriptor* type, int number) {
+  const google::protobuf::EnumValueDescriptor* value = type->FindValueByNumber(number);
+  if (value == nullptr) return "-";
+  absl::string_view name = value->name();
+  absl::ConsumePrefix(&name, EnumPrefix(type));
+  return absl::AsciiStrToLower(name);
+}
+
+int EnumFromLabel(const google::protobuf::EnumDescriptor* type, absl::string_view label) {
+  const std::string upper = absl::AsciiStrToUpper(label);
+  const google::protobuf::EnumValueDescriptor* value =
+      type->FindValueByName(EnumPrefix(type) + upper);
+  if (value == nullptr) value = type->FindValueByName(upper);
+  return value == nullptr ? 0 : value->number();
 }
 
 }  // namespace store::cli

@@ -12,7 +12,11 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "google/protobuf/generated_enum_reflection.h"
 #include "google/protobuf/message.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "store/common/v1/money.pb.h"
 
 namespace store::cli {
 
@@ -67,6 +71,28 @@ grpc::Status FetchPages(const Global& g, bool all_pages, Request req, Response* 
     req.set_page_token(next);
   } while (all_pages && !req.page_token().empty());
   return grpc::Status::OK;
+}
+
+// ---- formatting for tables ------------------------------------------------------
+
+// "2026-11-18T11:06:40Z" (seconds, UTC); "-" when unset.
+std::string Time(const google::protobuf::Timestamp& t);
+// "12.34 USD", in the currency's minor units (libs/core/money.h).
+std::string Money(const common::v1::Money& m);
+// An enum value's name in lower case without its enum's prefix, as the
+// protos name it: ORDER_STATUS_AWAITING_VERIFICATION -> "awaiting_verification";
+// "-" for a number the enum does not name.
+std::string EnumLabel(const google::protobuf::EnumDescriptor* type, int number);
+template <typename Enum>
+std::string Label(Enum value) {
+  return EnumLabel(google::protobuf::GetEnumDescriptor<Enum>(), static_cast<int>(value));
+}
+// The inverse, case-insensitive, with or without the prefix ("shipped",
+// "ORDER_STATUS_SHIPPED"); 0 (the UNSPECIFIED value) when the enum has no such name.
+int EnumFromLabel(const google::protobuf::EnumDescriptor* type, absl::string_view label);
+template <typename Enum>
+Enum FromLabel(absl::string_view label) {
+  return static_cast<Enum>(EnumFromLabel(google::protobuf::GetEnumDescriptor<Enum>(), label));
 }
 
 // Prints a message as proto3 JSON (one document) to stdout.

@@ -245,23 +245,6 @@ absl::StatusOr<std::string> ReadPassword() {
   return line;
 }
 
-std::string Money(const common::v1::Money& m) {
-  return std::string(
-      absl::StripTrailingAsciiWhitespace(FormatMoney(m.amount_minor(), m.currency_code())));
-}
-
-std::string Time(const Timestamp& t) {
-  if (t.seconds() == 0 && t.nanos() == 0) return "-";
-  return TimeUtil::ToString(t).substr(0, 19) + "Z";
-}
-
-// "ACCOUNT_STATE_PENDING_APPROVAL" -> "pending_approval".
-std::string Label(const std::string& enum_name, absl::string_view prefix) {
-  absl::string_view v = enum_name;
-  absl::ConsumePrefix(&v, prefix);
-  return absl::AsciiStrToLower(v);
-}
-
 std::string Percent(int bp) { return absl::StrFormat("%d.%02d%%", bp / 100, bp % 100); }
 
 // --state: pending_approval (or pending), active, inactive.
@@ -353,7 +336,7 @@ std::string ConsentText(const v1::ConsentState& s) {
   return absl::StrCat(
       s.granted() ? "granted" : "withdrawn",
       s.granted()
-          ? absl::StrCat(" (", Label(v1::ConsentLevel_Name(s.level()), "CONSENT_LEVEL_"), ")")
+          ? absl::StrCat(" (", Label(s.level()), ")")
           : "",
       ", source ", s.source(), ", ", Time(s.update_time()));
 }
@@ -374,7 +357,7 @@ void PrintCustomer(const Env& e, const v1::Customer& c) {
   std::printf("customer %s <%s>  (id %s, version %lld)\n", c.name().c_str(), c.email().c_str(),
               c.id().c_str(), static_cast<long long>(c.version()));
   std::printf("  %s, state %s%s%s\n", Flags(c).c_str(),
-              Label(v1::AccountState_Name(c.state()), "ACCOUNT_STATE_").c_str(),
+              Label(c.state()).c_str(),
               c.has_account() ? ", can sign in" : "", c.email_verified() ? ", email verified" : "");
   std::printf("  phone %s  country %s  group %s\n", c.phone().empty() ? "-" : c.phone().c_str(),
               c.country_code().empty() ? "-" : c.country_code().c_str(),
@@ -408,7 +391,7 @@ void PrintSegmentLine(const v1::Segment& s) {
 void PrintWalletEntry(const v1::WalletEntry& w) {
   std::printf(
       "%s  %-8s %14s  balance %14s  %-18s %s%s%s\n", Time(w.create_time()).c_str(),
-      Label(v1::WalletEntryKind_Name(w.kind()), "WALLET_ENTRY_KIND_").c_str(),
+      Label(w.kind()).c_str(),
       Money(w.amount()).c_str(), Money(w.balance_after()).c_str(), w.actor().c_str(),
       w.reason().c_str(),
       w.has_expire_time() ? absl::StrCat("  (expires ", Time(w.expire_time()), ")").c_str() : "",
@@ -424,9 +407,9 @@ void PrintBlacklistEntry(const v1::BlacklistEntry& b) {
 
 void PrintConsentRecord(const v1::ConsentRecord& r) {
   std::printf("%s  %-5s %-9s %-16s %-12s %-18s %s%s\n", Time(r.create_time()).c_str(),
-              Label(v1::ConsentChannel_Name(r.channel()), "CONSENT_CHANNEL_").c_str(),
+              Label(r.channel()).c_str(),
               r.granted() ? "granted" : "withdrawn",
-              r.granted() ? Label(v1::ConsentLevel_Name(r.level()), "CONSENT_LEVEL_").c_str() : "-",
+              r.granted() ? Label(r.level()).c_str() : "-",
               r.source().c_str(), r.actor().c_str(), r.wording_version().c_str(),
               r.ip().empty() ? "" : ("  ip " + r.ip()).c_str());
 }
@@ -945,7 +928,7 @@ int Field(const Env& e) {
     if (e.g.json) return PrintJson(fields), 0;
     for (const auto& f : fields.fields()) {
       std::printf("%-24s %-7s %-28s %s\n", f.key().c_str(),
-                  Label(v1::CustomFieldType_Name(f.type()), "CUSTOM_FIELD_TYPE_").c_str(),
+                  Label(f.type()).c_str(),
                   f.label().c_str(), absl::StrJoin(f.choices(), ",").c_str());
     }
     return 0;
@@ -1001,7 +984,7 @@ int Field(const Env& e) {
   if (!s.ok()) return Fail(s);
   if (e.g.json) return PrintJson(out), 0;
   std::printf("custom field %s (%s) defined\n", out.key().c_str(),
-              Label(v1::CustomFieldType_Name(out.type()), "CUSTOM_FIELD_TYPE_").c_str());
+              Label(out.type()).c_str());
   return 0;
 }
 
@@ -1226,7 +1209,7 @@ int Blacklist(const Env& e) {
 constexpr size_t kImportChunk = 64 * 1024;
 
 std::string Outcome(v1::ImportOutcome o) {
-  return Label(v1::ImportOutcome_Name(o), "IMPORT_OUTCOME_");
+  return Label(o);
 }
 
 int Import(const Env& e) {

@@ -46,8 +46,6 @@ std::unique_ptr<v1::InvoicingService::Stub> Stub(const Args& args) {
   return v1::InvoicingService::NewStub(grpcx::MakeChannel(addr));
 }
 
-std::string Money(const common::v1::Money& m) { return FormatMoney(m.amount_minor(), m.currency_code()); }
-
 std::string Date(const google::protobuf::Timestamp& t) {
   return google::protobuf::util::TimeUtil::ToString(t).substr(0, 10);
 }

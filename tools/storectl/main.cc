@@ -2,7 +2,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
-#include <map>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -13,23 +12,13 @@
 #include "absl/strings/str_cat.h"
 #include "libs/core/log.h"
 #include "libs/events/consumer.h"
-#include "libs/events/migrations.h"
 #include "libs/grpcx/server.h"
-#include "libs/pg/migrate.h"
-#include "services/order/migrations.h"
 #include "tools/storectl/cli.h"
 #include "tools/storectl/customer_commands.h"
 #include "tools/storectl/invoice_commands.h"
 #include "tools/storectl/newsletter_commands.h"
 #include "tools/storectl/order_commands.h"
 #include "tools/storectl/token_commands.h"
-#include "services/invoicing/migrations.h"
-
-namespace store {
-// The customer service's migrations, embedded into storectl from
-// services/customer/migrations (tools/storectl/CMakeLists.txt).
-const std::vector<pg::Migration>& StorectlCustomerMigrations();
-}  // namespace store
 
 namespace store::cli {
 namespace {
@@ -56,8 +45,6 @@ commands:
                        every one whose address is set) or the server at H:P report
                        SERVING (gRPC health checking protocol); --service NAME asks
                        about one gRPC service of the server
-  migrate --service customer|order|invoicing [--database-url URL]
-                       apply a service's schema migrations (forward-only)
   dlq redrive --topic TOPIC.CONSUMER.dlq [--max N] [--brokers B]
                        copy dead-lettered events back to their topic
   token issue --role admin|staff|marketing|storefront [--ttl 12h] [--subject NAME]
@@ -69,9 +56,16 @@ global options:
   --json               machine-readable output (proto3 JSON)
   --help               help for any command
 
+Schema migrations are the services' own: each applies them at start
+(MIGRATE_ON_START) or alone with `<name>-service --migrate-only` (DATABASE_URL).
+
 Service addresses come from flags, the environment (CUSTOMER_SERVICE_ADDR, ORDER_SERVICE_ADDR,
 KAFKA_BROKERS, ...) or .dev/env written by `tools/dev up`.
 )";
+
+constexpr char kMigrateMoved[] =
+    "storectl migrate is gone: each service applies its own schema, at start\n"
+    "(MIGRATE_ON_START) or alone with: DATABASE_URL=... <name>-service --migrate-only\n";
 
 // The services storectl knows, in start order; the address of each is
 // <NAME>_SERVICE_ADDR and its database <NAME>_DATABASE_URL.
@@ -135,29 +129,6 @@ int Health(const std::vector<std::string>& argv) {
   return all_ok ? 0 : 1;
 }
 
-int Migrate(const std::vector<std::string>& argv) {
-  auto args = Args::Parse(argv, {"help"});
-  if (!args.ok()) return Fail(args.status());
-  const std::string service = args->Get("service");
-  const std::map<std::string, const std::vector<pg::Migration>*> kMigrations = {
-      {"customer", &StorectlCustomerMigrations()},
-      {"order", &OrderMigrations()},
-      {"invoicing", &InvoicingMigrations()}};
-  auto it = kMigrations.find(service);
-  std::string url = args->Get("database-url");
-  if (url.empty() && it != kMigrations.end()) url = Setting(Upper(service) + "_DATABASE_URL");
-  if (args->Has("help") || it == kMigrations.end() || url.empty()) {
-    std::puts("usage: storectl migrate --service customer|order|invoicing [--database-url URL]\n"
-              "(URL defaults to <SERVICE>_DATABASE_URL from the environment or .dev/env)");
-    return args->Has("help") ? 0 : 2;
-  }
-  auto applied = pg::Migrate(url, {{"events", &EventsMigrations()}, {service, it->second}});
-  if (!applied.ok()) return Fail(applied.status());
-  std::printf("%zu migration(s) applied; schema up to date\n", applied->size());
-  for (const auto& v : *applied) std::printf("  %s\n", v.c_str());
-  return 0;
-}
-
 int Dlq(const std::vector<std::string>& argv) {
   auto args = Args::Parse(argv, {"help"});
   if (!args.ok()) return Fail(args.status());
@@ -213,7 +184,10 @@ int main(int argc, char** argv) {
   if (cmd == "newsletter") return NewsletterCommand(g, sub);
   if (cmd == "seed") return SeedCommand(g, sub);
   if (cmd == "health") return Health(sub);
-  if (cmd == "migrate") return Migrate(sub);
+  if (cmd == "migrate") {
+    std::fputs(kMigrateMoved, stderr);
+    return 2;
+  }
   if (cmd == "dlq") return Dlq(sub);
   if (cmd == "token") return TokenCommand(sub);
   if (cmd == "webhook") return WebhookCommand(sub);

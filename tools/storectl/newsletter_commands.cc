@@ -29,7 +29,6 @@
 #include "google/protobuf/util/time_util.h"
 #include "libs/core/ids.h"
 #include "libs/grpcx/server.h"
-#include "libs/auth/link_token.h"
 #include "store/newsletter/v1/newsletter_service.grpc.pb.h"
 
 namespace store::cli {
@@ -61,11 +60,8 @@ subscribers:
                                   the public double opt-in sign-up (for testing): pending,
                                   and the confirmation link goes out by mail
   confirm TOKEN                   the token of the confirmation link (or the whole link)
-  unsubscribe-url ID [--base-url URL]
-                                  the subscriber's signed one-click unsubscribe link, made
-                                  here with NEWSLETTER_TOKEN_SECRET (or _FILE) like the
-                                  service makes it; URL: PUBLIC_API_URL, else GATEWAY_URL,
-                                  else http://127.0.0.1:8080
+  unsubscribe-url ID              the subscriber's signed one-click unsubscribe link, as
+                                  the service signs it (GetUnsubscribeLink)
 
 suppression list:
   suppressions [--text T] [--page-size N] [--page-token T] [--all]
@@ -122,11 +118,7 @@ const std::vector<std::string> kKnownFlags = {
     // values
     "addr", "status", "text", "page-size", "page-token", "email", "source", "first-name",
     "last-name", "consent-ip", "request-id", "reason", "detail", "kind", "enabled", "subject",
-    "html-file", "text-file", "recipient", "notice", "base-url", "name", "type", "segment", "at"};
-
-// The purpose the service signs unsubscribe tokens for
-// (services/newsletter/app/newsletter_app.h, kUnsubscribePurpose).
-constexpr char kUnsubscribePurpose[] = "unsubscribe";
+    "html-file", "text-file", "recipient", "notice", "name", "type", "segment", "at"};
 
 // One command invocation: its options and the stub.
 struct Env {
@@ -229,23 +221,11 @@ absl::Status Missing(absl::string_view usage) {
 
 // ---- printing ----------------------------------------------------------------
 
-std::string Time(const Timestamp& t) {
-  if (t.seconds() == 0 && t.nanos() == 0) return "-";
-  return TimeUtil::ToString(t).substr(0, 19) + "Z";
-}
-
-// "SUBSCRIBER_STATUS_PENDING" -> "pending".
-std::string Label(const std::string& enum_name, absl::string_view prefix) {
-  absl::string_view v = enum_name;
-  absl::ConsumePrefix(&v, prefix);
-  return v.empty() ? "-" : absl::AsciiStrToLower(v);
-}
-
 std::string StatusLabel(v1::SubscriberStatus s) {
-  return Label(v1::SubscriberStatus_Name(s), "SUBSCRIBER_STATUS_");
+  return Label(s);
 }
 
-std::string NoticeLabel(v1::NoticeType t) { return Label(v1::NoticeType_Name(t), "NOTICE_TYPE_"); }
+std::string NoticeLabel(v1::NoticeType t) { return Label(t); }
 
 std::string FullName(const v1::Subscriber& s) {
   const std::string name = absl::StrCat(
@@ -284,7 +264,7 @@ void PrintSuppressionLine(const v1::Suppression& s) {
                               ? absl::StrCat("sha256:", s.email_sha256().substr(0, 16), "...")
                               : s.email();
   std::printf("%-40s %-13s %s  %s\n", who.c_str(),
-              Label(v1::SuppressionReason_Name(s.reason()), "SUPPRESSION_REASON_").c_str(),
+              Label(s.reason()).c_str(),
               Time(s.create_time()).c_str(), s.detail().c_str());
 }
 
@@ -329,17 +309,17 @@ void PrintMailLine(const v1::Mail& m) {
     absl::StrAppend(&extra, "  [", m.last_error(), "]");
   }
   std::printf("%s  %-11s %-25s %-32s %2d  %s%s\n", Time(m.create_time()).c_str(),
-              Label(v1::MailStatus_Name(m.status()), "MAIL_STATUS_").c_str(), what.c_str(),
+              Label(m.status()).c_str(), what.c_str(),
               m.recipient().c_str(), m.attempts(), m.subject().c_str(), extra.c_str());
 }
 
 std::string CampaignStatusLabel(v1::CampaignStatus s) {
-  return Label(v1::CampaignStatus_Name(s), "CAMPAIGN_STATUS_");
+  return Label(s);
 }
 
 std::string CampaignTypeLabel(v1::CampaignType t) {
   return t == v1::CAMPAIGN_TYPE_UNSPECIFIED ? "-"
-                                            : Label(v1::CampaignType_Name(t), "CAMPAIGN_TYPE_");
+                                            : Label(t);
 }
 
 void PrintCampaignHeader() {
@@ -519,56 +499,21 @@ int Confirm(const Env& e) {
   return 0;
 }
 
-// The service's HMAC key of unsubscribe links: NEWSLETTER_TOKEN_SECRET, else
-// the file NEWSLETTER_TOKEN_SECRET_FILE names (environment or .dev/env), read
-// as the service reads it (trailing whitespace dropped).
-absl::StatusOr<std::string> TokenSecret() {
-  if (std::string secret = Setting("NEWSLETTER_TOKEN_SECRET"); !secret.empty()) return secret;
-  const std::string file = Setting("NEWSLETTER_TOKEN_SECRET_FILE");
-  if (file.empty()) {
-    return absl::FailedPreconditionError(
-        "NEWSLETTER_TOKEN_SECRET (or NEWSLETTER_TOKEN_SECRET_FILE) is not set in the "
-        "environment or .dev/env: the newsletter service's key of unsubscribe links");
-  }
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("NEWSLETTER_TOKEN_SECRET_FILE=", file, ": cannot read the file"));
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string secret(absl::StripTrailingAsciiWhitespace(text.str()));
-  if (secret.empty()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("NEWSLETTER_TOKEN_SECRET_FILE=", file, ": the file is empty"));
-  }
-  return secret;
-}
-
 // The one-click link of a marketing mail's List-Unsubscribe header (RFC 8058):
-// POST <PUBLIC_API_URL>/v1/newsletter/unsubscribe/<token>. Made locally: no
-// call, so it also works for an id that does not exist (the link then
-// changes nothing).
+// POST <PUBLIC_API_URL>/v1/newsletter/unsubscribe/<token>, signed by the
+// newsletter service (GetUnsubscribeLink).
 int UnsubscribeUrl(const Env& e) {
   const std::string id = e.P(1);
   if (!IsUuid(id)) {
-    return Fail(Missing("unsubscribe-url SUBSCRIBER_ID [--base-url URL] (the id is a UUID)"));
+    return Fail(Missing("unsubscribe-url SUBSCRIBER_ID (the id is a UUID)"));
   }
-  absl::StatusOr<std::string> secret = TokenSecret();
-  if (!secret.ok()) return Fail(secret.status());
-  std::string base = e.args.Get("base-url", Setting("PUBLIC_API_URL"));
-  if (base.empty()) base = Setting("GATEWAY_URL");
-  if (base.empty()) base = "http://127.0.0.1:8080";
-  const std::string token =
-      auth::SignLinkToken(*secret, kUnsubscribePurpose, absl::AsciiStrToLower(id));
-  const std::string url =
-      absl::StrCat(absl::StripSuffix(base, "/"), "/v1/newsletter/unsubscribe/", token);
-  if (e.g.json) {
-    google::protobuf::Struct out;
-    (*out.mutable_fields())["url"].set_string_value(url);
-    return PrintJson(out), 0;
-  }
-  std::printf("%s\n", url.c_str());
+  v1::GetUnsubscribeLinkRequest req;
+  req.set_id(id);
+  v1::UnsubscribeLink out;
+  grpc::Status s = e.stub.GetUnsubscribeLink(e.Ctx().get(), req, &out);
+  if (!s.ok()) return Fail(s);
+  if (e.g.json) return PrintJson(out), 0;
+  std::printf("%s\n", out.url().c_str());
   return 0;
 }
 
@@ -650,7 +595,7 @@ int Bounce(const Env& e) {
   if (!s.ok()) return Fail(s);
   if (e.g.json) return PrintJson(resp), 0;
   std::printf("%s: %s recorded; %s", req.email().c_str(),
-              Label(v1::BounceKind_Name(req.kind()), "BOUNCE_KIND_").c_str(),
+              Label(req.kind()).c_str(),
               resp.suppressed() ? "the address is suppressed" : "the address is not suppressed");
   if (req.kind() == v1::BOUNCE_KIND_SOFT) {
     std::printf(" (soft bounces in a row: %d)", resp.soft_bounces());

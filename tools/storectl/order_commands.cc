@@ -13,14 +13,11 @@
 #include "libs/core/ids.h"
 #include "libs/core/money.h"
 #include "libs/grpcx/server.h"
-#include "services/order/domain/order_state.h"
 #include "store/order/v1/order_service.grpc.pb.h"
 
 namespace store::cli {
 namespace {
 
-using order::StatusFromName;
-using order::StatusName;
 namespace v1 = store::order::v1;
 
 constexpr char kOrderHelp[] =
@@ -65,20 +62,16 @@ std::unique_ptr<v1::OrderService::Stub> Stub(const Args& args) {
 }
 
 
-std::string Time(const google::protobuf::Timestamp& t) {
-  return google::protobuf::util::TimeUtil::ToString(t).substr(0, 19) + "Z";
-}
-
 void PrintOrderLine(const v1::Order& o) {
   std::printf("#%-7lld %-22s %16s  %-28s %s  %s\n", static_cast<long long>(o.number()),
-              StatusName(o.status()).c_str(), Money(o.totals().total()).c_str(),
+              Label(o.status()).c_str(), Money(o.totals().total()).c_str(),
               o.customer().email().c_str(), Time(o.create_time()).c_str(), o.id().c_str());
 }
 
 void PrintOrder(const Global& g, const v1::Order& o) {
   if (g.json) return PrintJson(o);
   std::printf("order #%lld  %s  (id %s)\n", static_cast<long long>(o.number()),
-              StatusName(o.status()).c_str(), o.id().c_str());
+              Label(o.status()).c_str(), o.id().c_str());
   std::printf("  customer  %s <%s>%s%s\n", o.customer().name().c_str(),
               o.customer().email().c_str(), o.customer().guest() ? " (guest)" : "",
               o.customer().phone().empty() ? "" : (" " + o.customer().phone()).c_str());
@@ -98,10 +91,6 @@ void PrintOrder(const Global& g, const v1::Order& o) {
 }
 
 }  // namespace
-
-std::string Money(const common::v1::Money& m) {
-  return FormatMoney(m.amount_minor(), m.currency_code());
-}
 
 absl::Status ParseItem(const std::string& spec, v1::OrderItem* item) {
   std::vector<std::string> p = absl::StrSplit(spec, ':');
@@ -218,7 +207,7 @@ int Place(const Global& g, const Args& args) {
 absl::Status FillFilter(const Args& args, v1::OrderFilter* f) {
   for (const auto& list : args.GetAll("status")) {
     for (absl::string_view name : absl::StrSplit(list, ',', absl::SkipEmpty())) {
-      v1::OrderStatus s = StatusFromName(name);
+      auto s = FromLabel<v1::OrderStatus>(name);
       if (s == v1::ORDER_STATUS_UNSPECIFIED) {
         return absl::InvalidArgumentError(absl::StrCat("--status: unknown status '", name, "'"));
       }
@@ -487,8 +476,8 @@ int OrderCommand(const Global& g, const std::vector<std::string>& argv) {
     if (g.json) return PrintJson(resp), 0;
     for (const auto& e : resp.entries()) {
       std::printf("%s  %-22s -> %-22s %-22s %-16s %s\n", Time(e.create_time()).c_str(),
-                  e.from_status() == 0 ? "-" : StatusName(e.from_status()).c_str(),
-                  StatusName(e.to_status()).c_str(), e.action().c_str(), e.actor().c_str(),
+                  e.from_status() == 0 ? "-" : Label(e.from_status()).c_str(),
+                  Label(e.to_status()).c_str(), e.action().c_str(), e.actor().c_str(),
                   e.reason().c_str());
     }
     return 0;

@@ -29,7 +29,6 @@ int SeedDemoCarts(const Global& g, const std::string& order_addr,
 absl::Status ParseItem(const std::string& spec, order::v1::OrderItem* item);
 absl::Status ParseAddress(const std::string& spec, common::v1::Address* a);
 // "12.50 USD".
-std::string Money(const common::v1::Money& m);
 
 }  // namespace store::cli
 

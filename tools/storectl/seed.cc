@@ -10,7 +10,6 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/strings/numbers.h"
-#include "services/order/domain/order_state.h"
 #include "store/order/v1/order_service.grpc.pb.h"
 #include "libs/grpcx/server.h"
 #include "tools/storectl/customer_commands.h"
@@ -238,7 +237,7 @@ int SeedCommand(const Global& g, const std::vector<std::string>& argv) {
   std::printf("demo store: %d orders (%d by registered customers, %d by guests)\n", count,
               registered, count - registered);
   for (v1::OrderStatus s : kTargets) {
-    std::printf("  %-22s %d\n", order::StatusName(s).c_str(), per_status[s]);
+    std::printf("  %-22s %d\n", Label(s).c_str(), per_status[s]);
   }
   // Then the storefront's side: two discount codes and a few open carts.
   std::vector<std::pair<std::string, std::string>> shoppers;

@@ -616,6 +616,21 @@ absl::StatusOr<v1::Subscriber> NewsletterApp::UnsubscribeSubscriber(const std::s
   return out;
 }
 
+absl::StatusOr<v1::UnsubscribeLink> NewsletterApp::GetUnsubscribeLink(const std::string& id) {
+  if (!IsUuid(id)) return InvalidField("id", "must be a UUID");
+  const std::string subscriber_id = absl::AsciiStrToLower(id);
+  STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
+    if (!NewsletterStore::SubscriberById(tx, subscriber_id, false).has_value()) {
+      return NotFound("subscriber", id);
+    }
+    return absl::OkStatus();
+  }));
+  v1::UnsubscribeLink out;
+  out.set_token(UnsubscribeToken(subscriber_id, ""));
+  out.set_url(Link(options_.public_api_url, absl::StrCat("/v1/newsletter/unsubscribe/", out.token())));
+  return out;
+}
+
 // ---------------------------------------------------------------------------
 // Suppression list and bounces
 

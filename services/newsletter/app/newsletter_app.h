@@ -78,6 +78,8 @@ class NewsletterApp {
   absl::StatusOr<v1::Subscriber> GetSubscriber(const std::string& id);
   absl::StatusOr<v1::ListSubscribersResponse> ListSubscribers(
       const v1::ListSubscribersRequest& req);
+  // The signed one-click unsubscribe link of subscriber `id` (no campaign).
+  absl::StatusOr<v1::UnsubscribeLink> GetUnsubscribeLink(const std::string& id);
   absl::StatusOr<v1::Subscriber> UnsubscribeSubscriber(const std::string& id,
                                                        const std::string& reason,
                                                        const Caller& caller);

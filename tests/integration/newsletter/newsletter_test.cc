@@ -521,8 +521,19 @@ TEST_F(NewsletterTest, UnsubscribeIsImmediateAndRepeatable) {
             return absl::OkStatus();
           })
           .ok());
+  // The link support staff send by hand is the one the mails carry.
+  v1::GetUnsubscribeLinkRequest link_req;
+  link_req.set_id(NewUuid());
+  v1::UnsubscribeLink link;
+  EXPECT_EQ(stub_->GetUnsubscribeLink(Ctx().get(), link_req, &link).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  link_req.set_id(sub.id());
+  ASSERT_TRUE(stub_->GetUnsubscribeLink(Ctx().get(), link_req, &link).ok());
+  EXPECT_EQ(link.token(), app_->UnsubscribeToken(sub.id()));
+  EXPECT_TRUE(absl::EndsWith(link.url(), "/v1/newsletter/unsubscribe/" + link.token()))
+      << link.url();
   v1::UnsubscribeRequest un;
-  un.set_token(app_->UnsubscribeToken(sub.id()));
+  un.set_token(link.token());
   v1::UnsubscribeResponse resp;
   ASSERT_TRUE(stub_->Unsubscribe(Ctx("public").get(), un, &resp).ok());
   EXPECT_EQ(resp.email(), "leaver@example.com");
