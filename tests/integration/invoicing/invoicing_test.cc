@@ -21,13 +21,13 @@
 #include "libs/events/relay.h"
 #include "libs/grpcx/server.h"
 #include "libs/grpcx/status.h"
-#include "libs/testing/test_database.h"
+#include "libs/testing/service_fixture.h"
 #include "libs/testing/test_kafka.h"
 #include "libs/testing/wait.h"
 #include "services/invoicing/app/invoicing_app.h"
 #include "services/invoicing/domain/invoice_rules.h"
 #include "services/invoicing/invoicing_service.h"
-#include "services/invoicing/migrations.h"
+#include "services/invoicing/wiring.h"
 #include "services/invoicing/store/invoice_store.h"
 #include "services/order/domain/order_rules.h"
 #include "store/invoicing/v1/events.pb.h"
@@ -40,49 +40,24 @@ namespace {
 namespace ov1 = store::order::v1;
 using ::testing::HasSubstr;
 
-class InvoicingTest : public ::testing::Test {
+class InvoicingTest : public testing::ServiceFixture {
  protected:
   void SetUp() override {
-    auto db = testing::TestDatabase::Create(
-        {{"events", &EventsMigrations()}, {"invoicing", &InvoicingMigrations()}});
-    ASSERT_TRUE(db.ok()) << db.status();
-    db_ = std::move(*db);
-    kafka_ = std::make_unique<testing::TestKafka>();
-    kafka_->CreateTopic(order::v1::kOrdersTopic, 3);
-    kafka_->CreateTopic(invoicing::v1::kInvoicesTopic, 3);
-    pool_ = std::make_unique<pg::Pool>(pg::PoolOptions{.url = db_->url(), .size = 16});
-    app_ = std::make_unique<InvoicingApp>(*pool_, clock_, [this](const std::string& id)
-                                                               -> absl::StatusOr<ov1::Order> {
-      // Stands in for the order service's GetOrder.
-      auto it = known_orders_.find(id);
-      if (it == known_orders_.end()) return absl::NotFoundError("order not found");
-      return it->second;
-    });
-    relay_ = std::make_unique<events::OutboxRelay>(
-        events::RelayOptions{.database_url = db_->url(), .brokers = kafka_->brokers()});
-    ASSERT_TRUE(relay_->Start().ok());
-    service_ = std::make_unique<InvoicingServiceImpl>(*app_);
-    host_ = std::make_unique<grpcx::ServerHost>(grpcx::ServerOptions{.listen = "127.0.0.1:0"});
-    host_->AddService(service_.get());
-    ASSERT_TRUE(host_->Start().ok());
-    stub_ = v1::InvoicingService::NewStub(grpcx::MakeChannel(absl::StrCat("127.0.0.1:", host_->port())));
+    // Wired as main.cc wires it; the order service's GetOrder is a map here.
+    StartService(Spec(&parts_, {.orders = [this](const std::string& id)
+                                    -> absl::StatusOr<ov1::Order> {
+                   std::lock_guard<std::mutex> lock(mu_);
+                   auto it = known_orders_.find(id);
+                   if (it == known_orders_.end()) return absl::NotFoundError("order not found");
+                   return it->second;
+                 }}),
+                 {}, {.relay_poll = absl::Milliseconds(500)});
+    if (HasFatalFailure()) return;
+    app_ = parts_.app.get();
+    stub_ = v1::InvoicingService::NewStub(Channel());
   }
 
-  void StartConsumer() {
-    consumer_ = std::make_unique<events::Consumer>(
-        events::ConsumerOptions{.name = kConsumerName, .brokers = kafka_->brokers(),
-                                .topics = {order::v1::kOrdersTopic}},
-        *pool_, [this](pqxx::work& tx, const common::v1::EventEnvelope& env) {
-          return app_->HandleOrderEvent(tx, env);
-        });
-    ASSERT_TRUE(consumer_->Start().ok());
-  }
-
-  void TearDown() override {
-    if (consumer_) consumer_->Stop();
-    if (host_) host_->Shutdown();
-    if (relay_) relay_->Stop(absl::Seconds(1));
-  }
+  void StartConsumer() { ServiceFixture::StartConsumer(kConsumerName); }
 
   ov1::Order NewOrder(const std::string& company = "") {
     ov1::PlaceOrderRequest r;
@@ -155,12 +130,6 @@ class InvoicingTest : public ::testing::Test {
     return Send(e, o);
   }
 
-  int64_t Count(const std::string& sql) {
-    pqxx::connection conn(db_->url());
-    pqxx::nontransaction tx(conn);
-    return tx.exec1(sql)[0].as<int64_t>();
-  }
-
   v1::ListInvoicesResponse ListFor(const std::string& order_id) {
     v1::ListInvoicesRequest req;
     req.mutable_filter()->set_order_id(order_id);
@@ -187,18 +156,11 @@ class InvoicingTest : public ::testing::Test {
     ASSERT_TRUE(st.ok()) << st.error_message();
   }
 
-  FakeClock clock_;
   std::mutex mu_;
   int64_t next_number_ = 10000;
   std::map<std::string, ov1::Order> known_orders_;
-  std::unique_ptr<testing::TestDatabase> db_;
-  std::unique_ptr<testing::TestKafka> kafka_;
-  std::unique_ptr<pg::Pool> pool_;
-  std::unique_ptr<InvoicingApp> app_;
-  std::unique_ptr<events::OutboxRelay> relay_;
-  std::unique_ptr<events::Consumer> consumer_;
-  std::unique_ptr<InvoicingServiceImpl> service_;
-  std::unique_ptr<grpcx::ServerHost> host_;
+  Parts parts_;
+  InvoicingApp* app_ = nullptr;
   std::unique_ptr<v1::InvoicingService::Stub> stub_;
 };
 
