@@ -10,7 +10,6 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/grpcx/status.h"
-#include "services/order/clients/customer_gate_grpc.h"
 #include "tests/integration/order/fake_customer_service.h"
 #include "tests/integration/order/order_fixture.h"
 
@@ -20,15 +19,16 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
+// CUSTOMER_CHECK_TIMEOUT as the fixture sets it.
 constexpr absl::Duration kCheckTimeout = absl::Seconds(1);
 const char kAnn[] = "5b0f7e2a-3c1d-4e8f-9a6b-1c2d3e4f5a6b";
 
 class OrderCheckoutTest : public OrderServiceFixture {
  protected:
-  std::unique_ptr<CustomerGate> MakeGate() override {
+  std::string CustomerServiceAddr() override {
     fake_ = std::make_unique<FakeCustomerServer>();
     EXPECT_TRUE(fake_->started().ok()) << fake_->started();
-    return std::make_unique<GrpcCustomerGate>(grpcx::MakeChannel(fake_->address()), kCheckTimeout);
+    return fake_->address();
   }
   FakeCustomerService& customers() { return fake_->service(); }
 

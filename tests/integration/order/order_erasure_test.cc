@@ -33,19 +33,7 @@ class OrderErasureTest : public OrderServiceFixture {
   void SetUp() override {
     OrderServiceFixture::SetUp();
     if (HasFatalFailure()) return;
-    kafka_->CreateTopic(customer::v1::kCustomersTopic, 3);
-    kafka_->CreateTopic(customer::v1::kErasuresTopic, 3);
-    consumer_ = std::make_unique<events::Consumer>(
-        events::ConsumerOptions{
-            .name = kErasureConsumer, .brokers = kafka_->brokers(), .topics = {customer::v1::kCustomersTopic}},
-        *pool_, [this](pqxx::work& tx, const common::v1::EventEnvelope& env) {
-          return app_->HandleCustomerEvent(tx, env);
-        });
-    ASSERT_TRUE(consumer_->Start().ok());
-  }
-  void TearDown() override {
-    if (consumer_) consumer_->Stop();
-    OrderServiceFixture::TearDown();
+    StartConsumer(kErasureConsumer);  // the consumer as the service wires it
   }
 
   static v1::PlaceOrderRequest Order(const std::string& customer_id, const std::string& email,
@@ -124,7 +112,6 @@ class OrderErasureTest : public OrderServiceFixture {
     return out;
   }
 
-  std::unique_ptr<events::Consumer> consumer_;
 };
 
 TEST_F(OrderErasureTest, AnonymisesTheCustomersOrdersAndGuestOrdersAndReportsOnce) {

@@ -1,6 +1,7 @@
-// An order service running in-process against a fresh PostgreSQL database
-// and an in-process Kafka cluster, with its outbox relay, reached over a real
-// gRPC channel.
+// The order service wired as main.cc wires it (services/order/wiring.h),
+// in-process against a fresh PostgreSQL database and an in-process Kafka
+// cluster with its outbox relay, reached over a real gRPC channel
+// (libs/testing/service_fixture.h).
 #ifndef STORE_TESTS_INTEGRATION_ORDER_ORDER_FIXTURE_H_
 #define STORE_TESTS_INTEGRATION_ORDER_ORDER_FIXTURE_H_
 
@@ -12,56 +13,40 @@
 #include "gtest/gtest.h"
 #include "libs/core/clock.h"
 #include "libs/core/ids.h"
-#include "libs/events/migrations.h"
-#include "libs/events/relay.h"
 #include "libs/grpcx/server.h"
 #include "libs/grpcx/status.h"
 #include "libs/pg/pool.h"
-#include "libs/testing/test_database.h"
-#include "libs/testing/test_kafka.h"
-#include "services/order/app/order_app.h"
-#include "services/order/migrations.h"
-#include "services/order/app/cart_app.h"
-#include "services/order/cart_service.h"
-#include "services/order/order_service.h"
+#include "libs/testing/service_fixture.h"
+#include "services/order/wiring.h"
+#include "store/order/v1/cart_service.grpc.pb.h"
 #include "store/order/v1/order_service.grpc.pb.h"
 #include "store/topics.h"
 #include "tests/integration/order/allow_all_customer_gate.h"
 
 namespace store::order {
 
-class OrderServiceFixture : public ::testing::Test {
+class OrderServiceFixture : public testing::ServiceFixture {
  protected:
   void SetUp() override {
-    auto db = testing::TestDatabase::Create(
-        {{"events", &EventsMigrations()}, {"order", &OrderMigrations()}});
-    ASSERT_TRUE(db.ok()) << db.status();
-    db_ = std::move(*db);
-    kafka_ = std::make_unique<testing::TestKafka>();
-    kafka_->CreateTopic(order::v1::kOrdersTopic, 3);
-    pool_ = std::make_unique<pg::Pool>(pg::PoolOptions{.url = db_->url(), .size = 16});
-    StartRelay();
-    gate_ = MakeGate();
-    ASSERT_NE(gate_, nullptr);
-    app_ = std::make_unique<OrderApp>(*pool_, clock_, *gate_);
-    service_ = std::make_unique<OrderServiceImpl>(*app_);
-    carts_ = std::make_unique<CartApp>(*pool_, clock_, *app_, TestCartOptions());
-    cart_service_ = std::make_unique<CartServiceImpl>(*carts_);
-    code_service_ = std::make_unique<DiscountCodeServiceImpl>(*carts_);
-    host_ = std::make_unique<grpcx::ServerHost>(grpcx::ServerOptions{.listen = "127.0.0.1:0"});
-    host_->AddService(service_.get());
-    host_->AddService(cart_service_.get());
-    host_->AddService(code_service_.get());
-    ASSERT_TRUE(host_->Start().ok());
-    auto channel = grpcx::MakeChannel(absl::StrCat("127.0.0.1:", host_->port()));
-    stub_ = v1::OrderService::NewStub(channel);
-    cart_stub_ = v1::CartService::NewStub(channel);
-    code_stub_ = v1::DiscountCodeService::NewStub(channel);
-  }
-
-  void TearDown() override {
-    if (host_) host_->Shutdown();
-    StopRelay();
+    const CartOptions cart = TestCartOptions();
+    std::map<std::string, std::string> env = {{"STORE_CURRENCY", cart.store_currency},
+                                              {"CART_RECOVERY_SECRET", cart.recovery_secret},
+                                              {"CART_RECOVERY_URL", cart.recovery_url}};
+    Deps deps;
+    const std::string customer_addr = CustomerServiceAddr();
+    if (customer_addr.empty()) {
+      deps.customers = std::make_shared<AllowAllCustomerGate>();
+    } else {
+      env["CUSTOMER_SERVICE_ADDR"] = customer_addr;
+      env["CUSTOMER_CHECK_TIMEOUT"] = "1s";
+    }
+    StartService(Spec(&parts_, deps), env);
+    if (HasFatalFailure()) return;
+    app_ = parts_.orders.get();
+    carts_ = parts_.carts.get();
+    stub_ = v1::OrderService::NewStub(Channel());
+    cart_stub_ = v1::CartService::NewStub(Channel());
+    code_stub_ = v1::DiscountCodeService::NewStub(Channel());
   }
 
   static CartOptions TestCartOptions() {
@@ -72,22 +57,10 @@ class OrderServiceFixture : public ::testing::Test {
     return options;
   }
 
-  // The customer service as PlaceOrder sees it; tests about ORD-13 put a
-  // real gRPC client to a fake server here.
-  virtual std::unique_ptr<CustomerGate> MakeGate() {
-    return std::make_unique<AllowAllCustomerGate>();
-  }
-
-  void StartRelay() {
-    relay_ = std::make_unique<events::OutboxRelay>(events::RelayOptions{
-        .database_url = db_->url(), .brokers = kafka_->brokers(),
-        .poll_interval = absl::Milliseconds(200)});
-    ASSERT_TRUE(relay_->Start().ok());
-  }
-  void StopRelay() {
-    if (relay_) relay_->Stop(absl::Seconds(2));
-    relay_.reset();
-  }
+  // The customer service PlaceOrder asks (CUSTOMER_SERVICE_ADDR, with a 1 s
+  // CUSTOMER_CHECK_TIMEOUT); empty: a gate that lets every buyer order.
+  // Tests about ORD-13 return a fake server's address.
+  virtual std::string CustomerServiceAddr() { return ""; }
 
   static std::unique_ptr<grpc::ClientContext> Ctx() {
     auto ctx = std::make_unique<grpc::ClientContext>();
@@ -162,24 +135,9 @@ class OrderServiceFixture : public ::testing::Test {
     return info.has_value() ? info->field() : "";
   }
 
-  int64_t Count(const std::string& sql) {
-    pqxx::connection conn(db_->url());
-    pqxx::nontransaction tx(conn);
-    return tx.exec1(sql)[0].as<int64_t>();
-  }
-
-  FakeClock clock_;
-  std::unique_ptr<testing::TestDatabase> db_;
-  std::unique_ptr<testing::TestKafka> kafka_;
-  std::unique_ptr<pg::Pool> pool_;
-  std::unique_ptr<events::OutboxRelay> relay_;
-  std::unique_ptr<CustomerGate> gate_;
-  std::unique_ptr<OrderApp> app_;
-  std::unique_ptr<OrderServiceImpl> service_;
-  std::unique_ptr<CartApp> carts_;
-  std::unique_ptr<CartServiceImpl> cart_service_;
-  std::unique_ptr<DiscountCodeServiceImpl> code_service_;
-  std::unique_ptr<grpcx::ServerHost> host_;
+  Parts parts_;
+  OrderApp* app_ = nullptr;
+  CartApp* carts_ = nullptr;
   std::unique_ptr<v1::OrderService::Stub> stub_;
   std::unique_ptr<v1::CartService::Stub> cart_stub_;
   std::unique_ptr<v1::DiscountCodeService::Stub> code_stub_;
