@@ -16,23 +16,19 @@
 #include "libs/core/status.h"
 #include "libs/events/consumer.h"
 #include "libs/events/envelope.h"
-#include "libs/events/migrations.h"
-#include "libs/events/relay.h"
-#include "libs/grpcx/server.h"
 #include "libs/grpcx/status.h"
 #include "libs/pg/values.h"
-#include "libs/testing/test_database.h"
-#include "libs/testing/test_kafka.h"
+#include "libs/testing/service_fixture.h"
 #include "libs/testing/test_smtp.h"
 #include "libs/testing/wait.h"
 #include "services/newsletter/app/campaign_app.h"
 #include "services/newsletter/app/mail_sender.h"
 #include "services/newsletter/app/newsletter_app.h"
 #include "libs/auth/link_token.h"
-#include "services/newsletter/migrations.h"
-#include "services/newsletter/newsletter_service.h"
 #include "services/newsletter/store/campaign_store.h"
 #include "services/newsletter/store/newsletter_store.h"
+#include "services/newsletter/wiring.h"
+#include "store/newsletter/v1/newsletter_service.grpc.pb.h"
 #include "store/customer/v1/events.pb.h"
 #include "store/newsletter/v1/events.pb.h"
 #include "store/order/v1/cart.pb.h"
@@ -96,62 +92,33 @@ std::string TokenAfter(const std::string& text, const std::string& key) {
   return text.substr(at + key.size(), end - at - key.size());
 }
 
-class NewsletterTest : public ::testing::Test {
+class NewsletterTest : public testing::ServiceFixture {
  protected:
   void SetUp() override {
-    auto db = testing::TestDatabase::Create(
-        {{"events", &EventsMigrations()}, {"newsletter", &NewsletterMigrations()}});
-    ASSERT_TRUE(db.ok()) << db.status();
-    db_ = std::move(*db);
     auto smtp = testing::TestSmtp::Start();
     ASSERT_TRUE(smtp.ok()) << smtp.status();
     smtp_ = std::move(*smtp);
-    kafka_ = std::make_unique<testing::TestKafka>();
-    for (const char* t :
-         {order::v1::kOrdersTopic, order::v1::kCartsTopic, customer::v1::kCustomersTopic, newsletter::v1::kSubscribersTopic, customer::v1::kErasuresTopic,
-          newsletter::v1::kCampaignsTopic}) {
-      kafka_->CreateTopic(t, 3);
-    }
-    pool_ = std::make_unique<pg::Pool>(pg::PoolOptions{.url = db_->url(), .size = 8});
-    NewsletterOptions options;
-    options.store_name = "Sample Store";
-    options.store_url = "https://shop.example";
-    options.public_api_url = "https://api.shop.example";
-    options.from = {"shop@shop.example", "Sample Store"};
-    options.token_secret = kSecret;
-    app_ = std::make_unique<NewsletterApp>(*pool_, clock_, options);
-    SmtpOptions smtp_options;
-    smtp_options.url = smtp_->url();
-    smtp_options.timeout = absl::Seconds(10);
-    smtp_options.connect_timeout = absl::Seconds(2);
-    sender_ = std::make_unique<MailSender>(*pool_, clock_, *app_, NewSmtpTransport(smtp_options),
-                                           SenderOptions{.envelope_from = "shop@shop.example",
-                                                         .rate_per_second = 0,
-                                                         .retry_base = absl::Seconds(30)});
-    relay_ = std::make_unique<events::OutboxRelay>(
-        events::RelayOptions{.database_url = db_->url(), .brokers = kafka_->brokers()});
-    ASSERT_TRUE(relay_->Start().ok());
-    campaigns_ = std::make_unique<CampaignApp>(*pool_, clock_, *app_, Segments(), 2);
-    service_ = std::make_unique<NewsletterServiceImpl>(*app_, *campaigns_);
-    host_ = std::make_unique<grpcx::ServerHost>(grpcx::ServerOptions{.listen = "127.0.0.1:0"});
-    host_->AddService(service_.get());
-    ASSERT_TRUE(host_->Start().ok());
-    stub_ = v1::NewsletterService::NewStub(
-        grpcx::MakeChannel(absl::StrCat("127.0.0.1:", host_->port())));
-    consumer_ = std::make_unique<events::Consumer>(
-        events::ConsumerOptions{.name = kConsumerName,
-                                .brokers = kafka_->brokers(),
-                                .topics = {order::v1::kOrdersTopic, order::v1::kCartsTopic, customer::v1::kCustomersTopic}},
-        *pool_, [this](pqxx::work& tx, const common::v1::EventEnvelope& env) {
-          return app_->HandleEvent(tx, env);
-        });
-    ASSERT_TRUE(consumer_->Start().ok());
-  }
-
-  void TearDown() override {
-    if (consumer_) consumer_->Stop();
-    if (host_) host_->Shutdown();
-    if (relay_) relay_->Stop(absl::Seconds(1));
+    // Wired as main.cc wires it; campaign segments come from a map here.
+    StartService(Spec(&parts_, {.segments = Segments()}),
+                 {{"STORE_NAME", "Sample Store"},
+                  {"STORE_URL", "https://shop.example"},
+                  {"PUBLIC_API_URL", "https://api.shop.example"},
+                  {"MAIL_FROM", "shop@shop.example"},
+                  {"MAIL_FROM_NAME", "Sample Store"},
+                  {"NEWSLETTER_TOKEN_SECRET", kSecret},
+                  {"SMTP_URL", smtp_->url()},
+                  {"SMTP_TIMEOUT", "10s"},
+                  {"SMTP_CONNECT_TIMEOUT", "2s"},
+                  {"MAIL_RATE_PER_SECOND", "0"},
+                  {"MAIL_SENDERS", "1"},
+                  {"CAMPAIGN_BATCH", "2"}},
+                 {.pool_size = 8, .relay_poll = absl::Milliseconds(500)});
+    if (HasFatalFailure()) return;
+    app_ = parts_.app.get();
+    campaigns_ = parts_.campaigns.get();
+    sender_ = parts_.senders.at(0).get();
+    stub_ = v1::NewsletterService::NewStub(Channel());
+    StartConsumer(kConsumerName);
   }
 
   std::unique_ptr<grpc::ClientContext> Ctx(const std::string& actor = "marketing:mia",
@@ -297,21 +264,14 @@ class NewsletterTest : public ::testing::Test {
     return testing::WaitFor([&] { return Mails(email).size() >= n; }, absl::Seconds(15));
   }
 
-  FakeClock clock_;
-  std::unique_ptr<testing::TestDatabase> db_;
   std::unique_ptr<testing::TestSmtp> smtp_;
-  std::unique_ptr<testing::TestKafka> kafka_;
-  std::unique_ptr<pg::Pool> pool_;
-  std::unique_ptr<NewsletterApp> app_;
-  std::unique_ptr<MailSender> sender_;
-  std::unique_ptr<events::OutboxRelay> relay_;
-  std::unique_ptr<CampaignApp> campaigns_;
-  std::unique_ptr<NewsletterServiceImpl> service_;
   // The customer service's segments, as pages of member emails.
   std::map<std::string, std::vector<std::vector<std::string>>> segment_pages_;
-  std::unique_ptr<grpcx::ServerHost> host_;
+  Parts parts_;
+  NewsletterApp* app_ = nullptr;
+  MailSender* sender_ = nullptr;
+  CampaignApp* campaigns_ = nullptr;
   std::unique_ptr<v1::NewsletterService::Stub> stub_;
-  std::unique_ptr<events::Consumer> consumer_;
 };
 
 TEST_F(NewsletterTest, DoubleOptInWithConsentRecordAndOneConfirmationMail) {
