@@ -8,6 +8,8 @@
 // event that is not a message of the file, or a topic declared twice.
 //
 // usage: topics_gen DESCRIPTOR_SET OUT_HEADER OUT_TOPICS_FILE
+#include <google/protobuf/descriptor.pb.h>
+
 #include <cctype>
 #include <cstdio>
 #include <fstream>
@@ -16,8 +18,6 @@
 #include <set>
 #include <sstream>
 #include <string>
-
-#include <google/protobuf/descriptor.pb.h>
 
 #include "store/common/v1/topic.pb.h"
 
@@ -102,8 +102,8 @@ int main(int argc, char** argv) {
       const store::common::v1::Topic& t = file.options().GetExtension(store::common::v1::topic, i);
       std::smatch m;
       if (!std::regex_match(t.name(), m, kName)) {
-        return Fail(file.name(), "topic name '" + t.name() +
-                                     "' is not store.<service>.<aggregate>.v<major>");
+        return Fail(file.name(),
+                    "topic name '" + t.name() + "' is not store.<service>.<aggregate>.v<major>");
       }
       if (t.partitions() < 1 || t.partitions() > 1000) {
         return Fail(file.name(), t.name() + ": partitions must be 1..1000");

@@ -71,7 +71,8 @@ void ServiceFixture::StartService(const ServiceSpec& spec, std::map<std::string,
     for (const TopicSpec& topic : kTopics) kafka_->CreateTopic(topic.name, 3);
     brokers = kafka_->brokers();
   }
-  pool_ = std::make_unique<pg::Pool>(pg::PoolOptions{.url = db_->url(), .size = options_.pool_size});
+  pool_ =
+      std::make_unique<pg::Pool>(pg::PoolOptions{.url = db_->url(), .size = options_.pool_size});
   if (options_.kafka) {
     StartRelay();
     if (HasFatalFailure()) return;
@@ -107,8 +108,8 @@ void ServiceFixture::StartConsumer(const std::string& name) {
   ASSERT_NE(it, runtime_->consumers_.end()) << "no consumer named " << name << " is wired";
   ASSERT_NE(kafka_, nullptr) << "StartConsumer needs FixtureOptions::kafka";
   consumers_.push_back(std::make_unique<events::Consumer>(
-      events::ConsumerOptions{.name = name, .brokers = kafka_->brokers(),
-                              .topics = it->second.topics},
+      events::ConsumerOptions{
+          .name = name, .brokers = kafka_->brokers(), .topics = it->second.topics},
       *pool_, it->second.handler));
   ASSERT_TRUE(consumers_.back()->Start().ok());
 }
@@ -122,9 +123,10 @@ absl::Status ServiceFixture::RunPeriodic(const std::string& name) {
 }
 
 void ServiceFixture::StartRelay() {
-  relay_ = std::make_unique<events::OutboxRelay>(events::RelayOptions{
-      .database_url = db_->url(), .brokers = kafka_->brokers(),
-      .poll_interval = options_.relay_poll});
+  relay_ = std::make_unique<events::OutboxRelay>(
+      events::RelayOptions{.database_url = db_->url(),
+                           .brokers = kafka_->brokers(),
+                           .poll_interval = options_.relay_poll});
   ASSERT_TRUE(relay_->Start().ok());
 }
 

@@ -19,14 +19,14 @@
 #ifndef STORE_LIBS_TESTING_SERVICE_FIXTURE_H_
 #define STORE_LIBS_TESTING_SERVICE_FIXTURE_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <functional>
 #include <map>
 #include <memory>
+#include <pqxx/pqxx>
 #include <string>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
-#include <pqxx/pqxx>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"

@@ -30,8 +30,7 @@ absl::Status Wire(ServiceRuntime& rt, Parts* parts, const Deps& deps) {
     const std::string newsletter_addr = rt.env().Optional("NEWSLETTER_SERVICE_ADDR", "");
     sources = {OrdersDataSource(order_addr), NewsletterDataSource(newsletter_addr)};
   }
-  const absl::Duration expiry_every =
-      rt.env().Duration("WALLET_EXPIRY_INTERVAL", absl::Minutes(1));
+  const absl::Duration expiry_every = rt.env().Duration("WALLET_EXPIRY_INTERVAL", absl::Minutes(1));
   const absl::Duration segments_every =
       rt.env().Duration("SEGMENT_REFRESH_INTERVAL", absl::Minutes(10));
 

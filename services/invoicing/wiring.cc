@@ -30,8 +30,8 @@ OrderLookup GrpcOrderLookup(const std::string& order_addr) {
 absl::Status Wire(ServiceRuntime& rt, Parts* parts, const Deps& deps) {
   OrderLookup lookup = deps.orders;
   if (!lookup) {
-    lookup = GrpcOrderLookup(
-        rt.env().Required("ORDER_SERVICE_ADDR", "host:port of the order service"));
+    lookup =
+        GrpcOrderLookup(rt.env().Required("ORDER_SERVICE_ADDR", "host:port of the order service"));
   }
   auto app = std::make_shared<InvoicingApp>(rt.pool(), rt.clock(), std::move(lookup));
   rt.Keep(app);

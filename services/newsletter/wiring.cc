@@ -47,18 +47,16 @@ absl::Status Wire(ServiceRuntime& rt, Parts* parts, const Deps& deps) {
   options.public_api_url = env.Optional("PUBLIC_API_URL", "http://127.0.0.1:8080");
   options.from.email = env.Required("MAIL_FROM", "sender address of every mail");
   options.from.name = env.Optional("MAIL_FROM_NAME", options.store_name);
-  options.token_secret = env.Required(
-      "NEWSLETTER_TOKEN_SECRET", "HMAC key of the unsubscribe links, at least 32 bytes");
+  options.token_secret = env.Required("NEWSLETTER_TOKEN_SECRET",
+                                      "HMAC key of the unsubscribe links, at least 32 bytes");
   options.confirm_ttl = env.Duration("NEWSLETTER_CONFIRM_TTL", absl::Hours(48));
   options.soft_bounce_limit = env.Int("MAIL_SOFT_BOUNCE_LIMIT", 7, 1, 100);
-  options.conversion_window =
-      env.Duration("NEWSLETTER_CONVERSION_WINDOW", absl::Hours(24 * 7));
+  options.conversion_window = env.Duration("NEWSLETTER_CONVERSION_WINDOW", absl::Hours(24 * 7));
 
   SmtpOptions smtp;
   smtp.url = env.Required("SMTP_URL", "smtp://host:port or smtps://host:port");
   smtp.username = env.Optional("SMTP_USERNAME", "");
-  smtp.password =
-      smtp.username.empty() ? "" : env.Required("SMTP_PASSWORD", "SMTP password");
+  smtp.password = smtp.username.empty() ? "" : env.Required("SMTP_PASSWORD", "SMTP password");
   smtp.require_tls = env.Bool("SMTP_REQUIRE_TLS", false);
   smtp.timeout = env.Duration("SMTP_TIMEOUT", absl::Seconds(60));
   smtp.connect_timeout = env.Duration("SMTP_CONNECT_TIMEOUT", absl::Seconds(10));
@@ -92,8 +90,7 @@ absl::Status Wire(ServiceRuntime& rt, Parts* parts, const Deps& deps) {
                 "clients post one-click unsubscribes to it");
   }
   if (!smtp.url.empty()) {
-    if (absl::Status s = ValidateSmtpOptions(smtp); !s.ok())
-      env.Problem("SMTP_URL", s.message());
+    if (absl::Status s = ValidateSmtpOptions(smtp); !s.ok()) env.Problem("SMTP_URL", s.message());
   }
 
   auto app = std::make_shared<NewsletterApp>(rt.pool(), rt.clock(), options);
@@ -103,8 +100,8 @@ absl::Status Wire(ServiceRuntime& rt, Parts* parts, const Deps& deps) {
   SenderOptions each = sender;
   each.rate_per_second = sender.rate_per_second / senders;
   for (int i = 0; i < senders; ++i) {
-    mailers.push_back(std::make_shared<MailSender>(rt.pool(), rt.clock(), *app,
-                                                   NewSmtpTransport(smtp), each));
+    mailers.push_back(
+        std::make_shared<MailSender>(rt.pool(), rt.clock(), *app, NewSmtpTransport(smtp), each));
   }
   SegmentSource segments = deps.segments;
   if (!segments) {
@@ -117,10 +114,9 @@ absl::Status Wire(ServiceRuntime& rt, Parts* parts, const Deps& deps) {
   for (const auto& m : mailers) rt.Keep(m);
   rt.Keep(campaigns);
   rt.AddService(std::make_unique<NewsletterServiceImpl>(*app, *campaigns));
-  rt.AddPeriodic("campaign-dispatch", absl::Milliseconds(250),
-                 [campaigns]() -> absl::Status {
-                   return campaigns->Dispatch(absl::Seconds(5)).status();
-                 });
+  rt.AddPeriodic("campaign-dispatch", absl::Milliseconds(250), [campaigns]() -> absl::Status {
+    return campaigns->Dispatch(absl::Seconds(5)).status();
+  });
   rt.AddConsumer(kConsumerName,
                  {order::v1::kOrdersTopic, order::v1::kCartsTopic, customer::v1::kCustomersTopic},
                  [app](pqxx::work& tx, const common::v1::EventEnvelope& env) {
@@ -128,14 +124,12 @@ absl::Status Wire(ServiceRuntime& rt, Parts* parts, const Deps& deps) {
                  });
   // A sender runs for up to 2 s per turn so a stop never waits long.
   for (size_t i = 0; i < mailers.size(); ++i) {
-    rt.AddPeriodic(absl::StrCat("mail-sender-", i), poll,
-                   [m = mailers[i]]() -> absl::Status {
-                     return m->SendDue(absl::Seconds(2)).status();
-                   });
+    rt.AddPeriodic(absl::StrCat("mail-sender-", i), poll, [m = mailers[i]]() -> absl::Status {
+      return m->SendDue(absl::Seconds(2)).status();
+    });
   }
-  rt.AddPeriodic("mail-interrupted", absl::Seconds(30), [m = mailers[0]]() -> absl::Status {
-    return m->InterruptStale().status();
-  });
+  rt.AddPeriodic("mail-interrupted", absl::Seconds(30),
+                 [m = mailers[0]]() -> absl::Status { return m->InterruptStale().status(); });
   if (parts != nullptr) *parts = {.app = app, .campaigns = campaigns, .senders = mailers};
   return absl::OkStatus();
 }

@@ -17,10 +17,10 @@ namespace {
 // CUSTOMER_SERVICE_ADDR and CUSTOMER_CHECK_TIMEOUT: the checkout checks and
 // store credit (ORD-13).
 std::shared_ptr<CustomerGate> CustomerGateFromEnv(EnvConfig& env) {
-  const std::string customer_addr = env.Required(
-      "CUSTOMER_SERVICE_ADDR",
-      "host:port of the customer service (checkout checks, store credit), or "
-      "`disabled` to place orders without them");
+  const std::string customer_addr =
+      env.Required("CUSTOMER_SERVICE_ADDR",
+                   "host:port of the customer service (checkout checks, store credit), or "
+                   "`disabled` to place orders without them");
   const absl::Duration check_timeout = env.Duration("CUSTOMER_CHECK_TIMEOUT", absl::Seconds(2));
   if (check_timeout <= absl::ZeroDuration()) {
     env.Problem("CUSTOMER_CHECK_TIMEOUT", "must be positive");

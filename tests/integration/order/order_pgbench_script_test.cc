@@ -6,12 +6,11 @@
 // the copy with: STORE_UPDATE_PGBENCH_SCRIPT=1 tools/dev test -R PgbenchScript
 #include <cstdlib>
 #include <fstream>
+#include <pqxx/pqxx>
 #include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <pqxx/pqxx>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -116,15 +115,29 @@ std::string ExpectedScript() {
                     ",\"total_minor\":", it.total().amount_minor(), "}");
   }
   items += "]";
-  const std::string insert = Inline(
-      kInsertOrder.sql,
-      {"gen_random_uuid()", ":num", "gen_random_uuid()", SqlString("0123456789abcdef"), "1", "''",
-       SqlString(order.customer().email()), SqlString("USD"), "1", SqlString("standard"),
-       absl::StrCat(order.totals().total().amount_minor()),
-       SqlString("#10001 load@example.com load tester"), SqlBytes(order.SerializeAsString()),
-       "now()", SqlString(items), SqlString("loadgen"), "gen_random_uuid()",
-       SqlString(v1::kOrdersTopic), "gen_random_uuid()::text", SqlString(env.type()),
-       SqlBytes(env.SerializeAsString()), SqlString(env.traceparent())});
+  const std::string insert =
+      Inline(kInsertOrder.sql, {"gen_random_uuid()",
+                                ":num",
+                                "gen_random_uuid()",
+                                SqlString("0123456789abcdef"),
+                                "1",
+                                "''",
+                                SqlString(order.customer().email()),
+                                SqlString("USD"),
+                                "1",
+                                SqlString("standard"),
+                                absl::StrCat(order.totals().total().amount_minor()),
+                                SqlString("#10001 load@example.com load tester"),
+                                SqlBytes(order.SerializeAsString()),
+                                "now()",
+                                SqlString(items),
+                                SqlString("loadgen"),
+                                "gen_random_uuid()",
+                                SqlString(v1::kOrdersTopic),
+                                "gen_random_uuid()::text",
+                                SqlString(env.type()),
+                                SqlBytes(env.SerializeAsString()),
+                                SqlString(env.traceparent())});
   return absl::StrCat(
       "-- The statements of OrderApp::PlaceOrder (services/order/store/order_store.cc\n"
       "-- and libs/events/outbox.cc), one order per transaction: the pgbench\n"
@@ -157,12 +170,11 @@ TEST(PgbenchScriptTest, IsPlaceOrdersOwnSqlAndRuns) {
       {{"events", &EventsMigrations()}, {"order", &OrderMigrations()}});
   ASSERT_TRUE(db.ok()) << db.status();
   const char* pg_bin = std::getenv("PG_BIN");
-  const std::string pgbench =
-      absl::StrCat(pg_bin != nullptr && *pg_bin ? pg_bin : "/usr/lib/postgresql/15/bin", "/pgbench");
+  const std::string pgbench = absl::StrCat(
+      pg_bin != nullptr && *pg_bin ? pg_bin : "/usr/lib/postgresql/15/bin", "/pgbench");
   const std::string log = absl::StrCat(::testing::TempDir(), "/pgbench.log");
-  testing::ChildProcess run({pgbench, "-n", "-M", "prepared", "-c", "2", "-t", "5", "-f", path,
-                             (*db)->url()},
-                            {}, log);
+  testing::ChildProcess run(
+      {pgbench, "-n", "-M", "prepared", "-c", "2", "-t", "5", "-f", path, (*db)->url()}, {}, log);
   ASSERT_EQ(run.Wait(absl::Seconds(60)), 0) << ReadFile(log);
   pqxx::connection conn((*db)->url());
   pqxx::work tx(conn);
