@@ -1,6 +1,8 @@
 // The customer segment rule language (CUS-08): a store owner's rule such as
-// `total_spent > 5000 and last_order_at within 30 days` compiled to a
-// parameterised SQL condition over the customers table. Pure: no I/O.
+// `total_spent > 5000 and last_order_at within 30 days`. Here: the language,
+// its lexer and parser (the tree: segment_rule_tree.h). Pure: no I/O. The
+// compiler to a parameterised SQL condition over the customers table is
+// CompileSegmentRule in services/customer/store/segment_sql.h.
 //
 // ## Examples
 //
@@ -137,29 +139,6 @@ struct CustomFieldDef {
   CustomFieldType type = CustomFieldType::kText;
   std::vector<std::string> choices;  // kChoice only
 };
-
-struct SegmentContext {
-  absl::Time now;             // what TODAY, NOW and "ago" are relative to
-  int currency_exponent = 2;  // of the store currency (0 for JPY); 0..4
-  std::vector<CustomFieldDef> custom_fields;
-  int first_param = 1;  // the first placeholder number to use ($1), 1..65535
-};
-
-struct CompiledSegment {
-  // A boolean SQL expression over the alias c, with placeholders only, e.g.
-  // "(c.total_spent > $1::bigint)".
-  std::string where_sql;
-  // Parameter values in placeholder order ($first_param first), as text; the
-  // casts are in the SQL. Times are RFC 3339 in UTC ("2026-11-22T10:00:00Z"),
-  // dates YYYY-MM-DD, money in minor units.
-  std::vector<std::string> params;
-};
-
-// Parses and type-checks `rule` and compiles it. Errors are INVALID_ARGUMENT
-// as described above; a bad `ctx` (exponent outside 0..4, first_param
-// outside 1..65535, now not finite) is INVALID_ARGUMENT without position.
-absl::StatusOr<CompiledSegment> CompileSegmentRule(absl::string_view rule,
-                                                   const SegmentContext& ctx);
 
 // The fields `rule` uses, each once, in order of first use: built-in names
 // lower-cased ("total_spent"), custom fields as "custom.<key>". Checks the

@@ -12,7 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "services/customer/domain/segment_rule.h"
+#include "services/customer/store/segment_sql.h"
 #include "store/customer/v1/customer.pb.h"
 
 namespace store::customer {

@@ -16,7 +16,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
 #include "libs/core/status.h"
-#include "services/customer/domain/segment_rule.h"
+#include "services/customer/store/segment_sql.h"
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "services/customer/domain/segment_rule.h"
+#include "services/customer/store/segment_sql.h"
 
 #include <string>
 #include <vector>
