@@ -10,6 +10,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "libs/core/log.h"
 #include "libs/events/consumer.h"
 #include "libs/grpcx/server.h"
@@ -41,7 +42,7 @@ commands:
                        (storectl newsletter --help)
   seed demo            load the demo store: customers, then orders (idempotent)
   health [SERVICE...] | --addr H:P
-                       exit 0 when the services (customer, order, invoicing; default:
+                       exit 0 when the services (customer, order, invoicing, newsletter; default:
                        every one whose address is set) or the server at H:P report
                        SERVING (gRPC health checking protocol); --service NAME asks
                        about one gRPC service of the server
@@ -69,7 +70,7 @@ constexpr char kMigrateMoved[] =
 
 // The services storectl knows, in start order; the address of each is
 // <NAME>_SERVICE_ADDR and its database <NAME>_DATABASE_URL.
-const std::vector<std::string> kServices = {"customer", "order", "invoicing"};
+const std::vector<std::string> kServices = {"customer", "order", "invoicing", "newsletter"};
 
 std::string Upper(std::string s) {
   for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -82,7 +83,8 @@ int Health(const std::vector<std::string>& argv) {
   if (args->Has("help")) {
     std::puts("usage: storectl health [SERVICE...] [--service NAME] [--timeout SECONDS]\n"
               "       storectl health --addr HOST:PORT [--service NAME] [--timeout SECONDS]\n"
-              "SERVICE: customer, order or invoicing, at <SERVICE>_SERVICE_ADDR (environment or\n"
+              "SERVICE: customer, order, invoicing or newsletter, at <SERVICE>_SERVICE_ADDR\n"
+              "(environment or "
               ".dev/env); without SERVICE and --addr, every service whose address is set.");
     return 0;
   }
@@ -104,8 +106,8 @@ int Health(const std::vector<std::string>& argv) {
   bool all_ok = true;
   for (const auto& name : names) {
     if (std::find(kServices.begin(), kServices.end(), name) == kServices.end()) {
-      std::fprintf(stderr, "error: unknown service '%s' (known: customer, order, invoicing)\n",
-                   name.c_str());
+      std::fprintf(stderr, "error: unknown service '%s' (known: %s)\n", name.c_str(),
+                   absl::StrJoin(kServices, ", ").c_str());
       return 2;
     }
     const std::string addr = Setting(Upper(name) + "_SERVICE_ADDR");
