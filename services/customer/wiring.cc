@@ -4,22 +4,22 @@
 
 #include "libs/core/money.h"
 #include "libs/events/migrations.h"
+#include "services/customer/app/customer_options.h"
 #include "services/customer/clients/newsletter_source.h"
 #include "services/customer/clients/order_source.h"
 #include "services/customer/customer_service.h"
 #include "services/customer/migrations.h"
-#include "services/customer/store/store_currency.h"
 #include "store/topics.h"
 
 namespace store::customer {
 namespace {
 
 absl::Status Wire(ServiceRuntime& rt, Parts* parts, const Deps& deps) {
-  const std::string currency = rt.env().Optional("STORE_CURRENCY", "USD");
-  if (!CurrencyExponent(currency).has_value()) {
+  CustomerOptions options;
+  options.store_currency = rt.env().Optional("STORE_CURRENCY", "USD");
+  if (!CurrencyExponent(options.store_currency).has_value()) {
     rt.env().Problem("STORE_CURRENCY", "not an ISO 4217 code we know");
   }
-  SetStoreCurrency(currency);
   std::vector<DataSource> sources;
   if (deps.sources.has_value()) {
     sources = *deps.sources;
@@ -35,12 +35,12 @@ absl::Status Wire(ServiceRuntime& rt, Parts* parts, const Deps& deps) {
       rt.env().Duration("SEGMENT_REFRESH_INTERVAL", absl::Minutes(10));
 
   Parts p;
-  p.customers = std::make_shared<CustomerApp>(rt.pool(), rt.clock());
-  p.wallet = std::make_shared<WalletApp>(rt.pool(), rt.clock());
-  p.segments = std::make_shared<SegmentApp>(rt.pool(), rt.clock());
-  p.transfer = std::make_shared<TransferApp>(rt.pool(), rt.clock());
-  p.privacy = std::make_shared<PrivacyApp>(rt.pool(), rt.clock(), std::move(sources));
-  p.handlers = std::make_shared<EventHandlers>(rt.clock());
+  p.customers = std::make_shared<CustomerApp>(rt.pool(), rt.clock(), options);
+  p.wallet = std::make_shared<WalletApp>(rt.pool(), rt.clock(), options);
+  p.segments = std::make_shared<SegmentApp>(rt.pool(), rt.clock(), options);
+  p.transfer = std::make_shared<TransferApp>(rt.pool(), rt.clock(), options);
+  p.privacy = std::make_shared<PrivacyApp>(rt.pool(), rt.clock(), std::move(sources), options);
+  p.handlers = std::make_shared<EventHandlers>(rt.clock(), options);
   rt.Keep(p.customers);
   rt.Keep(p.wallet);
   rt.Keep(p.segments);

@@ -13,8 +13,8 @@
 
 namespace store::customer {
 
-inline constexpr unsigned long long kArgonOpsLimit = 2;                 // t
-inline constexpr size_t kArgonMemLimit = 19u * 1024u * 1024u;           // m, bytes
+inline constexpr unsigned long long kArgonOpsLimit = 2;        // t
+inline constexpr size_t kArgonMemLimit = 19u * 1024u * 1024u;  // m, bytes
 
 // Digests and random tokens live in libs/auth (shared with the mailer).
 using auth::InitCrypto;

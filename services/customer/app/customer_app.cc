@@ -35,9 +35,9 @@ absl::Status EmailTaken(absl::string_view field) {
                    "another customer has this email");
 }
 
-absl::StatusOr<v1::Customer> LoadOr404(pqxx::transaction_base& tx, const std::string& id,
-                                       bool for_update) {
-  std::optional<v1::Customer> c = CustomerStore::Load(tx, id, for_update);
+absl::StatusOr<v1::Customer> LoadOr404(pqxx::transaction_base& tx, const CustomerOptions& options,
+                                       const std::string& id, bool for_update) {
+  std::optional<v1::Customer> c = CustomerStore::Load(tx, options.store_currency, id, for_update);
   if (!c.has_value() || absl::StartsWith(c->email(), "erased+")) return NotFound("customer", id);
   return *c;
 }
@@ -100,12 +100,13 @@ void IssueToken(pqxx::transaction_base& tx, const v1::Customer& c, bool reset, a
 
 }  // namespace
 
-absl::StatusOr<v1::Customer> FinishUpdate(pqxx::transaction_base& tx, const std::string& id,
+absl::StatusOr<v1::Customer> FinishUpdate(pqxx::transaction_base& tx,
+                                          const CustomerOptions& options, const std::string& id,
                                           std::vector<std::string> changed_fields, absl::Time now,
                                           bool bump_version) {
   if (bump_version) CustomerStore::Touch(tx, id, now);
-  STORE_RETURN_IF_ERROR(SegmentStore::RefreshFor(tx, {id}, now));
-  std::optional<v1::Customer> c = CustomerStore::Load(tx, id, false);
+  STORE_RETURN_IF_ERROR(SegmentStore::RefreshFor(tx, options.store_currency, {id}, now));
+  std::optional<v1::Customer> c = CustomerStore::Load(tx, options.store_currency, id, false);
   if (!c.has_value()) return NotFound("customer", id);
   v1::CustomerUpdated e;
   *e.mutable_customer() = *c;
@@ -115,8 +116,8 @@ absl::StatusOr<v1::Customer> FinishUpdate(pqxx::transaction_base& tx, const std:
 }
 
 v1::ConsentRecord RecordConsent(pqxx::transaction_base& tx, const std::string& customer_id,
-                                const std::string& email, v1::ConsentChannel channel,
-                                bool granted, v1::ConsentLevel level, const std::string& source,
+                                const std::string& email, v1::ConsentChannel channel, bool granted,
+                                v1::ConsentLevel level, const std::string& source,
                                 const std::string& wording_version, const std::string& ip,
                                 const std::string& actor, absl::Time now) {
   v1::ConsentRecord r;
@@ -124,9 +125,9 @@ v1::ConsentRecord RecordConsent(pqxx::transaction_base& tx, const std::string& c
   r.set_customer_id(customer_id);
   r.set_channel(channel);
   r.set_granted(granted);
-  r.set_level(granted ? (level == v1::CONSENT_LEVEL_UNSPECIFIED ? v1::CONSENT_LEVEL_SINGLE_OPT_IN
-                                                                : level)
-                      : v1::CONSENT_LEVEL_UNSPECIFIED);
+  r.set_level(
+      granted ? (level == v1::CONSENT_LEVEL_UNSPECIFIED ? v1::CONSENT_LEVEL_SINGLE_OPT_IN : level)
+              : v1::CONSENT_LEVEL_UNSPECIFIED);
   r.set_source(source);
   r.set_wording_version(wording_version);
   r.set_ip(ip);
@@ -171,7 +172,8 @@ absl::StatusOr<v1::Customer> CustomerApp::CreateAccount(
   const absl::Time now = clock_.Now();
   absl::Status st = pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
     if (!request_id.empty()) {
-      if (std::optional<v1::Customer> prior = CustomerStore::LoadByRequestId(tx, request_id)) {
+      if (std::optional<v1::Customer> prior =
+              CustomerStore::LoadByRequestId(tx, options_.store_currency, request_id)) {
         if (prior->email() != c.email()) {
           return MakeError(absl::StatusCode::kInvalidArgument, "REQUEST_ID_REUSED", "request_id",
                            "this request_id was used for another customer");
@@ -185,12 +187,13 @@ absl::StatusOr<v1::Customer> CustomerApp::CreateAccount(
     const v1::CustomerSettings settings = CustomerStore::LoadSettings(tx);
     if (c.group_id().empty()) {
       c.set_group_id(settings.default_group_id().empty() ? kDefaultGroupId
-                                                          : settings.default_group_id());
+                                                         : settings.default_group_id());
     }
     c.set_state(self_signup && settings.require_approval() ? v1::ACCOUNT_STATE_PENDING_APPROVAL
                                                            : v1::ACCOUNT_STATE_ACTIVE);
     std::string id;
-    std::optional<v1::Customer> existing = CustomerStore::LoadByEmail(tx, c.email(), true);
+    std::optional<v1::Customer> existing =
+        CustomerStore::LoadByEmail(tx, options_.store_currency, c.email(), true);
     bool converted = false;
     if (existing.has_value()) {
       if (!existing->guest()) return EmailTaken(prefix + "email");
@@ -199,7 +202,7 @@ absl::StatusOr<v1::Customer> CustomerApp::CreateAccount(
       c.set_id(id);
       if (c.group_id().empty() || c.group_id() == kGuestsGroupId) {
         c.set_group_id(settings.default_group_id().empty() ? kDefaultGroupId
-                                                            : settings.default_group_id());
+                                                           : settings.default_group_id());
       }
       c.set_guest(false);
       c.set_email_verified(existing->email_verified());
@@ -224,8 +227,9 @@ absl::StatusOr<v1::Customer> CustomerApp::CreateAccount(
                     v1::CONSENT_LEVEL_SINGLE_OPT_IN, consent_source, wording_version, "",
                     caller.actor.empty() ? "customer:" + id : caller.actor, now);
     }
-    STORE_RETURN_IF_ERROR(SegmentStore::RefreshFor(tx, {id}, now));
-    std::optional<v1::Customer> stored = CustomerStore::Load(tx, id, false);
+    STORE_RETURN_IF_ERROR(SegmentStore::RefreshFor(tx, options_.store_currency, {id}, now));
+    std::optional<v1::Customer> stored =
+        CustomerStore::Load(tx, options_.store_currency, id, false);
     if (!stored.has_value()) return absl::InternalError("customer vanished");
     result = *stored;
     v1::CustomerRegistered e;
@@ -274,7 +278,7 @@ absl::StatusOr<v1::Customer> CustomerApp::GetCustomer(const std::string& id) {
   STORE_RETURN_IF_ERROR(RequireId("id", id));
   v1::Customer out;
   STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
-    STORE_ASSIGN_OR_RETURN(out, LoadOr404(tx, id, false));
+    STORE_ASSIGN_OR_RETURN(out, LoadOr404(tx, options_, id, false));
     return absl::OkStatus();
   }));
   return out;
@@ -287,22 +291,23 @@ absl::StatusOr<v1::Customer> CustomerApp::UpdateCustomer(const v1::UpdateCustome
   if (r.update_mask().paths().empty()) {
     return InvalidField("update_mask", "name the fields to change");
   }
-  static const std::set<std::string> kStaffFields = {
-      "name", "email", "phone", "country_code", "group_id", "tax_exempt", "blocked", "state",
-      "custom_fields"};
+  static const std::set<std::string> kStaffFields = {"name",         "email",    "phone",
+                                                     "country_code", "group_id", "tax_exempt",
+                                                     "blocked",      "state",    "custom_fields"};
   static const std::set<std::string> kCustomerFields = {"name", "phone", "country_code",
                                                         "custom_fields"};
   for (const auto& path : r.update_mask().paths()) {
     const auto& allowed = caller.is_customer() ? kCustomerFields : kStaffFields;
     if (!allowed.count(path)) {
-      return InvalidField("update_mask", absl::StrCat("cannot change '", path, "'; allowed: ",
-                                                      absl::StrJoin(allowed, ", ")));
+      return InvalidField(
+          "update_mask",
+          absl::StrCat("cannot change '", path, "'; allowed: ", absl::StrJoin(allowed, ", ")));
     }
   }
   v1::Customer result;
   const absl::Time now = clock_.Now();
   STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
-    STORE_ASSIGN_OR_RETURN(v1::Customer c, LoadOr404(tx, id, true));
+    STORE_ASSIGN_OR_RETURN(v1::Customer c, LoadOr404(tx, options_, id, true));
     if (r.expected_version() != 0 && r.expected_version() != c.version()) {
       return MakeError(absl::StatusCode::kAborted, "VERSION_MISMATCH", "expected_version",
                        absl::StrCat("the customer is at version ", c.version()));
@@ -333,7 +338,8 @@ absl::StatusOr<v1::Customer> CustomerApp::UpdateCustomer(const v1::UpdateCustome
     STORE_RETURN_IF_ERROR(NormalizeCustomFields(tx, c));
     STORE_RETURN_IF_ERROR(CheckGroup(tx, "customer.group_id", c.group_id()));
     if (!CustomerStore::UpdateProfile(tx, c, now)) return EmailTaken("customer.email");
-    STORE_ASSIGN_OR_RETURN(result, FinishUpdate(tx, id, changed, now, /*bump_version=*/false));
+    STORE_ASSIGN_OR_RETURN(result,
+                           FinishUpdate(tx, options_, id, changed, now, /*bump_version=*/false));
     return absl::OkStatus();
   }));
   (void)caller;
@@ -344,7 +350,7 @@ absl::Status CustomerApp::DeleteCustomer(const std::string& id, const Caller& ca
   STORE_RETURN_IF_ERROR(RequireId("id", id));
   const absl::Time now = clock_.Now();
   return pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
-    STORE_ASSIGN_OR_RETURN(v1::Customer c, LoadOr404(tx, id, true));
+    STORE_ASSIGN_OR_RETURN(v1::Customer c, LoadOr404(tx, options_, id, true));
     CustomerStore::Delete(tx, id);
     v1::CustomerDeleted e;
     e.set_customer_id(id);
@@ -368,7 +374,8 @@ absl::StatusOr<v1::BatchDeleteCustomersResponse> CustomerApp::BatchDelete(
     std::set<std::string> seen;
     for (const auto& id : r.ids()) {
       if (!seen.insert(id).second) continue;
-      std::optional<v1::Customer> c = CustomerStore::Load(tx, id, true, false);
+      std::optional<v1::Customer> c =
+          CustomerStore::Load(tx, options_.store_currency, id, true, false);
       if (!c.has_value() || !CustomerStore::Delete(tx, id)) {
         out.add_not_found_ids(id);
         continue;
@@ -381,8 +388,8 @@ absl::StatusOr<v1::BatchDeleteCustomersResponse> CustomerApp::BatchDelete(
     }
     return absl::OkStatus();
   }));
-  log::Info("customers deleted", {{"count", absl::StrCat(out.deleted_ids_size())},
-                                  {"actor", caller.actor}});
+  log::Info("customers deleted",
+            {{"count", absl::StrCat(out.deleted_ids_size())}, {"actor", caller.actor}});
   return out;
 }
 
@@ -391,7 +398,8 @@ absl::StatusOr<v1::ListCustomersResponse> CustomerApp::ListCustomers(
   STORE_ASSIGN_OR_RETURN(int limit, PageSize(r.page_size()));
   const v1::CustomerFilter& f = r.filter();
   if (!f.group_id().empty()) STORE_RETURN_IF_ERROR(RequireId("filter.group_id", f.group_id()));
-  if (!f.segment_id().empty()) STORE_RETURN_IF_ERROR(RequireId("filter.segment_id", f.segment_id()));
+  if (!f.segment_id().empty())
+    STORE_RETURN_IF_ERROR(RequireId("filter.segment_id", f.segment_id()));
   if (!v1::CustomerSortField_IsValid(r.sort_field())) {
     return InvalidField("sort_field", "unknown sort field");
   }
@@ -412,19 +420,21 @@ absl::StatusOr<v1::ListCustomersResponse> CustomerApp::ListCustomers(
     if (!f.segment_id().empty()) {
       std::optional<v1::Segment> s = SegmentStore::Load(tx, f.segment_id());
       if (!s.has_value()) return InvalidField("filter.segment_id", "no such segment");
-      STORE_ASSIGN_OR_RETURN(CompiledSegment compiled, SegmentStore::Compile(tx, s->rule(), now));
+      STORE_ASSIGN_OR_RETURN(CompiledSegment compiled,
+                             SegmentStore::Compile(tx, options_.store_currency, s->rule(), now));
       seg_sql = compiled.where_sql;
       seg_params = compiled.params;
     }
-    std::vector<v1::Customer> rows = CustomerStore::List(tx, f, seg_sql, seg_params,
-                                                         r.sort_field(), ascending, after, limit);
+    std::vector<v1::Customer> rows =
+        CustomerStore::List(tx, options_.store_currency, f, seg_sql, seg_params, r.sort_field(),
+                            ascending, after, limit);
     out.Clear();
     const bool more = static_cast<int>(rows.size()) > limit;
     if (more) rows.resize(limit);
     for (auto& c : rows) *out.add_customers() = std::move(c);
     if (more) {
-      out.set_next_page_token(
-          EncodePageToken(CustomerStore::CursorOf(out.customers(limit - 1), r.sort_field()), binding));
+      out.set_next_page_token(EncodePageToken(
+          CustomerStore::CursorOf(out.customers(limit - 1), r.sort_field()), binding));
     }
     return absl::OkStatus();
   }));
@@ -441,7 +451,7 @@ absl::StatusOr<v1::CustomerAddress> CustomerApp::AddAddress(const v1::AddAddress
   STORE_RETURN_IF_ERROR(NormalizeAddress("address.", *a.mutable_address()));
   const absl::Time now = clock_.Now();
   STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
-    STORE_ASSIGN_OR_RETURN(v1::Customer c, LoadOr404(tx, r.customer_id(), true));
+    STORE_ASSIGN_OR_RETURN(v1::Customer c, LoadOr404(tx, options_, r.customer_id(), true));
     if (c.addresses_size() >= 50) {
       return Precondition("TOO_MANY_ADDRESSES", "a customer keeps at most 50 addresses");
     }
@@ -450,7 +460,7 @@ absl::StatusOr<v1::CustomerAddress> CustomerApp::AddAddress(const v1::AddAddress
     a.set_default_billing(r.default_billing() || c.addresses().empty());
     CustomerStore::InsertAddress(tx, c.id(), a, now);
     CustomerStore::ClearDefaults(tx, c.id(), a.id(), a.default_shipping(), a.default_billing());
-    return FinishUpdate(tx, c.id(), {"addresses"}, now).status();
+    return FinishUpdate(tx, options_, c.id(), {"addresses"}, now).status();
   }));
   return a;
 }
@@ -466,10 +476,10 @@ absl::StatusOr<v1::CustomerAddress> CustomerApp::UpdateAddress(const v1::UpdateA
   STORE_RETURN_IF_ERROR(NormalizeAddress("address.", *a.mutable_address()));
   const absl::Time now = clock_.Now();
   STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
-    STORE_ASSIGN_OR_RETURN(v1::Customer c, LoadOr404(tx, r.customer_id(), true));
+    STORE_ASSIGN_OR_RETURN(v1::Customer c, LoadOr404(tx, options_, r.customer_id(), true));
     if (!CustomerStore::UpdateAddress(tx, c.id(), a)) return NotFound("address", r.address_id());
     CustomerStore::ClearDefaults(tx, c.id(), a.id(), a.default_shipping(), a.default_billing());
-    return FinishUpdate(tx, c.id(), {"addresses"}, now).status();
+    return FinishUpdate(tx, options_, c.id(), {"addresses"}, now).status();
   }));
   return a;
 }
@@ -479,11 +489,11 @@ absl::Status CustomerApp::DeleteAddress(const v1::DeleteAddressRequest& r) {
   STORE_RETURN_IF_ERROR(RequireId("address_id", r.address_id()));
   const absl::Time now = clock_.Now();
   return pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
-    STORE_ASSIGN_OR_RETURN(v1::Customer c, LoadOr404(tx, r.customer_id(), true));
+    STORE_ASSIGN_OR_RETURN(v1::Customer c, LoadOr404(tx, options_, r.customer_id(), true));
     if (!CustomerStore::DeleteAddress(tx, c.id(), r.address_id())) {
       return NotFound("address", r.address_id());
     }
-    return FinishUpdate(tx, c.id(), {"addresses"}, now).status();
+    return FinishUpdate(tx, options_, c.id(), {"addresses"}, now).status();
   });
 }
 
@@ -493,7 +503,8 @@ absl::StatusOr<v1::CustomerNote> CustomerApp::AddNote(const v1::AddCustomerNoteR
                                                       const Caller& caller) {
   STORE_RETURN_IF_ERROR(RequireId("customer_id", r.customer_id()));
   const std::string body(absl::StripAsciiWhitespace(r.body()));
-  if (body.empty() || body.size() > 5000) return InvalidField("body", "must have 1..5000 characters");
+  if (body.empty() || body.size() > 5000)
+    return InvalidField("body", "must have 1..5000 characters");
   v1::CustomerNote n;
   n.set_id(NewUuid());
   n.set_customer_id(r.customer_id());
@@ -502,7 +513,7 @@ absl::StatusOr<v1::CustomerNote> CustomerApp::AddNote(const v1::AddCustomerNoteR
   const absl::Time now = clock_.Now();
   *n.mutable_create_time() = pg::ToTimestamp(now);
   STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
-    STORE_RETURN_IF_ERROR(LoadOr404(tx, r.customer_id(), false).status());
+    STORE_RETURN_IF_ERROR(LoadOr404(tx, options_, r.customer_id(), false).status());
     CustomerStore::InsertNote(tx, n);
     return absl::OkStatus();
   }));
@@ -513,7 +524,7 @@ absl::StatusOr<std::vector<v1::CustomerNote>> CustomerApp::ListNotes(const std::
   STORE_RETURN_IF_ERROR(RequireId("customer_id", id));
   std::vector<v1::CustomerNote> out;
   STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
-    STORE_RETURN_IF_ERROR(LoadOr404(tx, id, false).status());
+    STORE_RETURN_IF_ERROR(LoadOr404(tx, options_, id, false).status());
     out = CustomerStore::ListNotes(tx, id);
     return absl::OkStatus();
   }));
@@ -531,7 +542,7 @@ absl::StatusOr<v1::Customer> CustomerApp::Authenticate(const v1::AuthenticateCus
   std::string hash;
   if (email.ok()) {
     STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
-      c = CustomerStore::LoadByEmail(tx, *email, false);
+      c = CustomerStore::LoadByEmail(tx, options_.store_currency, *email, false);
       if (c.has_value()) hash = CustomerStore::PasswordHash(tx, c->id());
       return absl::OkStatus();
     }));
@@ -564,7 +575,7 @@ absl::Status CustomerApp::SetPassword(const v1::SetPasswordRequest& r, const Cal
   if (caller.is_customer()) {
     std::string hash;
     STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
-      STORE_RETURN_IF_ERROR(LoadOr404(tx, r.customer_id(), false).status());
+      STORE_RETURN_IF_ERROR(LoadOr404(tx, options_, r.customer_id(), false).status());
       hash = CustomerStore::PasswordHash(tx, r.customer_id());
       return absl::OkStatus();
     }));
@@ -576,14 +587,14 @@ absl::Status CustomerApp::SetPassword(const v1::SetPasswordRequest& r, const Cal
   STORE_ASSIGN_OR_RETURN(std::string hash, HashPassword(r.new_password()));
   const absl::Time now = clock_.Now();
   return pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
-    STORE_ASSIGN_OR_RETURN(v1::Customer c, LoadOr404(tx, r.customer_id(), true));
+    STORE_ASSIGN_OR_RETURN(v1::Customer c, LoadOr404(tx, options_, r.customer_id(), true));
     CustomerStore::SetPasswordHash(tx, c.id(), hash);
     if (c.guest()) {
       c.set_guest(false);
       if (!CustomerStore::UpdateProfile(tx, c, now)) return EmailTaken("email");
-      return FinishUpdate(tx, c.id(), {"has_account", "guest"}, now, false).status();
+      return FinishUpdate(tx, options_, c.id(), {"has_account", "guest"}, now, false).status();
     }
-    return FinishUpdate(tx, c.id(), {"has_account"}, now).status();
+    return FinishUpdate(tx, options_, c.id(), {"has_account"}, now).status();
   });
 }
 
@@ -592,7 +603,7 @@ absl::StatusOr<absl::Time> CustomerApp::RequestEmailVerification(const std::stri
   absl::Time expires;
   const absl::Time now = clock_.Now();
   STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
-    STORE_ASSIGN_OR_RETURN(v1::Customer c, LoadOr404(tx, id, true));
+    STORE_ASSIGN_OR_RETURN(v1::Customer c, LoadOr404(tx, options_, id, true));
     if (c.email_verified()) {
       return Precondition("EMAIL_ALREADY_VERIFIED", "this email is verified already");
     }
@@ -607,15 +618,16 @@ absl::StatusOr<v1::Customer> CustomerApp::VerifyEmail(const std::string& token) 
   v1::Customer out;
   const absl::Time now = clock_.Now();
   STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
-    std::optional<std::string> id = CustomerStore::ConsumeToken(tx, Sha256(token), "verify_email", now);
+    std::optional<std::string> id =
+        CustomerStore::ConsumeToken(tx, Sha256(token), "verify_email", now);
     if (!id.has_value()) {
       return MakeError(absl::StatusCode::kInvalidArgument, "TOKEN_INVALID", "token",
                        "the link is invalid, used or expired; ask for a new one");
     }
-    STORE_ASSIGN_OR_RETURN(v1::Customer c, LoadOr404(tx, *id, true));
+    STORE_ASSIGN_OR_RETURN(v1::Customer c, LoadOr404(tx, options_, *id, true));
     c.set_email_verified(true);
     if (!CustomerStore::UpdateProfile(tx, c, now)) return EmailTaken("email");
-    STORE_ASSIGN_OR_RETURN(out, FinishUpdate(tx, c.id(), {"email_verified"}, now, false));
+    STORE_ASSIGN_OR_RETURN(out, FinishUpdate(tx, options_, c.id(), {"email_verified"}, now, false));
     return absl::OkStatus();
   }));
   return out;
@@ -627,10 +639,10 @@ absl::StatusOr<v1::Customer> CustomerApp::MarkEmailVerified(const std::string& i
   v1::Customer out;
   const absl::Time now = clock_.Now();
   STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
-    STORE_ASSIGN_OR_RETURN(v1::Customer c, LoadOr404(tx, id, true));
+    STORE_ASSIGN_OR_RETURN(v1::Customer c, LoadOr404(tx, options_, id, true));
     c.set_email_verified(true);
     if (!CustomerStore::UpdateProfile(tx, c, now)) return EmailTaken("email");
-    STORE_ASSIGN_OR_RETURN(out, FinishUpdate(tx, c.id(), {"email_verified"}, now, false));
+    STORE_ASSIGN_OR_RETURN(out, FinishUpdate(tx, options_, c.id(), {"email_verified"}, now, false));
     return absl::OkStatus();
   }));
   log::Info("email confirmed by hand", {{"customer_id", id}, {"actor", caller.actor}});
@@ -643,7 +655,8 @@ absl::Status CustomerApp::RequestPasswordReset(const std::string& raw_email) {
   const absl::Time now = clock_.Now();
   // The same answer whether or not the account exists.
   return pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
-    std::optional<v1::Customer> c = CustomerStore::LoadByEmail(tx, *email, true);
+    std::optional<v1::Customer> c =
+        CustomerStore::LoadByEmail(tx, options_.store_currency, *email, true);
     if (c.has_value() && !c->guest()) IssueToken(tx, *c, /*reset=*/true, now);
     return absl::OkStatus();
   });
@@ -662,7 +675,7 @@ absl::Status CustomerApp::ResetPassword(const v1::ResetPasswordRequest& r) {
                        "the link is invalid, used or expired; ask for a new one");
     }
     CustomerStore::SetPasswordHash(tx, *id, hash);
-    return FinishUpdate(tx, *id, {"has_account"}, now).status();
+    return FinishUpdate(tx, options_, *id, {"has_account"}, now).status();
   });
 }
 
@@ -671,13 +684,13 @@ absl::StatusOr<v1::Customer> CustomerApp::Approve(const std::string& id, const C
   v1::Customer out;
   const absl::Time now = clock_.Now();
   STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
-    STORE_ASSIGN_OR_RETURN(v1::Customer c, LoadOr404(tx, id, true));
+    STORE_ASSIGN_OR_RETURN(v1::Customer c, LoadOr404(tx, options_, id, true));
     if (c.state() != v1::ACCOUNT_STATE_PENDING_APPROVAL) {
       return Precondition("NOT_PENDING_APPROVAL", "this account is not awaiting approval");
     }
     c.set_state(v1::ACCOUNT_STATE_ACTIVE);
     if (!CustomerStore::UpdateProfile(tx, c, now)) return EmailTaken("email");
-    STORE_ASSIGN_OR_RETURN(out, FinishUpdate(tx, id, {"state"}, now, false));
+    STORE_ASSIGN_OR_RETURN(out, FinishUpdate(tx, options_, id, {"state"}, now, false));
     return absl::OkStatus();
   }));
   log::Info("account approved", {{"customer_id", id}, {"actor", caller.actor}});
@@ -717,7 +730,7 @@ absl::StatusOr<v1::ConsentRecord> CustomerApp::SetConsent(const v1::SetConsentRe
   v1::ConsentRecord out;
   const absl::Time now = clock_.Now();
   STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
-    STORE_ASSIGN_OR_RETURN(v1::Customer c, LoadOr404(tx, r.customer_id(), true));
+    STORE_ASSIGN_OR_RETURN(v1::Customer c, LoadOr404(tx, options_, r.customer_id(), true));
     const v1::ConsentState& current =
         r.channel() == v1::CONSENT_CHANNEL_EMAIL ? c.email_marketing() : c.sms_marketing();
     const v1::ConsentLevel level = r.granted() && r.level() == v1::CONSENT_LEVEL_UNSPECIFIED
@@ -737,10 +750,10 @@ absl::StatusOr<v1::ConsentRecord> CustomerApp::SetConsent(const v1::SetConsentRe
     }
     out = RecordConsent(tx, c.id(), c.email(), r.channel(), r.granted(), level, r.source(),
                         r.wording_version(), r.ip(), caller.actor, now);
-    return FinishUpdate(tx, c.id(),
-                        {r.channel() == v1::CONSENT_CHANNEL_EMAIL ? "email_marketing"
-                                                                  : "sms_marketing"},
-                        now)
+    return FinishUpdate(
+               tx, options_, c.id(),
+               {r.channel() == v1::CONSENT_CHANNEL_EMAIL ? "email_marketing" : "sms_marketing"},
+               now)
         .status();
   }));
   return out;
@@ -750,7 +763,7 @@ absl::StatusOr<std::vector<v1::ConsentRecord>> CustomerApp::ListConsents(const s
   STORE_RETURN_IF_ERROR(RequireId("customer_id", id));
   std::vector<v1::ConsentRecord> out;
   STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
-    STORE_RETURN_IF_ERROR(LoadOr404(tx, id, false).status());
+    STORE_RETURN_IF_ERROR(LoadOr404(tx, options_, id, false).status());
     out = CustomerStore::ListConsents(tx, id);
     return absl::OkStatus();
   }));
@@ -837,7 +850,7 @@ absl::StatusOr<v1::AssignGroupResponse> CustomerApp::AssignGroup(const v1::Assig
       if (!done.count(id)) out.add_not_found_ids(id);
     }
     for (const auto& id : moved) {
-      STORE_RETURN_IF_ERROR(FinishUpdate(tx, id, {"group_id"}, now, false).status());
+      STORE_RETURN_IF_ERROR(FinishUpdate(tx, options_, id, {"group_id"}, now, false).status());
     }
     out.set_assigned(static_cast<int64_t>(moved.size()));
     return absl::OkStatus();
@@ -879,8 +892,8 @@ absl::Status CustomerApp::DeleteCustomField(const std::string& key) {
   return pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
     std::vector<std::string> users = SegmentStore::SegmentsUsingField(tx, key);
     if (!users.empty()) {
-      return Precondition("FIELD_IN_USE", absl::StrCat("segments use this field: ",
-                                                       absl::StrJoin(users, ", ")));
+      return Precondition("FIELD_IN_USE",
+                          absl::StrCat("segments use this field: ", absl::StrJoin(users, ", ")));
     }
     if (!CustomerStore::DeleteCustomField(tx, key)) return NotFound("custom field", key);
     return absl::OkStatus();
@@ -957,9 +970,11 @@ absl::StatusOr<v1::ListBlacklistEntriesResponse> CustomerApp::ListBlacklist(
     for (auto& e : rows) *out.add_entries() = std::move(e);
     if (more) {
       const auto& last = out.entries(limit - 1);
-      out.set_next_page_token(EncodePageToken(
-          {.sort_value = TimeUtil::TimestampToMicroseconds(last.create_time()), .id = last.id(), .sort_text = ""},
-          binding));
+      out.set_next_page_token(
+          EncodePageToken({.sort_value = TimeUtil::TimestampToMicroseconds(last.create_time()),
+                           .id = last.id(),
+                           .sort_text = ""},
+                          binding));
     }
     return absl::OkStatus();
   }));
@@ -997,8 +1012,7 @@ absl::StatusOr<v1::CheckCheckoutResponse> CustomerApp::CheckCheckout(
   if (f.blacklist_reason.has_value()) {
     return Precondition("CUSTOMER_BLACKLISTED",
                         absl::StrCat("this buyer may not place orders",
-                                     f.blacklist_reason->empty() ? "" : ": ",
-                                     *f.blacklist_reason));
+                                     f.blacklist_reason->empty() ? "" : ": ", *f.blacklist_reason));
   }
   v1::CheckCheckoutResponse out;
   out.set_group_discount_bp(f.discount_bp);

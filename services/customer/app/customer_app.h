@@ -9,15 +9,15 @@
 #ifndef STORE_SERVICES_CUSTOMER_APP_CUSTOMER_APP_H_
 #define STORE_SERVICES_CUSTOMER_APP_CUSTOMER_APP_H_
 
+#include <pqxx/pqxx>
 #include <string>
 #include <vector>
-
-#include <pqxx/pqxx>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "libs/core/clock.h"
 #include "libs/pg/pool.h"
+#include "services/customer/app/customer_options.h"
 #include "store/customer/v1/customer.pb.h"
 #include "store/customer/v1/customer_service.pb.h"
 
@@ -38,13 +38,15 @@ struct Caller {
 // After a change to customer `id`: bumps its version, publishes
 // CustomerUpdated with the fields named, refreshes its segment membership.
 // Returns the customer as stored.
-absl::StatusOr<v1::Customer> FinishUpdate(pqxx::transaction_base& tx, const std::string& id,
+absl::StatusOr<v1::Customer> FinishUpdate(pqxx::transaction_base& tx,
+                                          const CustomerOptions& options, const std::string& id,
                                           std::vector<std::string> changed_fields, absl::Time now,
                                           bool bump_version = true);
 
 class CustomerApp {
  public:
-  CustomerApp(pg::Pool& pool, const Clock& clock) : pool_(pool), clock_(clock) {}
+  CustomerApp(pg::Pool& pool, const Clock& clock, CustomerOptions options = {})
+      : pool_(pool), clock_(clock), options_(std::move(options)) {}
 
   absl::StatusOr<v1::Customer> CreateCustomer(const v1::CreateCustomerRequest& request,
                                               const Caller& caller);
@@ -116,13 +118,14 @@ class CustomerApp {
 
   pg::Pool& pool_;
   const Clock& clock_;
+  CustomerOptions options_;
 };
 
 // Records a consent change for `customer_id` (ledger row, latest state,
 // ConsentChanged event). Shared by SetConsent, sign-up and import.
 v1::ConsentRecord RecordConsent(pqxx::transaction_base& tx, const std::string& customer_id,
-                                const std::string& email, v1::ConsentChannel channel,
-                                bool granted, v1::ConsentLevel level, const std::string& source,
+                                const std::string& email, v1::ConsentChannel channel, bool granted,
+                                v1::ConsentLevel level, const std::string& source,
                                 const std::string& wording_version, const std::string& ip,
                                 const std::string& actor, absl::Time now);
 

@@ -12,7 +12,7 @@
 #include "services/customer/store/erasure_store.h"
 #include "services/customer/store/facts_store.h"
 #include "services/customer/store/segment_store.h"
-#include "services/customer/store/store_currency.h"
+#include "services/customer/app/customer_options.h"
 #include "store/customer/v1/events.pb.h"
 #include "store/newsletter/v1/events.pb.h"
 #include "store/order/v1/events.pb.h"
@@ -49,7 +49,7 @@ absl::Status EventHandlers::HandleOrderEvent(pqxx::work& tx,
   const absl::Time now = clock_.Now();
   std::optional<v1::Customer> c;
   if (!o.customer().customer_id().empty()) {
-    c = CustomerStore::Load(tx, o.customer().customer_id(), true, false);
+    c = CustomerStore::Load(tx, options_.store_currency, o.customer().customer_id(), true, false);
     if (!c.has_value()) {
       log::Info("order of an unknown or deleted customer; no facts kept",
                 {{"order_id", o.id()}, {"customer_id", o.customer().customer_id()}});
@@ -57,7 +57,7 @@ absl::Status EventHandlers::HandleOrderEvent(pqxx::work& tx,
     }
   } else if (!o.customer().email().empty()) {
     // CUS-04: a guest order creates (or finds) the guest customer by email.
-    c = CustomerStore::LoadByEmail(tx, o.customer().email(), true, /*with_addresses=*/false);
+    c = CustomerStore::LoadByEmail(tx, options_.store_currency, o.customer().email(), true, /*with_addresses=*/false);
     if (!c.has_value()) {
       NewCustomer n;
       n.customer.set_email(o.customer().email());
@@ -71,7 +71,7 @@ absl::Status EventHandlers::HandleOrderEvent(pqxx::work& tx,
       if (!CustomerStore::Insert(tx, id, n, now)) {
         return absl::AbortedError("guest customer created concurrently; retry");
       }
-      c = CustomerStore::Load(tx, id, true, false);
+      c = CustomerStore::Load(tx, options_.store_currency, id, true, false);
       v1::CustomerRegistered e;
       *e.mutable_customer() = *c;
       e.set_source("guest_order");
@@ -87,7 +87,7 @@ absl::Status EventHandlers::HandleOrderEvent(pqxx::work& tx,
   f.counts = o.status() != order::v1::ORDER_STATUS_CANCELLED &&
              o.status() != order::v1::ORDER_STATUS_REJECTED;
   // Amounts in another currency than the store's count as orders, not as spending.
-  const bool same_currency = o.currency_code() == StoreCurrency();
+  const bool same_currency = o.currency_code() == options_.store_currency;
   f.total_minor = same_currency ? o.totals().total().amount_minor() : 0;
   f.refunded_minor = same_currency ? o.totals().refunded().amount_minor() : 0;
   f.placed_at = absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(o.create_time()));
@@ -114,7 +114,7 @@ absl::Status EventHandlers::HandleOrderEvent(pqxx::work& tx,
   // Facts follow order events, which other services see themselves: no
   // CustomerUpdated for them (it would double the event traffic of every
   // order). The segment joins and leaves they cause are published.
-  return SegmentStore::RefreshFor(tx, {c->id()}, now);
+  return SegmentStore::RefreshFor(tx, options_.store_currency, {c->id()}, now);
 }
 
 absl::Status EventHandlers::HandleErasureReport(pqxx::work& tx,
@@ -154,7 +154,7 @@ absl::Status EventHandlers::HandleNewsletterEvent(pqxx::work& tx,
     return absl::OkStatus();
   }
   if (sub.email().empty()) return absl::OkStatus();
-  std::optional<v1::Customer> c = CustomerStore::LoadByEmail(tx, sub.email(), true, false);
+  std::optional<v1::Customer> c = CustomerStore::LoadByEmail(tx, options_.store_currency, sub.email(), true, false);
   if (!c.has_value()) return absl::OkStatus();  // a subscriber who is no customer
   const v1::ConsentState& current = c->email_marketing();
   const v1::ConsentLevel level =
@@ -166,7 +166,7 @@ absl::Status EventHandlers::HandleNewsletterEvent(pqxx::work& tx,
   const absl::Time now = clock_.Now();
   RecordConsent(tx, c->id(), c->email(), v1::CONSENT_CHANNEL_EMAIL, granted, level,
                 source.substr(0, 64), "", sub.consent_ip().substr(0, 64), kNewsletterActor, now);
-  return FinishUpdate(tx, c->id(), {"email_marketing"}, now).status();
+  return FinishUpdate(tx, options_, c->id(), {"email_marketing"}, now).status();
 }
 
 }  // namespace store::customer

@@ -13,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "libs/core/clock.h"
+#include "services/customer/app/customer_options.h"
 #include "store/common/v1/event.pb.h"
 
 namespace store::customer {
@@ -22,7 +23,8 @@ inline constexpr char kNewsletterActor[] = "newsletter-service";
 
 class EventHandlers {
  public:
-  explicit EventHandlers(const Clock& clock) : clock_(clock) {}
+  explicit EventHandlers(const Clock& clock, CustomerOptions options = {})
+      : clock_(clock), options_(std::move(options)) {}
 
   absl::Status HandleOrderEvent(pqxx::work& tx, const common::v1::EventEnvelope& envelope);
   absl::Status HandleErasureReport(pqxx::work& tx, const common::v1::EventEnvelope& envelope);
@@ -32,6 +34,7 @@ class EventHandlers {
 
  private:
   const Clock& clock_;
+  CustomerOptions options_;
 };
 
 }  // namespace store::customer

@@ -47,13 +47,13 @@ absl::StatusOr<v1::ExportCustomerDataResponse> PrivacyApp::ExportData(const std:
   v1::Customer customer;
   std::string notes, consents, wallet, segments;
   STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
-    std::optional<v1::Customer> c = CustomerStore::Load(tx, id, false);
+    std::optional<v1::Customer> c = CustomerStore::Load(tx, options_.store_currency, id, false);
     if (!c.has_value() || absl::StartsWith(c->email(), "erased+")) return NotFound("customer", id);
     customer = *c;
     notes = JsonArray(CustomerStore::ListNotes(tx, id));
     consents = JsonArray(CustomerStore::ListConsents(tx, id));
     std::vector<v1::WalletEntry> entries;
-    for (auto& [seq, e] : WalletStore::Entries(tx, id, std::nullopt, 1'000'000)) entries.push_back(e);
+    for (auto& [seq, e] : WalletStore::Entries(tx, options_.store_currency, id, std::nullopt, 1'000'000)) entries.push_back(e);
     wallet = JsonArray(entries);
     std::vector<std::string> names;
     pqxx::result r = tx.exec_params(
@@ -94,7 +94,7 @@ absl::StatusOr<v1::ErasureRecord> PrivacyApp::Erase(const v1::EraseCustomerReque
   const absl::Time now = clock_.Now();
   v1::ErasureRecord record;
   STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
-    std::optional<v1::Customer> c = CustomerStore::Load(tx, r.customer_id(), true, false);
+    std::optional<v1::Customer> c = CustomerStore::Load(tx, options_.store_currency, r.customer_id(), true, false);
     if (!c.has_value() || absl::StartsWith(c->email(), "erased+")) {
       return NotFound("customer", r.customer_id());
     }
@@ -113,7 +113,7 @@ absl::StatusOr<v1::ErasureRecord> PrivacyApp::Erase(const v1::EraseCustomerReque
     step.set_records(records);
     *step.mutable_complete_time() = record.request_time();
     ErasureStore::InsertStep(tx, record.id(), step);
-    STORE_RETURN_IF_ERROR(SegmentStore::RefreshFor(tx, {c->id()}, now));
+    STORE_RETURN_IF_ERROR(SegmentStore::RefreshFor(tx, options_.store_currency, {c->id()}, now));
     v1::CustomerErased e;
     e.set_customer_id(c->id());
     e.set_erasure_id(record.id());

@@ -11,6 +11,7 @@
 #include "libs/core/clock.h"
 #include "libs/pg/pool.h"
 #include "services/customer/app/customer_app.h"
+#include "services/customer/app/customer_options.h"
 #include "store/customer/v1/customer.pb.h"
 #include "store/customer/v1/customer_service.pb.h"
 
@@ -25,8 +26,9 @@ struct DataSource {
 
 class PrivacyApp {
  public:
-  PrivacyApp(pg::Pool& pool, const Clock& clock, std::vector<DataSource> sources)
-      : pool_(pool), clock_(clock), sources_(std::move(sources)) {}
+  PrivacyApp(pg::Pool& pool, const Clock& clock, std::vector<DataSource> sources,
+             CustomerOptions options = {})
+      : pool_(pool), clock_(clock), sources_(std::move(sources)), options_(std::move(options)) {}
 
   absl::StatusOr<v1::ExportCustomerDataResponse> ExportData(const std::string& customer_id);
   absl::StatusOr<v1::ErasureRecord> Erase(const v1::EraseCustomerRequest& request,
@@ -37,6 +39,7 @@ class PrivacyApp {
   pg::Pool& pool_;
   const Clock& clock_;
   std::vector<DataSource> sources_;
+  CustomerOptions options_;
 };
 
 }  // namespace store::customer

@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "libs/core/clock.h"
 #include "libs/pg/pool.h"
+#include "services/customer/app/customer_options.h"
 #include "store/customer/v1/customer.pb.h"
 #include "store/customer/v1/customer_service.pb.h"
 
@@ -19,7 +20,8 @@ namespace store::customer {
 
 class SegmentApp {
  public:
-  SegmentApp(pg::Pool& pool, const Clock& clock) : pool_(pool), clock_(clock) {}
+  SegmentApp(pg::Pool& pool, const Clock& clock, CustomerOptions options = {})
+      : pool_(pool), clock_(clock), options_(std::move(options)) {}
 
   absl::StatusOr<v1::Segment> Create(const v1::Segment& segment);
   absl::StatusOr<v1::Segment> Update(const v1::Segment& segment);
@@ -37,6 +39,7 @@ class SegmentApp {
  private:
   pg::Pool& pool_;
   const Clock& clock_;
+  CustomerOptions options_;
 };
 
 }  // namespace store::customer

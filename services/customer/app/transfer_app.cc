@@ -19,10 +19,10 @@
 #include "libs/events/envelope.h"
 #include "libs/events/outbox.h"
 #include "services/customer/app/credentials.h"
+#include "services/customer/app/customer_options.h"
 #include "services/customer/domain/customer_rules.h"
 #include "services/customer/store/customer_store.h"
 #include "services/customer/store/segment_store.h"
-#include "services/customer/store/store_currency.h"
 #include "store/customer/v1/events.pb.h"
 #include "store/topics.h"
 
@@ -38,20 +38,20 @@ struct ImportSession::Row {
 
 namespace {
 
-
 constexpr absl::string_view kRequired[] = {"name", "email"};
 constexpr char kConsentSource[] = "import";
 // Columns of our own export are accepted (and ignored) so an export can be
 // edited and imported back.
-constexpr absl::string_view kKnown[] = {
-    "password", "phone", "country", "group", "tax_exempt", "accepts_marketing",
-    "id", "email_verified", "state", "blocked", "guest", "orders_count", "total_spent",
-    "first_order_at", "last_order_at", "created_at", "wallet_balance", "country_code"};
-
+constexpr absl::string_view kKnown[] = {"password",    "phone",          "country",
+                                        "group",       "tax_exempt",     "accepts_marketing",
+                                        "id",          "email_verified", "state",
+                                        "blocked",     "guest",          "orders_count",
+                                        "total_spent", "first_order_at", "last_order_at",
+                                        "created_at",  "wallet_balance", "country_code"};
 
 // "12.50": the amount in major units, as a spreadsheet reads it.
-std::string Major(int64_t minor) {
-  std::string s = FormatMoney(minor, StoreCurrency());
+std::string Major(int64_t minor, const std::string& currency) {
+  std::string s = FormatMoney(minor, currency);
   return s.substr(0, s.find(' '));
 }
 
@@ -151,9 +151,13 @@ const pg::Statement kImportConsents(
 
 }  // namespace
 
-ImportSession::ImportSession(pg::Pool& pool, const Clock& clock, bool update_existing,
-                             Caller caller)
-    : pool_(pool), clock_(clock), update_existing_(update_existing), caller_(std::move(caller)) {}
+ImportSession::ImportSession(pg::Pool& pool, const Clock& clock, CustomerOptions options,
+                             bool update_existing, Caller caller)
+    : pool_(pool),
+      clock_(clock),
+      options_(std::move(options)),
+      update_existing_(update_existing),
+      caller_(std::move(caller)) {}
 
 ImportSession::~ImportSession() = default;
 
@@ -204,8 +208,7 @@ absl::Status ImportSession::Drain(bool final, v1::ImportCustomersResponse* out) 
     }
     auto get = [&](absl::string_view column) -> std::string {
       std::optional<absl::string_view> v = header_->Get(rec, column);
-      return v.has_value() ? std::string(absl::StripAsciiWhitespace(Unescape(*v)))
-                           : std::string();
+      return v.has_value() ? std::string(absl::StripAsciiWhitespace(Unescape(*v))) : std::string();
     };
     const std::string raw_email = get("email");
     if (!rec.ok()) {
@@ -323,14 +326,13 @@ absl::Status ImportSession::Flush(v1::ImportCustomersResponse* out) {
       *st.mutable_update_time() = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(now));
       return absl::Base64Escape(st.SerializeAsString());
     };
-    const auto args = std::make_tuple(TextArray(ids), TextArray(emails), TextArray(names),
-                                      TextArray(phones), TextArray(countries), TextArray(groups),
-                                      TextArray(taxes), TextArray(customs), TextArray(pws),
-                                      default_group, PgTime(now), TextArray(consents), state(true),
-                                      state(false));
+    const auto args = std::make_tuple(
+        TextArray(ids), TextArray(emails), TextArray(names), TextArray(phones),
+        TextArray(countries), TextArray(groups), TextArray(taxes), TextArray(customs),
+        TextArray(pws), default_group, PgTime(now), TextArray(consents), state(true), state(false));
     auto run = [&](const pg::Statement& st, std::map<std::string, std::string>& into) {
-      pqxx::result res = std::apply(
-          [&](const auto&... a) { return tx.exec_prepared(st.name, a...); }, args);
+      pqxx::result res =
+          std::apply([&](const auto&... a) { return tx.exec_prepared(st.name, a...); }, args);
       for (const auto& r : res) into[r[1].as<std::string>()] = r[0].as<std::string>();
     };
     // Only what can match: no UPDATE when no email of the batch exists, no
@@ -374,7 +376,7 @@ absl::Status ImportSession::Flush(v1::ImportCustomersResponse* out) {
                        TextArray(record_granted), static_cast<int>(v1::CONSENT_CHANNEL_EMAIL),
                        kConsentSource, caller_.actor, PgTime(now), TextArray(record_levels));
     }
-    for (v1::Customer& c : CustomerStore::LoadMany(tx, touched)) {
+    for (v1::Customer& c : CustomerStore::LoadMany(tx, options_.store_currency, touched)) {
       if (created.count(c.email())) {
         v1::CustomerRegistered e;
         *e.mutable_customer() = c;
@@ -388,7 +390,7 @@ absl::Status ImportSession::Flush(v1::ImportCustomersResponse* out) {
       }
     }
     events::AppendManyToOutbox(tx, customer::v1::kCustomersTopic, envelopes);
-    return SegmentStore::RefreshFor(tx, touched, now);
+    return SegmentStore::RefreshFor(tx, options_.store_currency, touched, now);
   }));
   for (const Row& r : batch_) {
     v1::ImportRowResult* res = out->add_rows();
@@ -405,10 +407,11 @@ absl::Status ImportSession::Flush(v1::ImportCustomersResponse* out) {
       ++updated_;
     } else {
       res->set_outcome(v1::IMPORT_OUTCOME_REJECTED);
-      res->set_reason(update_existing_ ? "email: a customer with this email was created meanwhile; "
-                                         "import the row again"
-                                       : "email: a customer with this email exists (update_existing "
-                                         "is off)");
+      res->set_reason(update_existing_
+                          ? "email: a customer with this email was created meanwhile; "
+                            "import the row again"
+                          : "email: a customer with this email exists (update_existing "
+                            "is off)");
       ++rejected_;
     }
   }
@@ -431,16 +434,30 @@ absl::Status TransferApp::Export(const v1::CustomerFilter& filter,
       if (!IsUuid(filter.segment_id())) return InvalidField("filter.segment_id", "must be a UUID");
       std::optional<v1::Segment> s = SegmentStore::Load(tx, filter.segment_id());
       if (!s.has_value()) return InvalidField("filter.segment_id", "no such segment");
-      STORE_ASSIGN_OR_RETURN(CompiledSegment c, SegmentStore::Compile(tx, s->rule(), now));
+      STORE_ASSIGN_OR_RETURN(CompiledSegment c,
+                             SegmentStore::Compile(tx, options_.store_currency, s->rule(), now));
       seg_sql = c.where_sql;
       seg_params = c.params;
     }
     return absl::OkStatus();
   }));
-  std::vector<std::string> header = {"id", "email", "name", "phone", "country", "group",
-                                     "tax_exempt", "accepts_marketing", "email_verified", "state",
-                                     "blocked", "guest", "orders_count", "total_spent",
-                                     "first_order_at", "last_order_at", "wallet_balance",
+  std::vector<std::string> header = {"id",
+                                     "email",
+                                     "name",
+                                     "phone",
+                                     "country",
+                                     "group",
+                                     "tax_exempt",
+                                     "accepts_marketing",
+                                     "email_verified",
+                                     "state",
+                                     "blocked",
+                                     "guest",
+                                     "orders_count",
+                                     "total_spent",
+                                     "first_order_at",
+                                     "last_order_at",
+                                     "wallet_balance",
                                      "created_at"};
   for (const auto& f : fields) header.push_back("custom." + f.key());
   std::string buf = CsvRecord(header);
@@ -452,25 +469,31 @@ absl::Status TransferApp::Export(const v1::CustomerFilter& filter,
   while (true) {
     std::vector<v1::Customer> rows;
     STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
-      rows = CustomerStore::List(tx, filter, seg_sql, seg_params, v1::CUSTOMER_SORT_FIELD_CREATE_TIME,
-                                 true, after, kPage);
+      rows = CustomerStore::List(tx, options_.store_currency, filter, seg_sql, seg_params,
+                                 v1::CUSTOMER_SORT_FIELD_CREATE_TIME, true, after, kPage);
       return absl::OkStatus();
     }));
     const bool more = static_cast<int>(rows.size()) > kPage;
     if (more) rows.resize(kPage);
     for (const v1::Customer& c : rows) {
       std::vector<std::string> rec = {
-          c.id(), c.email(), c.name(), c.phone(), c.country_code(),
+          c.id(),
+          c.email(),
+          c.name(),
+          c.phone(),
+          c.country_code(),
           group_names.count(c.group_id()) ? group_names[c.group_id()] : "",
-          c.tax_exempt() ? "true" : "false", c.email_marketing().granted() ? "true" : "false",
+          c.tax_exempt() ? "true" : "false",
+          c.email_marketing().granted() ? "true" : "false",
           c.email_verified() ? "true" : "false",
           absl::AsciiStrToLower(v1::AccountState_Name(c.state()).substr(14)),
-          c.blocked() ? "true" : "false", c.guest() ? "true" : "false",
+          c.blocked() ? "true" : "false",
+          c.guest() ? "true" : "false",
           absl::StrCat(c.facts().orders_count()),
-          Major(c.facts().total_spent().amount_minor()),
+          Major(c.facts().total_spent().amount_minor(), options_.store_currency),
           time(c.facts().first_order_time(), c.facts().has_first_order_time()),
           time(c.facts().last_order_time(), c.facts().has_last_order_time()),
-          Major(c.wallet_balance().amount_minor()),
+          Major(c.wallet_balance().amount_minor(), options_.store_currency),
           TimeUtil::ToString(c.create_time())};
       for (const auto& f : fields) {
         auto it = c.custom_fields().find(f.key());

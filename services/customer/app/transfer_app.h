@@ -23,6 +23,7 @@
 #include "libs/core/csv_reader.h"
 #include "libs/pg/pool.h"
 #include "services/customer/app/customer_app.h"
+#include "services/customer/app/customer_options.h"
 #include "store/customer/v1/customer_service.pb.h"
 
 namespace store::customer {
@@ -31,7 +32,8 @@ inline constexpr size_t kImportBatchRows = 500;
 
 class ImportSession {
  public:
-  ImportSession(pg::Pool& pool, const Clock& clock, bool update_existing, Caller caller);
+  ImportSession(pg::Pool& pool, const Clock& clock, CustomerOptions options, bool update_existing,
+                Caller caller);
   ~ImportSession();
 
   // Parses `chunk`; results of the rows stored meanwhile are added to `out`
@@ -53,12 +55,13 @@ class ImportSession {
 
   pg::Pool& pool_;
   const Clock& clock_;
+  CustomerOptions options_;
   bool update_existing_;
   Caller caller_;
   CsvReader reader_;
   std::optional<CsvHeader> header_;
-  std::map<std::string, v1::CustomField> fields_;      // custom fields by key
-  std::map<std::string, std::string> groups_;          // lower-cased name -> id
+  std::map<std::string, v1::CustomField> fields_;  // custom fields by key
+  std::map<std::string, std::string> groups_;      // lower-cased name -> id
   std::vector<Row> batch_;
   std::set<std::string> batch_emails_;
   int64_t created_ = 0, updated_ = 0, rejected_ = 0;
@@ -66,10 +69,11 @@ class ImportSession {
 
 class TransferApp {
  public:
-  TransferApp(pg::Pool& pool, const Clock& clock) : pool_(pool), clock_(clock) {}
+  TransferApp(pg::Pool& pool, const Clock& clock, CustomerOptions options = {})
+      : pool_(pool), clock_(clock), options_(std::move(options)) {}
 
   std::unique_ptr<ImportSession> StartImport(bool update_existing, const Caller& caller) {
-    return std::make_unique<ImportSession>(pool_, clock_, update_existing, caller);
+    return std::make_unique<ImportSession>(pool_, clock_, options_, update_existing, caller);
   }
 
   // The filtered customers as CSV, handed to `sink` in chunks of about
@@ -81,6 +85,7 @@ class TransferApp {
  private:
   pg::Pool& pool_;
   const Clock& clock_;
+  CustomerOptions options_;
 };
 
 }  // namespace store::customer

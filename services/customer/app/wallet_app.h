@@ -5,14 +5,14 @@
 #ifndef STORE_SERVICES_CUSTOMER_APP_WALLET_APP_H_
 #define STORE_SERVICES_CUSTOMER_APP_WALLET_APP_H_
 
-#include <string>
-
 #include <pqxx/pqxx>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "libs/core/clock.h"
 #include "libs/pg/pool.h"
 #include "services/customer/app/customer_app.h"
+#include "services/customer/app/customer_options.h"
 #include "store/customer/v1/customer.pb.h"
 #include "store/customer/v1/customer_service.pb.h"
 
@@ -20,7 +20,8 @@ namespace store::customer {
 
 class WalletApp {
  public:
-  WalletApp(pg::Pool& pool, const Clock& clock) : pool_(pool), clock_(clock) {}
+  WalletApp(pg::Pool& pool, const Clock& clock, CustomerOptions options = {})
+      : pool_(pool), clock_(clock), options_(std::move(options)) {}
 
   absl::StatusOr<v1::WalletEntry> Credit(const v1::CreditWalletRequest& request,
                                          const Caller& caller);
@@ -37,6 +38,7 @@ class WalletApp {
  private:
   pg::Pool& pool_;
   const Clock& clock_;
+  CustomerOptions options_;
 };
 
 }  // namespace store::customer

@@ -11,7 +11,6 @@
 #include "libs/events/envelope.h"
 #include "libs/events/outbox.h"
 #include "libs/pg/pool.h"
-#include "services/customer/store/store_currency.h"
 #include "store/topics.h"
 
 namespace store::customer {
@@ -41,7 +40,7 @@ std::string CustomJson(const google::protobuf::Map<std::string, std::string>& va
   return json;
 }
 
-v1::Customer ParseCustomer(const pqxx::row& r) {
+v1::Customer ParseCustomer(const pqxx::row& r, absl::string_view currency) {
   v1::Customer c;
   c.set_id(r[0].as<std::string>());
   c.set_email(r[1].as<std::string>());
@@ -68,11 +67,11 @@ v1::Customer ParseCustomer(const pqxx::row& r) {
   auto* facts = c.mutable_facts();
   facts->set_orders_count(r[15].as<int64_t>());
   facts->mutable_total_spent()->set_amount_minor(r[16].as<int64_t>());
-  facts->mutable_total_spent()->set_currency_code(StoreCurrency());
+  facts->mutable_total_spent()->set_currency_code(std::string(currency));
   if (!r[17].is_null()) *facts->mutable_first_order_time() = TimestampFromMicros(r[17].as<int64_t>());
   if (!r[18].is_null()) *facts->mutable_last_order_time() = TimestampFromMicros(r[18].as<int64_t>());
   c.mutable_wallet_balance()->set_amount_minor(r[19].as<int64_t>());
-  c.mutable_wallet_balance()->set_currency_code(StoreCurrency());
+  c.mutable_wallet_balance()->set_currency_code(std::string(currency));
   *c.mutable_create_time() = TimestampFromMicros(r[20].as<int64_t>());
   *c.mutable_update_time() = TimestampFromMicros(r[21].as<int64_t>());
   c.set_version(r[22].as<int64_t>());
@@ -286,10 +285,11 @@ v1::CustomerGroup ParseGroup(const pqxx::row& r) {
   return g;
 }
 
-std::optional<v1::Customer> One(pqxx::transaction_base& tx, const pqxx::result& r,
+std::optional<v1::Customer> One(pqxx::transaction_base& tx, absl::string_view currency,
+                                const pqxx::result& r,
                                 bool with_addresses) {
   if (r.empty()) return std::nullopt;
-  v1::Customer c = ParseCustomer(r[0]);
+  v1::Customer c = ParseCustomer(r[0], currency);
   if (with_addresses) {
     for (auto& a : CustomerStore::ListAddresses(tx, c.id())) *c.add_addresses() = std::move(a);
   }
@@ -298,31 +298,31 @@ std::optional<v1::Customer> One(pqxx::transaction_base& tx, const pqxx::result& 
 
 }  // namespace
 
-std::optional<v1::Customer> CustomerStore::Load(pqxx::transaction_base& tx, const std::string& id,
+std::optional<v1::Customer> CustomerStore::Load(pqxx::transaction_base& tx, absl::string_view currency, const std::string& id,
                                                 bool for_update, bool with_addresses) {
-  return One(tx, tx.exec_prepared(for_update ? kLoadForUpdate.name : kLoad.name, id),
+  return One(tx, currency, tx.exec_prepared(for_update ? kLoadForUpdate.name : kLoad.name, id),
              with_addresses);
 }
 
-std::optional<v1::Customer> CustomerStore::LoadByEmail(pqxx::transaction_base& tx,
+std::optional<v1::Customer> CustomerStore::LoadByEmail(pqxx::transaction_base& tx, absl::string_view currency,
                                                        const std::string& email, bool for_update,
                                                        bool with_addresses) {
-  return One(tx,
+  return One(tx, currency,
              tx.exec_prepared(for_update ? kLoadByEmailForUpdate.name : kLoadByEmail.name, email),
              with_addresses);
 }
 
-std::optional<v1::Customer> CustomerStore::LoadByRequestId(pqxx::transaction_base& tx,
+std::optional<v1::Customer> CustomerStore::LoadByRequestId(pqxx::transaction_base& tx, absl::string_view currency,
                                                            const std::string& request_id) {
-  return One(tx, tx.exec_prepared(kLoadByRequest.name, request_id), true);
+  return One(tx, currency, tx.exec_prepared(kLoadByRequest.name, request_id), true);
 }
 
-std::vector<v1::Customer> CustomerStore::LoadMany(pqxx::transaction_base& tx,
+std::vector<v1::Customer> CustomerStore::LoadMany(pqxx::transaction_base& tx, absl::string_view currency,
                                                   const std::vector<std::string>& ids) {
   std::vector<v1::Customer> out;
   for (const auto& r :
        tx.exec_prepared(kLoadMany.name, absl::StrCat("{", absl::StrJoin(ids, ","), "}"))) {
-    out.push_back(ParseCustomer(r));
+    out.push_back(ParseCustomer(r, currency));
   }
   return out;
 }
@@ -654,7 +654,7 @@ KeysetCursor CustomerStore::CursorOf(const v1::Customer& c, v1::CustomerSortFiel
   return k;
 }
 
-std::vector<v1::Customer> CustomerStore::List(pqxx::transaction_base& tx,
+std::vector<v1::Customer> CustomerStore::List(pqxx::transaction_base& tx, absl::string_view currency,
                                               const v1::CustomerFilter& f,
                                               const std::string& segment_sql,
                                               const std::vector<std::string>& segment_params,
@@ -734,7 +734,7 @@ std::vector<v1::Customer> CustomerStore::List(pqxx::transaction_base& tx,
                                  ", c.id ", dir, " LIMIT ", param(absl::StrCat(limit + 1)), "::int");
   std::vector<v1::Customer> out;
   for (const auto& r : tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params))) {
-    out.push_back(ParseCustomer(r));
+    out.push_back(ParseCustomer(r, currency));
   }
   return out;
 }

@@ -7,10 +7,9 @@
 #define STORE_SERVICES_CUSTOMER_STORE_CUSTOMER_STORE_H_
 
 #include <optional>
+#include <pqxx/pqxx>
 #include <string>
 #include <vector>
-
-#include <pqxx/pqxx>
 
 #include "absl/time/time.h"
 #include "google/protobuf/message.h"
@@ -31,23 +30,26 @@ void PublishCustomerEvent(pqxx::transaction_base& tx, const google::protobuf::Me
 
 // Columns the store keeps besides the proto fields.
 struct NewCustomer {
-  v1::Customer customer;  // email, name, phone, country_code, group_id, tax_exempt, blocked,
-                          // custom_fields, state, guest, email_verified
-  std::string request_id;  // may be empty
+  v1::Customer customer;      // email, name, phone, country_code, group_id, tax_exempt, blocked,
+                              // custom_fields, state, guest, email_verified
+  std::string request_id;     // may be empty
   std::string password_hash;  // empty = no account
 };
 
 class CustomerStore {
  public:
-  static std::optional<v1::Customer> Load(pqxx::transaction_base& tx, const std::string& id,
-                                          bool for_update, bool with_addresses = true);
+  static std::optional<v1::Customer> Load(pqxx::transaction_base& tx, absl::string_view currency,
+                                          const std::string& id, bool for_update,
+                                          bool with_addresses = true);
   static std::optional<v1::Customer> LoadByEmail(pqxx::transaction_base& tx,
+                                                 absl::string_view currency,
                                                  const std::string& email, bool for_update,
                                                  bool with_addresses = true);
   static std::optional<v1::Customer> LoadByRequestId(pqxx::transaction_base& tx,
+                                                     absl::string_view currency,
                                                      const std::string& request_id);
   // Many customers at once, without addresses (bulk operations).
-  static std::vector<v1::Customer> LoadMany(pqxx::transaction_base& tx,
+  static std::vector<v1::Customer> LoadMany(pqxx::transaction_base& tx, absl::string_view currency,
                                             const std::vector<std::string>& ids);
   static std::string PasswordHash(pqxx::transaction_base& tx, const std::string& id);
 
@@ -162,7 +164,8 @@ class CustomerStore {
   // A page of customers (up to limit + 1 rows); without addresses.
   // `segment_sql`/`segment_params`: an extra compiled condition over `c`
   // whose placeholders start at $1 (the filter's own follow).
-  static std::vector<v1::Customer> List(pqxx::transaction_base& tx, const v1::CustomerFilter& filter,
+  static std::vector<v1::Customer> List(pqxx::transaction_base& tx, absl::string_view currency,
+                                        const v1::CustomerFilter& filter,
                                         const std::string& segment_sql,
                                         const std::vector<std::string>& segment_params,
                                         v1::CustomerSortField sort, bool ascending,

@@ -11,7 +11,6 @@
 #include "libs/events/outbox.h"
 #include "libs/pg/pool.h"
 #include "services/customer/store/customer_store.h"
-#include "services/customer/store/store_currency.h"
 #include "store/customer/v1/events.pb.h"
 #include "store/topics.h"
 
@@ -90,12 +89,12 @@ void Publish(pqxx::transaction_base& tx, const v1::Segment& segment,
 
 }  // namespace
 
-absl::StatusOr<CompiledSegment> SegmentStore::Compile(pqxx::transaction_base& tx,
+absl::StatusOr<CompiledSegment> SegmentStore::Compile(pqxx::transaction_base& tx, absl::string_view currency,
                                                       const std::string& rule, absl::Time now,
                                                       int first_param) {
   SegmentContext ctx;
   ctx.now = now;
-  ctx.currency_exponent = CurrencyExponent(StoreCurrency()).value_or(2);
+  ctx.currency_exponent = CurrencyExponent(currency).value_or(2);
   ctx.first_param = first_param;
   for (const auto& r : tx.exec_prepared(kFields.name)) {
     CustomFieldDef def;
@@ -145,12 +144,12 @@ int64_t SegmentStore::Count(pqxx::transaction_base& tx, const CompiledSegment& c
       .as<int64_t>();
 }
 
-absl::Status SegmentStore::RefreshFor(pqxx::transaction_base& tx,
+absl::Status SegmentStore::RefreshFor(pqxx::transaction_base& tx, absl::string_view currency,
                                       const std::vector<std::string>& ids, absl::Time now) {
   if (ids.empty()) return absl::OkStatus();
   for (const v1::Segment& segment : List(tx)) {
     // $1 = segment id, $2 = the customer ids; the rule's parameters follow.
-    absl::StatusOr<CompiledSegment> compiled = Compile(tx, segment.rule(), now, 3);
+    absl::StatusOr<CompiledSegment> compiled = Compile(tx, currency, segment.rule(), now, 3);
     if (!compiled.ok()) {
       log::Warning("segment rule no longer compiles; membership not refreshed",
                 {{"segment_id", segment.id()}, {"error", compiled.status().ToString()}});
@@ -180,10 +179,10 @@ absl::Status SegmentStore::RefreshFor(pqxx::transaction_base& tx,
   return absl::OkStatus();
 }
 
-absl::StatusOr<int64_t> SegmentStore::RefreshAll(pqxx::transaction_base& tx,
+absl::StatusOr<int64_t> SegmentStore::RefreshAll(pqxx::transaction_base& tx, absl::string_view currency,
                                                  const v1::Segment& segment, absl::Time now,
                                                  bool publish) {
-  STORE_ASSIGN_OR_RETURN(CompiledSegment compiled, Compile(tx, segment.rule(), now, 2));
+  STORE_ASSIGN_OR_RETURN(CompiledSegment compiled, Compile(tx, currency, segment.rule(), now, 2));
   std::vector<std::string> params = {segment.id()};
   params.insert(params.end(), compiled.params.begin(), compiled.params.end());
   const std::string sql = absl::StrCat(

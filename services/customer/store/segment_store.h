@@ -5,10 +5,9 @@
 #define STORE_SERVICES_CUSTOMER_STORE_SEGMENT_STORE_H_
 
 #include <optional>
+#include <pqxx/pqxx>
 #include <string>
 #include <vector>
-
-#include <pqxx/pqxx>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -21,6 +20,7 @@ class SegmentStore {
  public:
   // The rule compiled for now, with the store's custom fields and currency.
   static absl::StatusOr<CompiledSegment> Compile(pqxx::transaction_base& tx,
+                                                 absl::string_view currency,
                                                  const std::string& rule, absl::Time now,
                                                  int first_param = 1);
 
@@ -36,13 +36,14 @@ class SegmentStore {
   // Live membership. Re-evaluates every saved segment for `customer_ids`
   // (after their profile or facts changed), writes joins and leaves, and
   // publishes SegmentMembershipChanged for each.
-  static absl::Status RefreshFor(pqxx::transaction_base& tx,
+  static absl::Status RefreshFor(pqxx::transaction_base& tx, absl::string_view currency,
                                  const std::vector<std::string>& customer_ids, absl::Time now);
   // Re-evaluates one segment over every customer (new or edited rule, or
   // time passing). `publish` = false fills it silently (a new segment).
   // Returns the number of joins + leaves.
-  static absl::StatusOr<int64_t> RefreshAll(pqxx::transaction_base& tx, const v1::Segment& segment,
-                                            absl::Time now, bool publish);
+  static absl::StatusOr<int64_t> RefreshAll(pqxx::transaction_base& tx, absl::string_view currency,
+                                            const v1::Segment& segment, absl::Time now,
+                                            bool publish);
   // Names of the segments whose rule uses custom field `key`.
   static std::vector<std::string> SegmentsUsingField(pqxx::transaction_base& tx,
                                                      const std::string& key);

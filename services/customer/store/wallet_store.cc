@@ -4,7 +4,6 @@
 #include "google/protobuf/util/time_util.h"
 #include "libs/pg/pool.h"
 #include "services/customer/store/customer_store.h"
-#include "services/customer/store/store_currency.h"
 
 namespace store::customer {
 namespace {
@@ -58,14 +57,14 @@ const pg::Statement kDue(
     "SELECT DISTINCT customer_id::text FROM wallet_entries WHERE kind = 1 AND remaining > 0"
     " AND expires_at IS NOT NULL AND expires_at <= $1::timestamptz LIMIT $2::int");
 
-v1::WalletEntry ParseEntry(const pqxx::row& r) {
+v1::WalletEntry ParseEntry(const pqxx::row& r, absl::string_view currency) {
   v1::WalletEntry e;
   e.set_id(r[0].as<std::string>());
   e.set_kind(static_cast<v1::WalletEntryKind>(r[1].as<int>()));
   e.mutable_amount()->set_amount_minor(r[2].as<int64_t>());
-  e.mutable_amount()->set_currency_code(StoreCurrency());
+  e.mutable_amount()->set_currency_code(std::string(currency));
   e.mutable_balance_after()->set_amount_minor(r[3].as<int64_t>());
-  e.mutable_balance_after()->set_currency_code(StoreCurrency());
+  e.mutable_balance_after()->set_currency_code(std::string(currency));
   e.set_reason(r[4].as<std::string>());
   e.set_actor(r[5].as<std::string>());
   if (!r[6].is_null()) *e.mutable_expire_time() = TimestampFromMicros(r[6].as<int64_t>());
@@ -81,13 +80,13 @@ int64_t WalletStore::Balance(pqxx::transaction_base& tx, const std::string& cust
   return r.empty() ? 0 : r[0][0].as<int64_t>();
 }
 
-std::optional<v1::WalletEntry> WalletStore::FindByKey(pqxx::transaction_base& tx,
+std::optional<v1::WalletEntry> WalletStore::FindByKey(pqxx::transaction_base& tx, absl::string_view currency,
                                                       const std::string& customer_id,
                                                       v1::WalletEntryKind kind,
                                                       const std::string& key) {
   pqxx::result r = tx.exec_prepared(kFindByKey.name, customer_id, static_cast<int>(kind), key);
   if (r.empty()) return std::nullopt;
-  return ParseEntry(r[0]);
+  return ParseEntry(r[0], currency);
 }
 
 std::vector<WalletCredit> WalletStore::OpenCredits(pqxx::transaction_base& tx,
@@ -141,7 +140,7 @@ void WalletStore::RetireKey(pqxx::transaction_base& tx, const std::string& debit
   tx.exec_prepared(kRetireKey.name, debit_id, reversal_id);
 }
 
-std::vector<std::pair<int64_t, v1::WalletEntry>> WalletStore::Entries(pqxx::transaction_base& tx,
+std::vector<std::pair<int64_t, v1::WalletEntry>> WalletStore::Entries(pqxx::transaction_base& tx, absl::string_view currency,
                                                   const std::string& customer_id,
                                                   const std::optional<KeysetCursor>& after,
                                                   int limit) {
@@ -152,7 +151,7 @@ std::vector<std::pair<int64_t, v1::WalletEntry>> WalletStore::Entries(pqxx::tran
   if (after.has_value()) params.push_back(absl::StrCat(after->sort_value));
   std::vector<std::pair<int64_t, v1::WalletEntry>> out;
   for (const auto& r : tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params))) {
-    out.emplace_back(r[9].as<int64_t>(), ParseEntry(r));
+    out.emplace_back(r[9].as<int64_t>(), ParseEntry(r, currency));
   }
   return out;
 }

@@ -6,11 +6,10 @@
 #define STORE_SERVICES_CUSTOMER_STORE_WALLET_STORE_H_
 
 #include <optional>
+#include <pqxx/pqxx>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <pqxx/pqxx>
 
 #include "absl/time/time.h"
 #include "libs/core/paging.h"
@@ -23,9 +22,9 @@ class WalletStore {
  public:
   static int64_t Balance(pqxx::transaction_base& tx, const std::string& customer_id);
   static std::optional<v1::WalletEntry> FindByKey(pqxx::transaction_base& tx,
+                                                  absl::string_view currency,
                                                   const std::string& customer_id,
-                                                  v1::WalletEntryKind kind,
-                                                  const std::string& key);
+                                                  v1::WalletEntryKind kind, const std::string& key);
   // Credits with something left (locked).
   static std::vector<WalletCredit> OpenCredits(pqxx::transaction_base& tx,
                                                const std::string& customer_id);
@@ -47,9 +46,9 @@ class WalletStore {
   static void RetireKey(pqxx::transaction_base& tx, const std::string& debit_id,
                         const std::string& reversal_id);
   // Newest first, each with its ledger sequence number (the page cursor).
-  static std::vector<std::pair<int64_t, v1::WalletEntry>> Entries(pqxx::transaction_base& tx,
-                                              const std::string& customer_id,
-                                              const std::optional<KeysetCursor>& after, int limit);
+  static std::vector<std::pair<int64_t, v1::WalletEntry>> Entries(
+      pqxx::transaction_base& tx, absl::string_view currency, const std::string& customer_id,
+      const std::optional<KeysetCursor>& after, int limit);
   // Customers holding credits that expired at `now` with something left.
   static std::vector<std::string> CustomersWithDueCredits(pqxx::transaction_base& tx,
                                                           absl::Time now, int limit);

@@ -25,7 +25,7 @@ class CustomerFixture : public testing::ServiceFixture {
  protected:
   void SetUp() override {
     clock_.Set(absl::FromUnixSeconds(1795000000));  // 2026-11-18T11:06:40Z
-    StartService(Spec(&parts_, {.sources = Sources()}), {{"STORE_CURRENCY", "USD"}},
+    StartService(Spec(&parts_, {.sources = Sources()}), {{"STORE_CURRENCY", StoreCurrency()}},
                  {.kafka = false});
     if (HasFatalFailure()) return;
     customers_ = parts_.customers.get();
@@ -36,6 +36,9 @@ class CustomerFixture : public testing::ServiceFixture {
     handlers_ = parts_.handlers.get();
     stub_ = v1::CustomerService::NewStub(Channel());
   }
+
+  // STORE_CURRENCY.
+  virtual std::string StoreCurrency() { return "USD"; }
 
   // Other services' parts of the privacy export.
   virtual std::vector<DataSource> Sources() { return {}; }

@@ -191,5 +191,35 @@ TEST_F(WalletTest, ReversalGivesBackExactlyTheConsumedCreditsOnce) {
   EXPECT_EQ(Get(c.id()).balance().amount_minor(), 600);
 }
 
+// The store currency is configuration (STORE_CURRENCY), not a constant.
+class EuroWalletTest : public CustomerFixture {
+ protected:
+  std::string StoreCurrency() override { return "EUR"; }
+};
+
+TEST_F(EuroWalletTest, AmountsAreInTheConfiguredStoreCurrency) {
+  v1::Customer c = Create("euro@example.com");
+  v1::CreditWalletRequest req;
+  req.set_customer_id(c.id());
+  req.mutable_amount()->set_amount_minor(500);
+  req.mutable_amount()->set_currency_code("USD");
+  req.set_reason("goodwill");
+  v1::WalletEntry e;
+  grpc::Status refused = stub_->CreditWallet(Ctx().get(), req, &e);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(refused.error_message(), ::testing::HasSubstr("EUR"));
+  req.mutable_amount()->set_currency_code("EUR");
+  ASSERT_TRUE(stub_->CreditWallet(Ctx().get(), req, &e).ok());
+  EXPECT_EQ(e.amount().currency_code(), "EUR");
+  EXPECT_EQ(e.balance_after().currency_code(), "EUR");
+  v1::GetCustomerRequest get;
+  get.set_id(c.id());
+  v1::Customer out;
+  ASSERT_TRUE(stub_->GetCustomer(Ctx().get(), get, &out).ok());
+  EXPECT_EQ(out.wallet_balance().amount_minor(), 500);
+  EXPECT_EQ(out.wallet_balance().currency_code(), "EUR");
+  EXPECT_EQ(out.facts().total_spent().currency_code(), "EUR");
+}
+
 }  // namespace
 }  // namespace store::customer
