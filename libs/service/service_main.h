@@ -15,13 +15,13 @@
 #ifndef STORE_LIBS_SERVICE_SERVICE_MAIN_H_
 #define STORE_LIBS_SERVICE_SERVICE_MAIN_H_
 
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/impl/codegen/service_type.h>
+
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
-#include <grpcpp/impl/codegen/service_type.h>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -64,6 +64,20 @@ struct ServiceSpec {
 };
 
 int RunService(int argc, char** argv, const ServiceSpec& spec);
+
+// The ServiceSpec of a service whose wiring is `wire(rt, parts, deps)`
+// (services/<svc>/wiring.cc): `parts`, when not null, receives what a test
+// may reach; `deps` replaces collaborators in tests.
+template <typename Parts, typename Deps>
+ServiceSpec WiredSpec(std::string name, std::vector<pg::MigrationSet> migrations,
+                      absl::Status (*wire)(ServiceRuntime&, Parts*, const Deps&), Parts* parts,
+                      Deps deps) {
+  return {.name = std::move(name),
+          .migrations = std::move(migrations),
+          .wire = [wire, parts, deps = std::move(deps)](ServiceRuntime& rt) {
+            return wire(rt, parts, deps);
+          }};
+}
 
 }  // namespace store
 

@@ -73,11 +73,9 @@ absl::Status Wire(ServiceRuntime& rt, Parts* parts, const Deps& deps) {
 }  // namespace
 
 ServiceSpec Spec(Parts* parts, Deps deps) {
-  return {.name = "customer-service",
-          .migrations = {{"events", &EventsMigrations()}, {"customer", &CustomerMigrations()}},
-          .wire = [parts, deps = std::move(deps)](ServiceRuntime& rt) {
-            return Wire(rt, parts, deps);
-          }};
+  return WiredSpec("customer-service",
+                   {{"events", &EventsMigrations()}, {"customer", &CustomerMigrations()}}, &Wire,
+                   parts, std::move(deps));
 }
 
 }  // namespace store::customer

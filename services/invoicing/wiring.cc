@@ -51,11 +51,9 @@ absl::Status Wire(ServiceRuntime& rt, Parts* parts, const Deps& deps) {
 }  // namespace
 
 ServiceSpec Spec(Parts* parts, Deps deps) {
-  return {.name = "invoicing-service",
-          .migrations = {{"events", &EventsMigrations()}, {"invoicing", &InvoicingMigrations()}},
-          .wire = [parts, deps = std::move(deps)](ServiceRuntime& rt) {
-            return Wire(rt, parts, deps);
-          }};
+  return WiredSpec("invoicing-service",
+                   {{"events", &EventsMigrations()}, {"invoicing", &InvoicingMigrations()}}, &Wire,
+                   parts, std::move(deps));
 }
 
 }  // namespace store::invoicing

@@ -137,11 +137,9 @@ absl::Status Wire(ServiceRuntime& rt, Parts* parts, const Deps& deps) {
 }  // namespace
 
 ServiceSpec Spec(Parts* parts, Deps deps) {
-  return {.name = "newsletter-service",
-          .migrations = {{"events", &EventsMigrations()}, {"newsletter", &NewsletterMigrations()}},
-          .wire = [parts, deps = std::move(deps)](ServiceRuntime& rt) {
-            return Wire(rt, parts, deps);
-          }};
+  return WiredSpec("newsletter-service",
+                   {{"events", &EventsMigrations()}, {"newsletter", &NewsletterMigrations()}},
+                   &Wire, parts, std::move(deps));
 }
 
 }  // namespace store::newsletter

@@ -87,11 +87,9 @@ absl::Status Wire(ServiceRuntime& rt, Parts* parts, const Deps& deps) {
 }  // namespace
 
 ServiceSpec Spec(Parts* parts, Deps deps) {
-  return {.name = "order-service",
-          .migrations = {{"events", &EventsMigrations()}, {"order", &OrderMigrations()}},
-          .wire = [parts, deps = std::move(deps)](ServiceRuntime& rt) {
-            return Wire(rt, parts, deps);
-          }};
+  return WiredSpec("order-service",
+                   {{"events", &EventsMigrations()}, {"order", &OrderMigrations()}}, &Wire, parts,
+                   std::move(deps));
 }
 
 }  // namespace store::order

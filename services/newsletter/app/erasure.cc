@@ -17,8 +17,6 @@
 namespace store::newsletter {
 namespace {
 
-namespace cv1 = store::customer::v1;
-using pg::ToTimestamp;
 using namespace internal;  // NOLINT: this service's own helpers
 
 }  // namespace

@@ -25,10 +25,6 @@
 namespace store::newsletter {
 namespace {
 
-namespace cv1 = store::customer::v1;
-namespace ov1 = store::order::v1;
-using pg::ToTimestamp;
-using pg::TruncateToMicros;
 using namespace internal;  // NOLINT: this service's own helpers
 
 }  // namespace

@@ -17,14 +17,25 @@
 #include "absl/time/time.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/util/time_util.h"
+#include "libs/auth/link_token.h"
 #include "libs/core/contact.h"
 #include "libs/core/money.h"
 #include "libs/core/status.h"
 #include "libs/metrics/metrics.h"
+#include "libs/pg/values.h"
 #include "store/common/v1/money.pb.h"
+#include "store/customer/v1/events.pb.h"
 #include "store/newsletter/v1/newsletter.pb.h"
+#include "store/order/v1/events.pb.h"
 
 namespace store::newsletter::internal {
+
+namespace cv1 = store::customer::v1;
+namespace ov1 = store::order::v1;
+using auth::SignLinkToken;
+using auth::VerifyLinkToken;
+using pg::ToTimestamp;
+using pg::TruncateToMicros;
 
 inline prometheus::Family<prometheus::Counter>& MailsQueued() {
   static auto& f = prometheus::BuildCounter()

@@ -22,9 +22,6 @@
 namespace store::newsletter {
 namespace {
 
-using auth::VerifyLinkToken;
-using pg::ToTimestamp;
-using pg::TruncateToMicros;
 using namespace internal;  // NOLINT: this service's own helpers
 
 }  // namespace

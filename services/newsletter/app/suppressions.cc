@@ -16,8 +16,6 @@
 namespace store::newsletter {
 namespace {
 
-using pg::ToTimestamp;
-using pg::TruncateToMicros;
 using namespace internal;  // NOLINT: this service's own helpers
 
 }  // namespace
