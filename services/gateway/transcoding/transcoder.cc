@@ -46,9 +46,31 @@ struct Node {
   }
 };
 
+// The field at dotted `path`, each part either the proto field name or its
+// lowerCamelCase JSON name (`filter.order_id` or `filter.orderId`, as Envoy's
+// and grpc-gateway's transcoders accept); `canonical` gets the path in proto
+// names.
+const FieldDescriptor* FindQueryField(const Descriptor* type, absl::string_view path,
+                                      std::string* canonical) {
+  const FieldDescriptor* field = nullptr;
+  canonical->clear();
+  for (absl::string_view part : absl::StrSplit(path, '.')) {
+    if (type == nullptr) return nullptr;
+    field = type->FindFieldByName(std::string(part));
+    for (int i = 0; field == nullptr && i < type->field_count(); ++i) {
+      if (type->field(i)->json_name() == part) field = type->field(i);
+    }
+    if (field == nullptr) return nullptr;
+    absl::StrAppend(canonical, canonical->empty() ? "" : ".", field->name());
+    type = field->message_type();
+  }
+  return field;
+}
+
 absl::Status Add(Node& root, const Descriptor* type, const std::string& path,
                  const std::string& value, bool from_path) {
-  const FieldDescriptor* field = FindFieldByPath(type, path);
+  std::string canonical;
+  const FieldDescriptor* field = FindQueryField(type, path, &canonical);
   if (field == nullptr) {
     return InvalidField(path, absl::StrCat("is not a field of ", type->full_name()));
   }
@@ -63,7 +85,7 @@ absl::Status Add(Node& root, const Descriptor* type, const std::string& path,
     literal = log::JsonQuote(value);  // numbers are accepted as strings too
   }
   Node* node = &root;
-  for (absl::string_view part : absl::StrSplit(path, '.'))
+  for (absl::string_view part : absl::StrSplit(canonical, '.'))
     node = &node->children[std::string(part)];
   if (field->is_repeated()) {
     node->repeated = true;

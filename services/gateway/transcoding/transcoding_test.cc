@@ -151,6 +151,35 @@ TEST_F(TranscodingTest, QueryParametersFillScalarsRepeatedsAndEnums) {
   EXPECT_EQ(req.sort_field(), ov1::ORDER_SORT_FIELD_TOTAL);
 }
 
+// A frontend writes the names it sees in the JSON bodies (lowerCamelCase);
+// the proto names work too, and one field given both ways is given twice.
+TEST_F(TranscodingTest, QueryParametersTakeJsonNamesToo) {
+  ov1::ListOrdersRequest req;
+  ASSERT_TRUE(Transcode("GET", "/v1/orders",
+                        {{"filter.customerId", "6f1c"},
+                         {"filter.total.minMinor", "1000"},
+                         {"filter.createTimeFrom", "2026-01-01T00:00:00Z"},
+                         {"filter.statuses", "ORDER_STATUS_PENDING"},
+                         {"pageSize", "5"},
+                         {"sortField", "ORDER_SORT_FIELD_TOTAL"}},
+                        "", &req)
+                  .ok());
+  EXPECT_EQ(req.filter().customer_id(), "6f1c");
+  EXPECT_EQ(req.filter().total().min_minor(), 1000);
+  EXPECT_EQ(req.filter().create_time_from().seconds(), 1767225600);
+  EXPECT_EQ(req.page_size(), 5);
+  EXPECT_EQ(req.sort_field(), ov1::ORDER_SORT_FIELD_TOTAL);
+
+  ov1::ListOrdersRequest twice;
+  absl::Status s = Transcode("GET", "/v1/orders", {{"pageSize", "5"}, {"page_size", "6"}}, "",
+                             &twice);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(GetErrorInfo(s)->field(), "page_size");
+  EXPECT_THAT(s.message(), HasSubstr("more than once"));
+  EXPECT_EQ(Transcode("GET", "/v1/orders", {{"filter.Customer_Id", "x"}}, "", &twice).code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST_F(TranscodingTest, BodyAndPathWithThePathWinning) {
   ov1::ShipOrderRequest req;
   ASSERT_TRUE(Transcode("POST", "/v1/orders/from-path:ship", {},
