@@ -2,6 +2,4 @@
 #include "libs/service/service_main.h"
 #include "services/invoicing/wiring.h"
 
-int main(int argc, char** argv) {
-  return store::RunService(argc, argv, store::invoicing::Spec());
-}
+int main(int argc, char** argv) { return store::RunService(argc, argv, store::invoicing::Spec()); }

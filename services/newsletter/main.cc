@@ -2,6 +2,4 @@
 #include "libs/service/service_main.h"
 #include "services/newsletter/wiring.h"
 
-int main(int argc, char** argv) {
-  return store::RunService(argc, argv, store::newsletter::Spec());
-}
+int main(int argc, char** argv) { return store::RunService(argc, argv, store::newsletter::Spec()); }

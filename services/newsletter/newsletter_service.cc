@@ -58,8 +58,8 @@ grpc::Status NewsletterServiceImpl::ListSubscribers(grpc::ServerContext* ctx,
 }
 
 grpc::Status NewsletterServiceImpl::GetUnsubscribeLink(grpc::ServerContext* ctx,
-                                                      const v1::GetUnsubscribeLinkRequest* req,
-                                                      v1::UnsubscribeLink* resp) {
+                                                       const v1::GetUnsubscribeLinkRequest* req,
+                                                       v1::UnsubscribeLink* resp) {
   grpcx::CallScope scope(*ctx);
   if (scope.is_customer()) return grpcx::StaffOnly();
   return Reply(app_.GetUnsubscribeLink(req->id()), resp);

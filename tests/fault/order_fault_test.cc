@@ -6,11 +6,10 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <pqxx/pqxx>
 #include <random>
 #include <set>
 #include <thread>
-
-#include <pqxx/pqxx>
 
 #include "gtest/gtest.h"
 #include "libs/core/ids.h"
@@ -21,8 +20,8 @@
 #include "libs/testing/test_database.h"
 #include "libs/testing/test_kafka.h"
 #include "libs/testing/wait.h"
-#include "services/order/app/order_app.h"
 #include "services/invoicing/migrations.h"
+#include "services/order/app/order_app.h"
 #include "services/order/migrations.h"
 #include "store/invoicing/v1/invoicing_service.grpc.pb.h"
 #include "store/order/v1/events.pb.h"

@@ -2,12 +2,11 @@
 // (PERF-1) and prints one JSON line of figures. Its reference, pgbench of
 // PlaceOrder's own SQL, is services/order/store/place_order.pgbench. A tool:
 // it uses the services' APIs only (architecture rule 12).
+#include <algorithm>
+#include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-
-#include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -30,7 +29,8 @@ namespace {
 
 namespace v1 = store::order::v1;
 
-constexpr char kHelp[] = R"(usage: loadgen --addr HOST:PORT [--concurrency N] [--duration-seconds T] [--pay] [--json]
+constexpr char kHelp[] =
+    R"(usage: loadgen --addr HOST:PORT [--concurrency N] [--duration-seconds T] [--pay] [--json]
        loadgen --http HOST:PORT --token TOKEN [--concurrency N] [--duration-seconds T]
        loadgen --checkout HOST:PORT --token TOKEN --webhook-secret-file FILE [--concurrency N]
                [--duration-seconds T]
@@ -47,7 +47,6 @@ TOKEN (PERF-8): create a cart, add 3 lines, set email, addresses and delivery,
 check out, then the payment provider's webhook signed with the secret in FILE.
 Prints checkouts/s and the whole flow's p50 and p99.
 )";
-
 
 // One client's keep-alive HTTP connection to the gateway.
 class HttpClient {

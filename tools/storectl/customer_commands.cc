@@ -333,12 +333,9 @@ void PrintCustomerLine(const v1::Customer& c, const std::map<std::string, std::s
 
 std::string ConsentText(const v1::ConsentState& s) {
   if (s.update_time().seconds() == 0) return "-";
-  return absl::StrCat(
-      s.granted() ? "granted" : "withdrawn",
-      s.granted()
-          ? absl::StrCat(" (", Label(s.level()), ")")
-          : "",
-      ", source ", s.source(), ", ", Time(s.update_time()));
+  return absl::StrCat(s.granted() ? "granted" : "withdrawn",
+                      s.granted() ? absl::StrCat(" (", Label(s.level()), ")") : "", ", source ",
+                      s.source(), ", ", Time(s.update_time()));
 }
 
 std::string AddressText(const common::v1::Address& a) {
@@ -356,8 +353,7 @@ void PrintCustomer(const Env& e, const v1::Customer& c) {
   auto group = groups.find(c.group_id());
   std::printf("customer %s <%s>  (id %s, version %lld)\n", c.name().c_str(), c.email().c_str(),
               c.id().c_str(), static_cast<long long>(c.version()));
-  std::printf("  %s, state %s%s%s\n", Flags(c).c_str(),
-              Label(c.state()).c_str(),
+  std::printf("  %s, state %s%s%s\n", Flags(c).c_str(), Label(c.state()).c_str(),
               c.has_account() ? ", can sign in" : "", c.email_verified() ? ", email verified" : "");
   std::printf("  phone %s  country %s  group %s\n", c.phone().empty() ? "-" : c.phone().c_str(),
               c.country_code().empty() ? "-" : c.country_code().c_str(),
@@ -391,9 +387,8 @@ void PrintSegmentLine(const v1::Segment& s) {
 void PrintWalletEntry(const v1::WalletEntry& w) {
   std::printf(
       "%s  %-8s %14s  balance %14s  %-18s %s%s%s\n", Time(w.create_time()).c_str(),
-      Label(w.kind()).c_str(),
-      Money(w.amount()).c_str(), Money(w.balance_after()).c_str(), w.actor().c_str(),
-      w.reason().c_str(),
+      Label(w.kind()).c_str(), Money(w.amount()).c_str(), Money(w.balance_after()).c_str(),
+      w.actor().c_str(), w.reason().c_str(),
       w.has_expire_time() ? absl::StrCat("  (expires ", Time(w.expire_time()), ")").c_str() : "",
       w.idempotency_key().empty() ? "" : ("  key " + w.idempotency_key()).c_str());
 }
@@ -407,11 +402,9 @@ void PrintBlacklistEntry(const v1::BlacklistEntry& b) {
 
 void PrintConsentRecord(const v1::ConsentRecord& r) {
   std::printf("%s  %-5s %-9s %-16s %-12s %-18s %s%s\n", Time(r.create_time()).c_str(),
-              Label(r.channel()).c_str(),
-              r.granted() ? "granted" : "withdrawn",
-              r.granted() ? Label(r.level()).c_str() : "-",
-              r.source().c_str(), r.actor().c_str(), r.wording_version().c_str(),
-              r.ip().empty() ? "" : ("  ip " + r.ip()).c_str());
+              Label(r.channel()).c_str(), r.granted() ? "granted" : "withdrawn",
+              r.granted() ? Label(r.level()).c_str() : "-", r.source().c_str(), r.actor().c_str(),
+              r.wording_version().c_str(), r.ip().empty() ? "" : ("  ip " + r.ip()).c_str());
 }
 
 void PrintErasure(const Env& e, const v1::ErasureRecord& r) {
@@ -927,8 +920,7 @@ int Field(const Env& e) {
   if (sub == "list") {
     if (e.g.json) return PrintJson(fields), 0;
     for (const auto& f : fields.fields()) {
-      std::printf("%-24s %-7s %-28s %s\n", f.key().c_str(),
-                  Label(f.type()).c_str(),
+      std::printf("%-24s %-7s %-28s %s\n", f.key().c_str(), Label(f.type()).c_str(),
                   f.label().c_str(), absl::StrJoin(f.choices(), ",").c_str());
     }
     return 0;
@@ -983,8 +975,7 @@ int Field(const Env& e) {
   grpc::Status s = e.stub.DefineCustomField(e.Ctx().get(), req, &out);
   if (!s.ok()) return Fail(s);
   if (e.g.json) return PrintJson(out), 0;
-  std::printf("custom field %s (%s) defined\n", out.key().c_str(),
-              Label(out.type()).c_str());
+  std::printf("custom field %s (%s) defined\n", out.key().c_str(), Label(out.type()).c_str());
   return 0;
 }
 
@@ -1208,9 +1199,7 @@ int Blacklist(const Env& e) {
 
 constexpr size_t kImportChunk = 64 * 1024;
 
-std::string Outcome(v1::ImportOutcome o) {
-  return Label(o);
-}
+std::string Outcome(v1::ImportOutcome o) { return Label(o); }
 
 int Import(const Env& e) {
   const Args& a = e.args;

@@ -1,12 +1,12 @@
 // storectl: the operator's command line for the store backend.
+#include <grpcpp/grpcpp.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -81,11 +81,12 @@ int Health(const std::vector<std::string>& argv) {
   auto args = Args::Parse(argv, {"help"});
   if (!args.ok()) return Fail(args.status());
   if (args->Has("help")) {
-    std::puts("usage: storectl health [SERVICE...] [--service NAME] [--timeout SECONDS]\n"
-              "       storectl health --addr HOST:PORT [--service NAME] [--timeout SECONDS]\n"
-              "SERVICE: customer, order, invoicing or newsletter, at <SERVICE>_SERVICE_ADDR\n"
-              "(environment or "
-              ".dev/env); without SERVICE and --addr, every service whose address is set.");
+    std::puts(
+        "usage: storectl health [SERVICE...] [--service NAME] [--timeout SECONDS]\n"
+        "       storectl health --addr HOST:PORT [--service NAME] [--timeout SECONDS]\n"
+        "SERVICE: customer, order, invoicing or newsletter, at <SERVICE>_SERVICE_ADDR\n"
+        "(environment or "
+        ".dev/env); without SERVICE and --addr, every service whose address is set.");
     return 0;
   }
   int timeout = 2;

@@ -221,9 +221,7 @@ absl::Status Missing(absl::string_view usage) {
 
 // ---- printing ----------------------------------------------------------------
 
-std::string StatusLabel(v1::SubscriberStatus s) {
-  return Label(s);
-}
+std::string StatusLabel(v1::SubscriberStatus s) { return Label(s); }
 
 std::string NoticeLabel(v1::NoticeType t) { return Label(t); }
 
@@ -263,8 +261,7 @@ void PrintSuppressionLine(const v1::Suppression& s) {
   const std::string who = s.email().empty()
                               ? absl::StrCat("sha256:", s.email_sha256().substr(0, 16), "...")
                               : s.email();
-  std::printf("%-40s %-13s %s  %s\n", who.c_str(),
-              Label(s.reason()).c_str(),
+  std::printf("%-40s %-13s %s  %s\n", who.c_str(), Label(s.reason()).c_str(),
               Time(s.create_time()).c_str(), s.detail().c_str());
 }
 
@@ -309,17 +306,14 @@ void PrintMailLine(const v1::Mail& m) {
     absl::StrAppend(&extra, "  [", m.last_error(), "]");
   }
   std::printf("%s  %-11s %-25s %-32s %2d  %s%s\n", Time(m.create_time()).c_str(),
-              Label(m.status()).c_str(), what.c_str(),
-              m.recipient().c_str(), m.attempts(), m.subject().c_str(), extra.c_str());
+              Label(m.status()).c_str(), what.c_str(), m.recipient().c_str(), m.attempts(),
+              m.subject().c_str(), extra.c_str());
 }
 
-std::string CampaignStatusLabel(v1::CampaignStatus s) {
-  return Label(s);
-}
+std::string CampaignStatusLabel(v1::CampaignStatus s) { return Label(s); }
 
 std::string CampaignTypeLabel(v1::CampaignType t) {
-  return t == v1::CAMPAIGN_TYPE_UNSPECIFIED ? "-"
-                                            : Label(t);
+  return t == v1::CAMPAIGN_TYPE_UNSPECIFIED ? "-" : Label(t);
 }
 
 void PrintCampaignHeader() {
@@ -594,8 +588,7 @@ int Bounce(const Env& e) {
   grpc::Status s = e.stub.RecordBounce(e.Ctx().get(), req, &resp);
   if (!s.ok()) return Fail(s);
   if (e.g.json) return PrintJson(resp), 0;
-  std::printf("%s: %s recorded; %s", req.email().c_str(),
-              Label(req.kind()).c_str(),
+  std::printf("%s: %s recorded; %s", req.email().c_str(), Label(req.kind()).c_str(),
               resp.suppressed() ? "the address is suppressed" : "the address is not suppressed");
   if (req.kind() == v1::BOUNCE_KIND_SOFT) {
     std::printf(" (soft bounces in a row: %d)", resp.soft_bounces());

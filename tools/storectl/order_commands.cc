@@ -61,7 +61,6 @@ std::unique_ptr<v1::OrderService::Stub> Stub(const Args& args) {
   return v1::OrderService::NewStub(grpcx::MakeChannel(addr));
 }
 
-
 void PrintOrderLine(const v1::Order& o) {
   std::printf("#%-7lld %-22s %16s  %-28s %s  %s\n", static_cast<long long>(o.number()),
               Label(o.status()).c_str(), Money(o.totals().total()).c_str(),

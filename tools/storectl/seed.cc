@@ -8,10 +8,10 @@
 #include <map>
 #include <string>
 
-#include "absl/strings/str_format.h"
 #include "absl/strings/numbers.h"
-#include "store/order/v1/order_service.grpc.pb.h"
+#include "absl/strings/str_format.h"
 #include "libs/grpcx/server.h"
+#include "store/order/v1/order_service.grpc.pb.h"
 #include "tools/storectl/customer_commands.h"
 #include "tools/storectl/order_commands.h"
 

@@ -8,11 +8,11 @@
 #include "libs/core/status.h"
 #include "libs/events/envelope.h"
 #include "services/customer/app/customer_app.h"
+#include "services/customer/app/customer_options.h"
 #include "services/customer/store/customer_store.h"
 #include "services/customer/store/erasure_store.h"
 #include "services/customer/store/facts_store.h"
 #include "services/customer/store/segment_store.h"
-#include "services/customer/app/customer_options.h"
 #include "store/customer/v1/events.pb.h"
 #include "store/newsletter/v1/events.pb.h"
 #include "store/order/v1/events.pb.h"
@@ -57,7 +57,8 @@ absl::Status EventHandlers::HandleOrderEvent(pqxx::work& tx,
     }
   } else if (!o.customer().email().empty()) {
     // CUS-04: a guest order creates (or finds) the guest customer by email.
-    c = CustomerStore::LoadByEmail(tx, options_.store_currency, o.customer().email(), true, /*with_addresses=*/false);
+    c = CustomerStore::LoadByEmail(tx, options_.store_currency, o.customer().email(), true,
+                                   /*with_addresses=*/false);
     if (!c.has_value()) {
       NewCustomer n;
       n.customer.set_email(o.customer().email());
@@ -154,7 +155,8 @@ absl::Status EventHandlers::HandleNewsletterEvent(pqxx::work& tx,
     return absl::OkStatus();
   }
   if (sub.email().empty()) return absl::OkStatus();
-  std::optional<v1::Customer> c = CustomerStore::LoadByEmail(tx, options_.store_currency, sub.email(), true, false);
+  std::optional<v1::Customer> c =
+      CustomerStore::LoadByEmail(tx, options_.store_currency, sub.email(), true, false);
   if (!c.has_value()) return absl::OkStatus();  // a subscriber who is no customer
   const v1::ConsentState& current = c->email_marketing();
   const v1::ConsentLevel level =

@@ -53,7 +53,9 @@ absl::StatusOr<v1::ExportCustomerDataResponse> PrivacyApp::ExportData(const std:
     notes = JsonArray(CustomerStore::ListNotes(tx, id));
     consents = JsonArray(CustomerStore::ListConsents(tx, id));
     std::vector<v1::WalletEntry> entries;
-    for (auto& [seq, e] : WalletStore::Entries(tx, options_.store_currency, id, std::nullopt, 1'000'000)) entries.push_back(e);
+    for (auto& [seq, e] :
+         WalletStore::Entries(tx, options_.store_currency, id, std::nullopt, 1'000'000))
+      entries.push_back(e);
     wallet = JsonArray(entries);
     std::vector<std::string> names;
     pqxx::result r = tx.exec_params(
@@ -94,7 +96,8 @@ absl::StatusOr<v1::ErasureRecord> PrivacyApp::Erase(const v1::EraseCustomerReque
   const absl::Time now = clock_.Now();
   v1::ErasureRecord record;
   STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
-    std::optional<v1::Customer> c = CustomerStore::Load(tx, options_.store_currency, r.customer_id(), true, false);
+    std::optional<v1::Customer> c =
+        CustomerStore::Load(tx, options_.store_currency, r.customer_id(), true, false);
     if (!c.has_value() || absl::StartsWith(c->email(), "erased+")) {
       return NotFound("customer", r.customer_id());
     }

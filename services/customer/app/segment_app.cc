@@ -35,10 +35,12 @@ absl::StatusOr<v1::Segment> SegmentApp::Create(const v1::Segment& in) {
   const absl::Time now = clock_.Now();
   v1::Segment out;
   STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
-    STORE_RETURN_IF_ERROR(SegmentStore::Compile(tx, options_.store_currency, s.rule(), now).status());
+    STORE_RETURN_IF_ERROR(
+        SegmentStore::Compile(tx, options_.store_currency, s.rule(), now).status());
     if (!SegmentStore::Insert(tx, s, now)) return NameTaken();
     // A new segment is filled silently: nobody "joined" it.
-    STORE_RETURN_IF_ERROR(SegmentStore::RefreshAll(tx, options_.store_currency, s, now, /*publish=*/false).status());
+    STORE_RETURN_IF_ERROR(
+        SegmentStore::RefreshAll(tx, options_.store_currency, s, now, /*publish=*/false).status());
     out = *SegmentStore::Load(tx, s.id());
     return absl::OkStatus();
   }));
@@ -53,10 +55,12 @@ absl::StatusOr<v1::Segment> SegmentApp::Update(const v1::Segment& in) {
   v1::Segment out;
   STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
     if (!SegmentStore::Load(tx, s.id()).has_value()) return NotFound("segment", s.id());
-    STORE_RETURN_IF_ERROR(SegmentStore::Compile(tx, options_.store_currency, s.rule(), now).status());
+    STORE_RETURN_IF_ERROR(
+        SegmentStore::Compile(tx, options_.store_currency, s.rule(), now).status());
     if (!SegmentStore::Update(tx, s, now)) return NameTaken();
     // Members who no longer match leave, new matches join (published).
-    STORE_RETURN_IF_ERROR(SegmentStore::RefreshAll(tx, options_.store_currency, s, now, /*publish=*/true).status());
+    STORE_RETURN_IF_ERROR(
+        SegmentStore::RefreshAll(tx, options_.store_currency, s, now, /*publish=*/true).status());
     out = *SegmentStore::Load(tx, s.id());
     return absl::OkStatus();
   }));
@@ -107,7 +111,8 @@ absl::StatusOr<int64_t> SegmentApp::Count(const v1::CountSegmentMembersRequest& 
     } else {
       return InvalidField("segment_id", "give a segment_id or a rule");
     }
-    STORE_ASSIGN_OR_RETURN(CompiledSegment compiled, SegmentStore::Compile(tx, options_.store_currency, rule, now));
+    STORE_ASSIGN_OR_RETURN(CompiledSegment compiled,
+                           SegmentStore::Compile(tx, options_.store_currency, rule, now));
     count = SegmentStore::Count(tx, compiled);
     return absl::OkStatus();
   }));
@@ -130,10 +135,11 @@ absl::StatusOr<v1::ListSegmentMembersResponse> SegmentApp::Members(
     out.Clear();
     std::optional<v1::Segment> s = SegmentStore::Load(tx, r.segment_id());
     if (!s.has_value()) return NotFound("segment", r.segment_id());
-    STORE_ASSIGN_OR_RETURN(CompiledSegment compiled, SegmentStore::Compile(tx, options_.store_currency, s->rule(), now));
-    std::vector<v1::Customer> rows =
-        CustomerStore::List(tx, options_.store_currency, v1::CustomerFilter(), compiled.where_sql, compiled.params,
-                            v1::CUSTOMER_SORT_FIELD_CREATE_TIME, /*ascending=*/true, after, limit);
+    STORE_ASSIGN_OR_RETURN(CompiledSegment compiled,
+                           SegmentStore::Compile(tx, options_.store_currency, s->rule(), now));
+    std::vector<v1::Customer> rows = CustomerStore::List(
+        tx, options_.store_currency, v1::CustomerFilter(), compiled.where_sql, compiled.params,
+        v1::CUSTOMER_SORT_FIELD_CREATE_TIME, /*ascending=*/true, after, limit);
     const bool more = static_cast<int>(rows.size()) > limit;
     if (more) rows.resize(limit);
     for (auto& c : rows) *out.add_customers() = std::move(c);
@@ -165,7 +171,8 @@ absl::StatusOr<int64_t> SegmentApp::RefreshAll(bool time_relative_only) {
       if (!tx.exec1("SELECT pg_try_advisory_xact_lock(7215001)")[0].as<bool>()) {
         return absl::OkStatus();
       }
-      absl::StatusOr<int64_t> n = SegmentStore::RefreshAll(tx, options_.store_currency, s, now, /*publish=*/true);
+      absl::StatusOr<int64_t> n =
+          SegmentStore::RefreshAll(tx, options_.store_currency, s, now, /*publish=*/true);
       if (n.ok()) changes += *n;
       return absl::OkStatus();
     }));

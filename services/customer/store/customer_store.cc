@@ -78,7 +78,6 @@ v1::Customer ParseCustomer(const pqxx::row& r, absl::string_view currency) {
   return c;
 }
 
-
 const pg::Statement kLoad("cus_load", absl::StrCat("SELECT ", kCols,
                                                        " FROM customers c WHERE c.id = $1::uuid"));
 const pg::Statement kLoadForUpdate(
@@ -286,8 +285,7 @@ v1::CustomerGroup ParseGroup(const pqxx::row& r) {
 }
 
 std::optional<v1::Customer> One(pqxx::transaction_base& tx, absl::string_view currency,
-                                const pqxx::result& r,
-                                bool with_addresses) {
+                                const pqxx::result& r, bool with_addresses) {
   if (r.empty()) return std::nullopt;
   v1::Customer c = ParseCustomer(r[0], currency);
   if (with_addresses) {
@@ -298,13 +296,15 @@ std::optional<v1::Customer> One(pqxx::transaction_base& tx, absl::string_view cu
 
 }  // namespace
 
-std::optional<v1::Customer> CustomerStore::Load(pqxx::transaction_base& tx, absl::string_view currency, const std::string& id,
+std::optional<v1::Customer> CustomerStore::Load(pqxx::transaction_base& tx,
+                                                absl::string_view currency, const std::string& id,
                                                 bool for_update, bool with_addresses) {
   return One(tx, currency, tx.exec_prepared(for_update ? kLoadForUpdate.name : kLoad.name, id),
              with_addresses);
 }
 
-std::optional<v1::Customer> CustomerStore::LoadByEmail(pqxx::transaction_base& tx, absl::string_view currency,
+std::optional<v1::Customer> CustomerStore::LoadByEmail(pqxx::transaction_base& tx,
+                                                       absl::string_view currency,
                                                        const std::string& email, bool for_update,
                                                        bool with_addresses) {
   return One(tx, currency,
@@ -312,12 +312,14 @@ std::optional<v1::Customer> CustomerStore::LoadByEmail(pqxx::transaction_base& t
              with_addresses);
 }
 
-std::optional<v1::Customer> CustomerStore::LoadByRequestId(pqxx::transaction_base& tx, absl::string_view currency,
+std::optional<v1::Customer> CustomerStore::LoadByRequestId(pqxx::transaction_base& tx,
+                                                           absl::string_view currency,
                                                            const std::string& request_id) {
   return One(tx, currency, tx.exec_prepared(kLoadByRequest.name, request_id), true);
 }
 
-std::vector<v1::Customer> CustomerStore::LoadMany(pqxx::transaction_base& tx, absl::string_view currency,
+std::vector<v1::Customer> CustomerStore::LoadMany(pqxx::transaction_base& tx,
+                                                  absl::string_view currency,
                                                   const std::vector<std::string>& ids) {
   std::vector<v1::Customer> out;
   for (const auto& r :
@@ -654,13 +656,13 @@ KeysetCursor CustomerStore::CursorOf(const v1::Customer& c, v1::CustomerSortFiel
   return k;
 }
 
-std::vector<v1::Customer> CustomerStore::List(pqxx::transaction_base& tx, absl::string_view currency,
+std::vector<v1::Customer> CustomerStore::List(pqxx::transaction_base& tx,
+                                              absl::string_view currency,
                                               const v1::CustomerFilter& f,
                                               const std::string& segment_sql,
                                               const std::vector<std::string>& segment_params,
                                               v1::CustomerSortField sort, bool ascending,
-                                              const std::optional<KeysetCursor>& after,
-                                              int limit) {
+                                              const std::optional<KeysetCursor>& after, int limit) {
   // Built from fixed fragments only; every value is a numbered parameter.
   std::vector<std::string> params = segment_params;
   std::vector<std::string> where = {"c.erased_at IS NULL"};

@@ -4,8 +4,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "libs/core/money.h"
 #include "libs/core/log.h"
+#include "libs/core/money.h"
 #include "libs/core/status.h"
 #include "libs/events/envelope.h"
 #include "libs/events/outbox.h"
@@ -89,7 +89,8 @@ void Publish(pqxx::transaction_base& tx, const v1::Segment& segment,
 
 }  // namespace
 
-absl::StatusOr<CompiledSegment> SegmentStore::Compile(pqxx::transaction_base& tx, absl::string_view currency,
+absl::StatusOr<CompiledSegment> SegmentStore::Compile(pqxx::transaction_base& tx,
+                                                      absl::string_view currency,
                                                       const std::string& rule, absl::Time now,
                                                       int first_param) {
   SegmentContext ctx;
@@ -179,7 +180,8 @@ absl::Status SegmentStore::RefreshFor(pqxx::transaction_base& tx, absl::string_v
   return absl::OkStatus();
 }
 
-absl::StatusOr<int64_t> SegmentStore::RefreshAll(pqxx::transaction_base& tx, absl::string_view currency,
+absl::StatusOr<int64_t> SegmentStore::RefreshAll(pqxx::transaction_base& tx,
+                                                 absl::string_view currency,
                                                  const v1::Segment& segment, absl::Time now,
                                                  bool publish) {
   STORE_ASSIGN_OR_RETURN(CompiledSegment compiled, Compile(tx, currency, segment.rule(), now, 2));

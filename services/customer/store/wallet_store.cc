@@ -80,7 +80,8 @@ int64_t WalletStore::Balance(pqxx::transaction_base& tx, const std::string& cust
   return r.empty() ? 0 : r[0][0].as<int64_t>();
 }
 
-std::optional<v1::WalletEntry> WalletStore::FindByKey(pqxx::transaction_base& tx, absl::string_view currency,
+std::optional<v1::WalletEntry> WalletStore::FindByKey(pqxx::transaction_base& tx,
+                                                      absl::string_view currency,
                                                       const std::string& customer_id,
                                                       v1::WalletEntryKind kind,
                                                       const std::string& key) {
@@ -140,10 +141,9 @@ void WalletStore::RetireKey(pqxx::transaction_base& tx, const std::string& debit
   tx.exec_prepared(kRetireKey.name, debit_id, reversal_id);
 }
 
-std::vector<std::pair<int64_t, v1::WalletEntry>> WalletStore::Entries(pqxx::transaction_base& tx, absl::string_view currency,
-                                                  const std::string& customer_id,
-                                                  const std::optional<KeysetCursor>& after,
-                                                  int limit) {
+std::vector<std::pair<int64_t, v1::WalletEntry>> WalletStore::Entries(
+    pqxx::transaction_base& tx, absl::string_view currency, const std::string& customer_id,
+    const std::optional<KeysetCursor>& after, int limit) {
   const std::string sql = absl::StrCat(
       "SELECT ", kEntryCols, " FROM wallet_entries WHERE customer_id = $1::uuid",
       after.has_value() ? " AND seq < $3::bigint" : "", " ORDER BY seq DESC LIMIT $2::int");

@@ -171,8 +171,8 @@ TEST_F(TranscodingTest, QueryParametersTakeJsonNamesToo) {
   EXPECT_EQ(req.sort_field(), ov1::ORDER_SORT_FIELD_TOTAL);
 
   ov1::ListOrdersRequest twice;
-  absl::Status s = Transcode("GET", "/v1/orders", {{"pageSize", "5"}, {"page_size", "6"}}, "",
-                             &twice);
+  absl::Status s =
+      Transcode("GET", "/v1/orders", {{"pageSize", "5"}, {"page_size", "6"}}, "", &twice);
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(GetErrorInfo(s)->field(), "page_size");
   EXPECT_THAT(s.message(), HasSubstr("more than once"));

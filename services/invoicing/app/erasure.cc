@@ -19,7 +19,6 @@
 namespace store::invoicing {
 namespace {
 
-
 void AnonymiseBuyer(v1::Party* buyer) {
   buyer->set_name("Erased customer");
   buyer->clear_email();

@@ -22,7 +22,6 @@
 
 namespace store::newsletter {
 
-
 // One page of a customer segment's members (their emails) and the token of
 // the next page ("" after the last). NOT_FOUND for an unknown segment.
 struct SegmentPage {

@@ -19,7 +19,6 @@
 
 namespace store::order {
 
-
 struct CartOptions {
   // STORE_CURRENCY: of carts that name none, and of codes' amounts.
   std::string store_currency = "USD";

@@ -85,8 +85,8 @@ absl::Status OrderApp::HandleCustomerEvent(pqxx::work& tx,
   // Carts are not records anyone must keep: the customer's carts and the
   // guest carts with their email go, and their uses of discount codes are
   // counted under an anonymous key from now on.
-  const int64_t carts = CartStore::DeleteForErasure(
-      tx, customer_id, absl::AsciiStrToLower(erased.email_sha256()));
+  const int64_t carts =
+      CartStore::DeleteForErasure(tx, customer_id, absl::AsciiStrToLower(erased.email_sha256()));
 
   customer::v1::ErasureStepCompleted done;
   done.set_erasure_id(erased.erasure_id());

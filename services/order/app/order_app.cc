@@ -10,13 +10,13 @@
 #include "libs/core/log.h"
 #include "libs/core/paging.h"
 #include "libs/core/status.h"
-#include "libs/pg/values.h"
 #include "libs/events/envelope.h"
 #include "libs/events/outbox.h"
 #include "libs/metrics/metrics.h"
+#include "libs/pg/values.h"
+#include "services/order/domain/cart_rules.h"
 #include "services/order/domain/order_rules.h"
 #include "services/order/domain/order_state.h"
-#include "services/order/domain/cart_rules.h"
 #include "services/order/store/order_store.h"
 #include "services/order/store/settings_store.h"
 #include "store/order/v1/events.pb.h"
@@ -242,7 +242,8 @@ absl::StatusOr<v1::Order> OrderApp::PlaceOrder(const v1::PlaceOrderRequest& requ
     v1::OrderPlaced placed;
     *placed.mutable_order() = order;
     const events::OutboxParams event(
-        order::v1::kOrdersTopic, events::MakeEnvelope(placed, order.id(), order.version(), kSource, now));
+        order::v1::kOrdersTopic,
+        events::MakeEnvelope(placed, order.id(), order.version(), kSource, now));
     const bool inserted = OrderStore::InsertOrder(tx, order, request_id, hash, actor, event);
     // The next placement may now take the row lock's queue while this one
     // commits: one waiter at most, and its round trip overlaps the commit.

@@ -9,9 +9,8 @@
 
 #include <functional>
 #include <mutex>
-#include <string>
-
 #include <pqxx/pqxx>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "libs/core/clock.h"

@@ -6,10 +6,9 @@
 #define STORE_TESTS_INTEGRATION_CUSTOMER_CUSTOMER_FIXTURE_H_
 
 #include <memory>
+#include <pqxx/pqxx>
 #include <string>
 #include <vector>
-
-#include <pqxx/pqxx>
 
 #include "gtest/gtest.h"
 #include "libs/core/clock.h"

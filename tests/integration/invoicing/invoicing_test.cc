@@ -4,15 +4,13 @@
 #include <cstdio>
 #include <fstream>
 #include <mutex>
+#include <pqxx/pqxx>
 #include <random>
 #include <set>
 #include <thread>
 
-#include <pqxx/pqxx>
-
 #include "absl/strings/escaping.h"
 #include "gmock/gmock.h"
-#include "store/customer/v1/events.pb.h"
 #include "gtest/gtest.h"
 #include "libs/core/ids.h"
 #include "libs/events/consumer.h"
@@ -27,9 +25,10 @@
 #include "services/invoicing/app/invoicing_app.h"
 #include "services/invoicing/domain/invoice_rules.h"
 #include "services/invoicing/invoicing_service.h"
-#include "services/invoicing/wiring.h"
 #include "services/invoicing/store/invoice_store.h"
+#include "services/invoicing/wiring.h"
 #include "services/order/domain/order_rules.h"
+#include "store/customer/v1/events.pb.h"
 #include "store/invoicing/v1/events.pb.h"
 #include "store/order/v1/events.pb.h"
 #include "store/topics.h"
@@ -44,14 +43,14 @@ class InvoicingTest : public testing::ServiceFixture {
  protected:
   void SetUp() override {
     // Wired as main.cc wires it; the order service's GetOrder is a map here.
-    StartService(Spec(&parts_, {.orders = [this](const std::string& id)
-                                    -> absl::StatusOr<ov1::Order> {
-                   std::lock_guard<std::mutex> lock(mu_);
-                   auto it = known_orders_.find(id);
-                   if (it == known_orders_.end()) return absl::NotFoundError("order not found");
-                   return it->second;
-                 }}),
-                 {}, {.relay_poll = absl::Milliseconds(500)});
+    StartService(
+        Spec(&parts_, {.orders = [this](const std::string& id) -> absl::StatusOr<ov1::Order> {
+          std::lock_guard<std::mutex> lock(mu_);
+          auto it = known_orders_.find(id);
+          if (it == known_orders_.end()) return absl::NotFoundError("order not found");
+          return it->second;
+        }}),
+        {}, {.relay_poll = absl::Milliseconds(500)});
     if (HasFatalFailure()) return;
     app_ = parts_.app.get();
     stub_ = v1::InvoicingService::NewStub(Channel());
@@ -277,7 +276,8 @@ TEST_F(InvoicingTest, RejectedOrderCancelsItsInvoice) {
   EXPECT_THAT(inv.reason(), HasSubstr("rejected: fraud suspected"));
   EXPECT_EQ(inv.version(), 2);
   std::vector<std::string> types;
-  for (const auto& r : kafka_->ReadTopic(invoicing::v1::kInvoicesTopic, 2)) types.push_back(r.headers.at("type"));
+  for (const auto& r : kafka_->ReadTopic(invoicing::v1::kInvoicesTopic, 2))
+    types.push_back(r.headers.at("type"));
   EXPECT_THAT(types, ::testing::ElementsAre("store.invoicing.v1.InvoiceIssued",
                                             "store.invoicing.v1.InvoiceCancelled"));
   // The cancelled invoice stays listed, excluded from the totals.

@@ -12,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/auth/digest.h"
+#include "libs/auth/link_token.h"
 #include "libs/core/ids.h"
 #include "libs/core/status.h"
 #include "libs/events/consumer.h"
@@ -24,13 +25,12 @@
 #include "services/newsletter/app/campaign_app.h"
 #include "services/newsletter/app/mail_sender.h"
 #include "services/newsletter/app/newsletter_app.h"
-#include "libs/auth/link_token.h"
 #include "services/newsletter/store/campaign_store.h"
 #include "services/newsletter/store/newsletter_store.h"
 #include "services/newsletter/wiring.h"
-#include "store/newsletter/v1/newsletter_service.grpc.pb.h"
 #include "store/customer/v1/events.pb.h"
 #include "store/newsletter/v1/events.pb.h"
+#include "store/newsletter/v1/newsletter_service.grpc.pb.h"
 #include "store/order/v1/cart.pb.h"
 #include "store/order/v1/events.pb.h"
 #include "store/topics.h"
@@ -253,7 +253,8 @@ class NewsletterTest : public testing::ServiceFixture {
   // Events of `type` published on the subscribers topic so far.
   int Events(const std::string& type) {
     int n = 0;
-    for (const auto& r : kafka_->ReadTopic(newsletter::v1::kSubscribersTopic, 0, absl::Seconds(2))) {
+    for (const auto& r :
+         kafka_->ReadTopic(newsletter::v1::kSubscribersTopic, 0, absl::Seconds(2))) {
       n += r.headers.count("type") && r.headers.at("type") == type;
     }
     return n;
@@ -1053,7 +1054,8 @@ TEST_F(NewsletterTest, CampaignReachesEverySubscribedUnsuppressedAddressOnce) {
   ov1::OrderPlaced placed;
   *placed.mutable_order() = order;
   const common::v1::EventEnvelope placed_env = Publish(order::v1::kOrdersTopic, placed, order.id());
-  kafka_->Produce(order::v1::kOrdersTopic, order.id(), placed_env.SerializeAsString());  // redelivered
+  kafka_->Produce(order::v1::kOrdersTopic, order.id(),
+                  placed_env.SerializeAsString());  // redelivered
   ov1::Order stranger = Order("stranger@example.com");
   *placed.mutable_order() = stranger;
   Publish(order::v1::kOrdersTopic, placed, stranger.id());

@@ -3,9 +3,8 @@
 // PostgreSQL, with a fake customer service over real gRPC.
 #include <atomic>
 #include <chrono>
-#include <thread>
-
 #include <pqxx/pqxx>
+#include <thread>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

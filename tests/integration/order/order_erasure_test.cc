@@ -99,7 +99,8 @@ class OrderErasureTest : public OrderServiceFixture {
     pqxx::nontransaction tx(conn);
     std::vector<cv1::ErasureStepCompleted> out;
     for (const auto& row : tx.exec(absl::StrCat(
-             "SELECT envelope, aggregate_id FROM outbox WHERE topic = '", customer::v1::kErasuresTopic,
+             "SELECT envelope, aggregate_id FROM outbox WHERE topic = '",
+             customer::v1::kErasuresTopic,
              "' AND event_type = 'store.customer.v1.ErasureStepCompleted' ORDER BY id"))) {
       pqxx::binarystring b(row[0]);
       auto env = events::ParseEnvelope(std::string(b.str()));
@@ -111,7 +112,6 @@ class OrderErasureTest : public OrderServiceFixture {
     }
     return out;
   }
-
 };
 
 TEST_F(OrderErasureTest, AnonymisesTheCustomersOrdersAndGuestOrdersAndReportsOnce) {

@@ -6,9 +6,8 @@
 #define STORE_TESTS_INTEGRATION_ORDER_ORDER_FIXTURE_H_
 
 #include <memory>
-#include <string>
-
 #include <pqxx/pqxx>
+#include <string>
 
 #include "gtest/gtest.h"
 #include "libs/core/clock.h"
