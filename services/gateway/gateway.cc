@@ -4,6 +4,7 @@
 #include <prometheus/histogram.h>
 #include <prometheus/text_serializer.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
@@ -507,6 +508,16 @@ void Gateway::Stream(const std::shared_ptr<Call>& call) {
     http::Response head;
     head.status = 200;
     head.content_type = route.http.stream_content_type();
+    if (route.stream_content_type != nullptr) {
+      // The backend's own type (an invoice asked for as HTML is HTML), when
+      // it is a plain header value.
+      std::string own = message.GetReflection()->GetString(message, route.stream_content_type);
+      const bool plain = !own.empty() && own.size() <= 200 &&
+                         std::all_of(own.begin(), own.end(), [](char c) {
+                           return c >= 0x20 && c < 0x7f;
+                         });
+      if (plain) head.content_type = std::move(own);
+    }
     if (route.stream_file_name != nullptr) {
       std::string name =
           SafeFileName(message.GetReflection()->GetString(message, route.stream_file_name));

@@ -128,8 +128,15 @@ class FakeInvoicing final : public invoicing::v1::InvoicingService::Service {
     return grpc::Status::OK;
   }
   grpc::Status RenderInvoice(grpc::ServerContext*, const invoicing::v1::RenderInvoiceRequest* req,
-                             grpc::ServerWriter<invoicing::v1::DocumentChunk>*) override {
-    return grpcx::ToGrpcStatus(NotFound("invoice", req->id()));
+                             grpc::ServerWriter<invoicing::v1::DocumentChunk>* writer) override {
+    if (req->id() != "inv-1") return grpcx::ToGrpcStatus(NotFound("invoice", req->id()));
+    invoicing::v1::DocumentChunk chunk;
+    const bool html = req->format() == invoicing::v1::DOCUMENT_FORMAT_HTML;
+    chunk.set_content_type(html ? "text/html; charset=utf-8" : "application/pdf");
+    chunk.set_file_name(html ? "INV-1.html" : "INV-1.pdf");
+    chunk.set_data(html ? "<html></html>" : "%PDF-1.7");
+    writer->Write(chunk);
+    return grpc::Status::OK;
   }
 };
 
@@ -719,6 +726,19 @@ TEST_F(GatewayTest, Cors) {
 }
 
 // --- downloads (GW-07) ------------------------------------------------------------
+
+// A download carries the type of what the backend sent (an invoice asked
+// for as HTML is text/html), else the route's.
+TEST_F(GatewayTest, DownloadsCarryTheirOwnContentType) {
+  Reply html = Get("/v1/invoices/inv-1/document?format=DOCUMENT_FORMAT_HTML", Bearer(staff_));
+  ASSERT_EQ(html.status, 200) << html.body;
+  EXPECT_EQ(html.Header("content-type"), "text/html; charset=utf-8");
+  EXPECT_EQ(html.body, "<html></html>");
+  Reply pdf = Get("/v1/invoices/inv-1/document", Bearer(staff_));
+  ASSERT_EQ(pdf.status, 200) << pdf.body;
+  EXPECT_EQ(pdf.Header("content-type"), "application/pdf");
+  EXPECT_EQ(pdf.Header("content-disposition"), "attachment; filename=\"INV-1.pdf\"");
+}
 
 TEST_F(GatewayTest, StreamedDownloadIsChunked) {
   Reply r = Get("/v1/invoices:export", Bearer(staff_));

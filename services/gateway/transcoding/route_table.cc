@@ -169,6 +169,11 @@ absl::StatusOr<RouteTable> RouteTable::Build(
       if (method->server_streaming()) {
         route.stream_data = method->output_type()->FindFieldByName("data");
         route.stream_file_name = method->output_type()->FindFieldByName("file_name");
+        route.stream_content_type = method->output_type()->FindFieldByName("content_type");
+        if (route.stream_content_type != nullptr &&
+            route.stream_content_type->type() != FieldDescriptor::TYPE_STRING) {
+          route.stream_content_type = nullptr;
+        }
         if (route.stream_data == nullptr ||
             route.stream_data->type() != FieldDescriptor::TYPE_BYTES) {
           return absl::InvalidArgumentError(

@@ -49,6 +49,9 @@ struct Route {
   // the streamed bytes (and suggested file name) of a download route,
   const google::protobuf::FieldDescriptor* stream_data = nullptr;
   const google::protobuf::FieldDescriptor* stream_file_name = nullptr;
+  // the first message's own content type, when the response has one
+  // (an invoice is HTML or PDF as asked); else stream_content_type.
+  const google::protobuf::FieldDescriptor* stream_content_type = nullptr;
   // the request's `request_id` (filled from Idempotency-Key) and
   // `page_size` (capped), when it has them.
   const google::protobuf::FieldDescriptor* request_id = nullptr;
