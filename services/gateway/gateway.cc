@@ -163,6 +163,26 @@ struct Gateway::Call {
   void Fail(const absl::Status& status) { Finish(ErrorResponse(status)); }
 };
 
+http::Headers Gateway::Cors(absl::string_view origin) const {
+  if (origin.empty()) return {};
+  for (const std::string& allowed : options_.cors_origins) {
+    if (allowed == origin || allowed == "*") {
+      return {{"Access-Control-Allow-Origin", std::string(origin)},
+              {"Vary", "Origin"},
+              {"Access-Control-Expose-Headers", "X-Request-Id, Retry-After"}};
+    }
+  }
+  return {};
+}
+
+http::Headers Gateway::RejectionHeaders(absl::string_view origin,
+                                        absl::string_view request_id) const {
+  http::Headers out = {
+      {"X-Request-Id", ValidRequestId(request_id) ? std::string(request_id) : NewUuid()}};
+  for (auto& h : Cors(origin)) out.push_back(std::move(h));
+  return out;
+}
+
 absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(GatewayOptions options, RouteTable routes,
                                                          Backends* backends, const Clock* clock) {
   STORE_RETURN_IF_ERROR(auth::CheckTokenConfig(options.tokens));
@@ -213,17 +233,7 @@ void Gateway::Handle(std::shared_ptr<http::Exchange> exchange) {
           comma == absl::string_view::npos ? forwarded : forwarded.substr(comma + 1)));
     }
   }
-  absl::string_view origin = req.Header("origin");
-  if (!origin.empty()) {
-    for (const std::string& allowed : options_.cors_origins) {
-      if (allowed == origin || allowed == "*") {
-        call->cors = {{"Access-Control-Allow-Origin", std::string(origin)},
-                      {"Vary", "Origin"},
-                      {"Access-Control-Expose-Headers", "X-Request-Id, Retry-After"}};
-        break;
-      }
-    }
-  }
+  call->cors = Cors(req.Header("origin"));
   if (req.method == "OPTIONS") {
     call->route_label = "preflight";
     http::Response response;

@@ -60,6 +60,10 @@ class Gateway {
                                                          const Clock* clock);
 
   void Handle(std::shared_ptr<http::Exchange> exchange);
+  // The X-Request-Id (the caller's when valid, else a new one) and CORS
+  // headers of an answer the HTTP server gives by itself (413, 431):
+  // http::ServerOptions::rejection_headers.
+  http::Headers RejectionHeaders(absl::string_view origin, absl::string_view request_id) const;
 
   // /readyz answers 503 from now on (shutdown: the load balancer stops
   // sending before the server stops).
@@ -68,6 +72,8 @@ class Gateway {
 
  private:
   Gateway(GatewayOptions options, RouteTable routes, Backends* backends, const Clock* clock);
+  // The CORS headers for a request from `origin` (none when not allowed).
+  http::Headers Cors(absl::string_view origin) const;
   struct Call;
   void Route(const std::shared_ptr<Call>& call);
   void Invoke(const std::shared_ptr<Call>& call);

@@ -251,6 +251,10 @@ class GatewayTest : public ::testing::Test {
     http::ServerOptions server_options;
     server_options.listen = "127.0.0.1:0";
     server_options.max_body_bytes = max_body;
+    server_options.rejection_headers = [g = gateway_.get()](absl::string_view origin,
+                                                            absl::string_view request_id) {
+      return g->RejectionHeaders(origin, request_id);
+    };
     server_ = std::make_unique<http::Server>(
         server_options, [g = gateway_.get()](auto exchange) { g->Handle(std::move(exchange)); });
     ASSERT_TRUE(server_->Start().ok());
@@ -666,6 +670,27 @@ TEST_F(GatewayTest, PaymentWebhookNeedsAFreshSignature) {
 TEST_F(GatewayTest, BodyOverTheLimitIs413) {
   Reply r = Post("/v1/orders", std::string(8192, ' '), Bearer(staff_));
   EXPECT_EQ(r.status, 413) << r.body;
+  EXPECT_EQ(seen_.calls, 0);
+  EXPECT_FALSE(r.Header("x-request-id").empty());
+}
+
+// The server's own answers carry the request id and CORS headers like every
+// other, so a browser app can read them and support can trace them.
+TEST_F(GatewayTest, TheServersOwnRefusalsCarryRequestIdAndCors) {
+  Reply big = Send(port_, "POST", "/v1/orders", std::string(8192, ' '),
+                   {{"Authorization", "Bearer " + staff_},
+                    {"Content-Type", "application/json"},
+                    {"Origin", "https://shop.example.com"},
+                    {"X-Request-Id", "req-413-test"}});
+  EXPECT_EQ(big.status, 413) << big.body;
+  EXPECT_EQ(big.Header("x-request-id"), "req-413-test");
+  EXPECT_EQ(big.Header("access-control-allow-origin"), "https://shop.example.com");
+  Reply huge = Send(port_, "GET", "/v1/orders/o-1", "",
+                    {{"Authorization", "Bearer " + staff_},
+                     {"Origin", "https://shop.example.com"},
+                     {"X-Padding", std::string(20000, 'x')}});
+  EXPECT_EQ(huge.status, 431) << huge.body;
+  EXPECT_FALSE(huge.Header("x-request-id").empty());
   EXPECT_EQ(seen_.calls, 0);
 }
 

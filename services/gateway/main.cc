@@ -98,6 +98,10 @@ int main() {
     return 2;
   }
   backends.StartHealthChecks(absl::Seconds(2));
+  server.rejection_headers = [g = gw->get()](absl::string_view origin,
+                                             absl::string_view request_id) {
+    return g->RejectionHeaders(origin, request_id);
+  };
   gateway::http::Server http(server, [g = gw->get()](auto exchange) {
     g->Handle(std::move(exchange));
   });

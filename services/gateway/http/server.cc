@@ -186,6 +186,18 @@ class Session : public std::enable_shared_from_this<Session> {
     keep_alive_ = false;
     Response response;
     response.status = status;
+    if (shared_->options.rejection_headers) {
+      std::string origin, request_id;
+      // The fields read so far (all of them for a 413; maybe some for a 431).
+      if (parser_.has_value()) {
+        const auto& fields = parser_->get();
+        if (auto it = fields.find("origin"); it != fields.end()) origin = std::string(it->value());
+        if (auto it = fields.find("x-request-id"); it != fields.end()) {
+          request_id = std::string(it->value());
+        }
+      }
+      response.headers = shared_->options.rejection_headers(origin, request_id);
+    }
     response.body = absl::StrCat(R"({"code":)", status, R"(,"reason":)", log::JsonQuote(reason),
                                  R"(,"message":)", log::JsonQuote(message), "}");
     Send(std::move(response));

@@ -69,6 +69,12 @@ struct ServerOptions {
   absl::Duration idle_timeout = absl::Seconds(60);
   // From the first byte of a request to the end of its response.
   absl::Duration request_timeout = absl::Seconds(60);
+  // Headers for the answers the server gives by itself (413, 431, 400 for
+  // broken HTTP), from the request's Origin and X-Request-Id when they were
+  // read (empty when the headers themselves were too large): the request id
+  // and CORS headers the gateway puts on every other answer.
+  std::function<Headers(absl::string_view origin, absl::string_view request_id)>
+      rejection_headers;
 };
 
 class Server {
