@@ -382,7 +382,9 @@ void Gateway::Route(const std::shared_ptr<Call>& call) {
     }
     const std::string current = reflection->GetString(*message, route.request_id);
     if (!current.empty() && current != idempotency_key) {
-      return call->Fail(InvalidField("Idempotency-Key", "differs from the body's request_id"));
+      return call->Fail(InvalidField(
+          "Idempotency-Key",
+          absl::StrCat("differs from the body's ", route.request_id->json_name())));
     }
     reflection->SetString(message, route.request_id, std::string(idempotency_key));
   }

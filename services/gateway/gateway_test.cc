@@ -152,6 +152,14 @@ class FakeCustomers final : public customer::v1::CustomerService::Service {
     resp->mutable_customer()->set_id("cust-a");
     return grpc::Status::OK;
   }
+  grpc::Status CreditWallet(grpc::ServerContext* ctx, const customer::v1::CreditWalletRequest* req,
+                            customer::v1::WalletEntry* resp) override {
+    seen_->Record(ctx, *req);
+    resp->set_idempotency_key(req->idempotency_key());
+    return grpc::Status::OK;
+  }
+
+  Seen* seen_ = nullptr;
 };
 
 struct Reply {
@@ -224,6 +232,7 @@ class GatewayTest : public ::testing::Test {
   void Start(GatewayOptions options, size_t max_body = 4096,
              const std::string& backend_override = "") {
     grpc::EnableDefaultHealthCheckService(true);
+    customers_.seen_ = &seen_;
     grpc::ServerBuilder builder;
     int grpc_port = 0;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &grpc_port);
@@ -342,6 +351,23 @@ TEST_F(GatewayTest, IdempotencyKeyBecomesRequestId) {
            {{"Authorization", "Bearer " + staff_}, {"Idempotency-Key", "key-42"}});
   EXPECT_EQ(r.status, 400);
   EXPECT_NE(r.body.find(R"("field":"Idempotency-Key")"), std::string::npos) << r.body;
+}
+
+// Every creating route honours Idempotency-Key, also where the request's key
+// field is `idempotency_key` (the wallet).
+TEST_F(GatewayTest, IdempotencyKeyFillsTheWalletsKeyToo) {
+  const std::string body = R"({"amount":{"amountMinor":"500","currencyCode":"USD"}})";
+  Reply r = Post("/v1/customers/cust-a/wallet:credit", body,
+                 {{"Authorization", "Bearer " + staff_}, {"Idempotency-Key", "wallet-7"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(seen_.Json().find(R"("idempotencyKey":"wallet-7")"), std::string::npos)
+      << seen_.Json();
+  r = Post("/v1/customers/cust-a/wallet:credit",
+           R"({"amount":{"amountMinor":"500","currencyCode":"USD"},"idempotencyKey":"other"})",
+           {{"Authorization", "Bearer " + staff_}, {"Idempotency-Key", "wallet-7"}});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find(R"("field":"Idempotency-Key")"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("idempotencyKey"), std::string::npos) << r.body;
 }
 
 // --- errors (GW-02) --------------------------------------------------------

@@ -189,7 +189,12 @@ absl::StatusOr<RouteTable> RouteTable::Build(
                            "' must be a text field of a unary method's response"));
         }
       }
+      // The field Idempotency-Key fills: `request_id`, else `idempotency_key`
+      // (the wallet's routes).
       route.request_id = request->FindFieldByName("request_id");
+      if (route.request_id == nullptr) {
+        route.request_id = request->FindFieldByName("idempotency_key");
+      }
       if (route.request_id != nullptr && route.request_id->type() != FieldDescriptor::TYPE_STRING) {
         route.request_id = nullptr;
       }
