@@ -72,6 +72,12 @@ PY
   trap 'exit 143' TERM
 }
 
+# `tools/dev up` on the private stack; on failure, the end of its log and out.
+e2e_up() {
+  step "tools/dev up (private stack in $DEV_HOME)"
+  "$DEV" up >"$DEV_HOME/up.log" 2>&1 || { tail -n 40 "$DEV_HOME/up.log" >&2; fail "tools/dev up failed"; }
+}
+
 # `tools/dev down`, then fails if any process of the stack is still there.
 e2e_stack_down() {
   local pg_real left

@@ -36,8 +36,7 @@ source "$HERE/e2e_lib.sh"
 
 e2e_private_stack
 E2E_LOG_SERVICES=(gateway customer order invoicing)
-step "tools/dev up (private stack in $DEV_HOME)"
-"$DEV" up >"$DEV_HOME/up.log" 2>&1 || { tail -n 40 "$DEV_HOME/up.log" >&2; fail "tools/dev up failed"; }
+e2e_up
 # shellcheck disable=SC1091
 source "$DEV_HOME/env"
 [[ -n "${GATEWAY_URL:-}" && -n "${STAFF_TOKEN:-}" ]] || fail "GATEWAY_URL / STAFF_TOKEN missing from the env file"

@@ -31,8 +31,7 @@ source "$HERE/e2e_lib.sh"
 
 e2e_private_stack
 E2E_LOG_SERVICES=(newsletter gateway order smtp)
-step "tools/dev up (private stack in $DEV_HOME)"
-"$DEV" up >"$DEV_HOME/up.log" 2>&1 || { tail -n 40 "$DEV_HOME/up.log" >&2; fail "tools/dev up failed"; }
+e2e_up
 # shellcheck disable=SC1091
 source "$DEV_HOME/env"
 for var in GATEWAY_URL STAFF_TOKEN MAILDIR SMTP_URL NEWSLETTER_SERVICE_ADDR; do

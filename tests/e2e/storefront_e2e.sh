@@ -36,8 +36,7 @@ e2e_private_stack
 E2E_LOG_SERVICES=(gateway order customer newsletter)
 # The abandonment sweep runs every second here (30 s by default).
 export DEV_CART_SWEEP_INTERVAL=1s
-step "tools/dev up (private stack in $DEV_HOME)"
-"$DEV" up >"$DEV_HOME/up.log" 2>&1 || { tail -n 40 "$DEV_HOME/up.log" >&2; fail "tools/dev up failed"; }
+e2e_up
 # shellcheck disable=SC1091
 source "$DEV_HOME/env"
 for var in GATEWAY_URL STAFF_TOKEN MAILDIR; do
