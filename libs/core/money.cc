@@ -103,14 +103,17 @@ std::vector<int64_t> AllocateProportionally(int64_t total, const std::vector<int
   return shares;
 }
 
-std::string FormatMoney(int64_t amount_minor, absl::string_view currency_code) {
+std::string FormatDecimal(int64_t amount_minor, absl::string_view currency_code) {
   const int exponent = CurrencyExponent(currency_code).value_or(2);
-  if (exponent == 0) return absl::StrCat(amount_minor, " ", currency_code);
+  if (exponent == 0) return absl::StrCat(amount_minor);
   const int64_t scale = Pow10(exponent);
   const bool negative = amount_minor < 0;
   const uint64_t abs = negative ? -static_cast<uint64_t>(amount_minor) : amount_minor;
-  return absl::StrFormat("%s%d.%0*d %s", negative ? "-" : "", abs / scale, exponent,
-                         abs % scale, currency_code);
+  return absl::StrFormat("%s%d.%0*d", negative ? "-" : "", abs / scale, exponent, abs % scale);
+}
+
+std::string FormatMoney(int64_t amount_minor, absl::string_view currency_code) {
+  return absl::StrCat(FormatDecimal(amount_minor, currency_code), " ", currency_code);
 }
 
 absl::StatusOr<int64_t> ParseMoney(absl::string_view text, absl::string_view currency_code) {

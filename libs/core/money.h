@@ -34,6 +34,9 @@ std::vector<int64_t> AllocateProportionally(int64_t total, const std::vector<int
 
 // "12.50 USD" for logs, documents and the CLI.
 std::string FormatMoney(int64_t amount_minor, absl::string_view currency_code);
+// "12.50": the amount alone as a decimal string in the currency's minor
+// digits ("-3.000" for KWD, "1200" for JPY), for CSV money columns.
+std::string FormatDecimal(int64_t amount_minor, absl::string_view currency_code);
 
 // Parses "12.50" (or "12") in a currency's minor units: 1250 for USD.
 absl::StatusOr<int64_t> ParseMoney(absl::string_view text, absl::string_view currency_code);

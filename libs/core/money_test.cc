@@ -24,6 +24,13 @@ TEST(BasisPointsTest, RoundsHalfAwayFromZero) {
   EXPECT_EQ(ApplyBasisPoints(kMaxAmountMinor, 10000), kMaxAmountMinor);
 }
 
+TEST(FormatDecimalTest, IsTheAmountAloneInTheCurrencyDigits) {
+  EXPECT_EQ(FormatDecimal(1250, "USD"), "12.50");
+  EXPECT_EQ(FormatDecimal(-5, "EUR"), "-0.05");
+  EXPECT_EQ(FormatDecimal(1250, "KWD"), "1.250");
+  EXPECT_EQ(FormatDecimal(1200, "JPY"), "1200");
+}
+
 TEST(FormatMoneyTest, UsesTheCurrencyExponent) {
   EXPECT_EQ(FormatMoney(1250, "USD"), "12.50 USD");
   EXPECT_EQ(FormatMoney(1250, "KWD"), "1.250 KWD");

@@ -369,8 +369,7 @@ absl::Status InvoicingApp::ExportCsv(const v1::InvoiceFilter& filter,
                                                absl::UTCTimeZone());
   };
   auto amount = [](const common::v1::Money& m) {
-    std::string s = FormatMoney(m.amount_minor(), m.currency_code());
-    return s.substr(0, s.rfind(' '));  // the number only; the currency has its column
+    return FormatDecimal(m.amount_minor(), m.currency_code());  // the currency has its column
   };
   std::optional<KeysetCursor> after;
   while (true) {

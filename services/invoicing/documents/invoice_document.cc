@@ -19,6 +19,7 @@
 #include "absl/time/time.h"
 #include "libs/core/html.h"
 #include "libs/core/money.h"
+#include "libs/render/canvas.h"
 
 namespace store::invoicing {
 namespace {
@@ -249,41 +250,17 @@ constexpr double kPageHeight = 841.890;
 constexpr double kMargin = 42.52;  // 15 mm
 constexpr double kContentWidth = kPageWidth - 2 * kMargin;
 constexpr double kCellPadding = 3;
-constexpr char kFontFamily[] = "DejaVu Sans";
-
-struct Rgb {
-  double r, g, b;
-};
-constexpr Rgb kInk{0.13, 0.13, 0.13};
-constexpr Rgb kMuted{0.40, 0.40, 0.40};
+using render::CairoDestroy;
+using render::ContextPtr;
+using render::kInk;
+using render::kMuted;
+using render::kRule;
+using render::LayoutPtr;
+using render::Rgb;
+using render::SurfaceDestroy;
+using render::TextStyle;
 constexpr Rgb kRed{0.80, 0.00, 0.00};
-constexpr Rgb kRule{0.80, 0.80, 0.80};
 constexpr Rgb kHeaderFill{0.93, 0.93, 0.93};
-
-struct TextStyle {
-  double size = 9;  // points
-  bool bold = false;
-  Rgb color = kInk;
-  // Visual alignment, whatever the direction of the text.
-  PangoAlignment align = PANGO_ALIGN_LEFT;
-  // Longer text is cut with an ellipsis; 0 for no limit.
-  int max_lines = 0;
-};
-
-struct GObjectUnref {
-  void operator()(gpointer object) const { g_object_unref(object); }
-};
-struct FontDescriptionFree {
-  void operator()(PangoFontDescription* font) const { pango_font_description_free(font); }
-};
-struct SurfaceDestroy {
-  void operator()(cairo_surface_t* surface) const { cairo_surface_destroy(surface); }
-};
-struct CairoDestroy {
-  void operator()(cairo_t* cr) const { cairo_destroy(cr); }
-};
-using LayoutPtr = std::unique_ptr<PangoLayout, GObjectUnref>;
-using ContextPtr = std::unique_ptr<PangoContext, GObjectUnref>;
 
 struct Column {
   const char* title;
@@ -299,11 +276,6 @@ constexpr double AmountColumnsWidth() {
   return width;
 }
 constexpr double kDescriptionWidth = kContentWidth - AmountColumnsWidth();
-
-cairo_status_t AppendToString(void* closure, const unsigned char* data, unsigned int length) {
-  static_cast<std::string*>(closure)->append(reinterpret_cast<const char*>(data), length);
-  return CAIRO_STATUS_SUCCESS;
-}
 
 // Lays the document out page by page. Run once with `draw` false to count
 // the pages (for "Page 1 of 2"), then again to draw them.
@@ -327,52 +299,13 @@ class PdfLayout {
 
  private:
   LayoutPtr Text(absl::string_view text, const TextStyle& style, double width) const {
-    LayoutPtr layout(pango_layout_new(pango_));
-    std::unique_ptr<PangoFontDescription, FontDescriptionFree> font(pango_font_description_new());
-    pango_font_description_set_family(font.get(), kFontFamily);
-    pango_font_description_set_weight(font.get(),
-                                      style.bold ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL);
-    pango_font_description_set_size(font.get(), static_cast<gint>(style.size * PANGO_SCALE));
-    pango_layout_set_font_description(layout.get(), font.get());
-    pango_layout_set_text(layout.get(), text.data(), static_cast<int>(text.size()));
-    pango_layout_set_width(layout.get(), pango_units_from_double(width));
-    pango_layout_set_wrap(layout.get(), PANGO_WRAP_WORD_CHAR);
-    if (style.max_lines > 0) {
-      pango_layout_set_height(layout.get(), -style.max_lines);
-      pango_layout_set_ellipsize(layout.get(), PANGO_ELLIPSIZE_END);
-    }
-    // Each paragraph takes the direction of its text (like dir="auto"), and
-    // Pango then mirrors left and right: undo that for right-to-left text so
-    // an Arabic name lines up with the rest of its block.
-    PangoAlignment align = style.align;
-    PangoLayoutLine* first = pango_layout_get_line_readonly(layout.get(), 0);
-    if (align != PANGO_ALIGN_CENTER && first != nullptr &&
-        first->resolved_dir == PANGO_DIRECTION_RTL) {
-      align = align == PANGO_ALIGN_LEFT ? PANGO_ALIGN_RIGHT : PANGO_ALIGN_LEFT;
-    }
-    pango_layout_set_alignment(layout.get(), align);
-    return layout;
+    return render::TextLayout(pango_, text, style, width);
   }
-
-  static double Height(PangoLayout* layout) {
-    int width = 0;
-    int height = 0;
-    pango_layout_get_size(layout, &width, &height);
-    return pango_units_to_double(height);
-  }
-
-  // Width of the widest line.
-  static double Width(PangoLayout* layout) {
-    PangoRectangle logical;
-    pango_layout_get_extents(layout, nullptr, &logical);
-    return pango_units_to_double(logical.width);
-  }
+  static double Height(PangoLayout* layout) { return render::LayoutHeight(layout); }
+  static double Width(PangoLayout* layout) { return render::LayoutWidth(layout); }
 
   void Show(PangoLayout* layout, const Rgb& color, double x, double y) {
-    if (!draw_) return;
-    cairo_set_source_rgb(cr_, color.r, color.g, color.b);
-    cairo_move_to(cr_, x, y);
-    pango_cairo_show_layout(cr_, layout);
+    if (draw_) render::ShowLayout(cr_, layout, color, x, y);
   }
 
   // Draws `text` in a box of `width` at (x, y) when `paint`; returns its height.
@@ -680,8 +613,7 @@ class PdfLayout {
 };
 
 absl::Status CairoError(cairo_status_t status) {
-  return absl::InternalError(
-      absl::StrCat("rendering the invoice PDF: ", cairo_status_to_string(status)));
+  return render::CairoError("rendering the invoice PDF", status);
 }
 
 }  // namespace
@@ -793,7 +725,7 @@ absl::StatusOr<std::string> RenderInvoicePdf(const v1::Invoice& invoice, absl::s
   const DocumentView doc = BuildView(invoice, footer);
   std::string pdf;
   std::unique_ptr<cairo_surface_t, SurfaceDestroy> surface(
-      cairo_pdf_surface_create_for_stream(&AppendToString, &pdf, kPageWidth, kPageHeight));
+      cairo_pdf_surface_create_for_stream(&render::AppendToString, &pdf, kPageWidth, kPageHeight));
   if (cairo_surface_status(surface.get()) != CAIRO_STATUS_SUCCESS) {
     return CairoError(cairo_surface_status(surface.get()));
   }
@@ -819,13 +751,7 @@ absl::StatusOr<std::string> RenderInvoicePdf(const v1::Invoice& invoice, absl::s
 
   // One Pango context for the whole document. The surface unit is the point,
   // so 72 dpi makes a 9 pt font 9 units high. No hinting: a PDF is scaled.
-  ContextPtr pango(pango_cairo_create_context(cr.get()));
-  pango_cairo_context_set_resolution(pango.get(), 72);
-  cairo_font_options_t* options = cairo_font_options_create();
-  cairo_font_options_set_hint_style(options, CAIRO_HINT_STYLE_NONE);
-  cairo_font_options_set_hint_metrics(options, CAIRO_HINT_METRICS_OFF);
-  pango_cairo_context_set_font_options(pango.get(), options);
-  cairo_font_options_destroy(options);
+  ContextPtr pango = render::TextContext(cr.get());
 
   const int pages = PdfLayout(cr.get(), pango.get(), doc, /*draw=*/false, 0).Render();
   PdfLayout(cr.get(), pango.get(), doc, /*draw=*/true, pages).Render();
