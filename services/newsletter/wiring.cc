@@ -117,6 +117,14 @@ absl::Status Wire(ServiceRuntime& rt, Parts* parts, const Deps& deps) {
   rt.AddPeriodic("campaign-dispatch", absl::Milliseconds(250), [campaigns]() -> absl::Status {
     return campaigns->Dispatch(absl::Seconds(5)).status();
   });
+  // Campaign figures for the reporting service (REP-05), in batches.
+  const absl::Duration stats_interval =
+      env.Duration("NEWSLETTER_STATS_INTERVAL", absl::Seconds(30));
+  const absl::Duration stats_window =
+      absl::Hours(24) * env.Int("NEWSLETTER_STATS_DAYS", 30, 1, 3660);
+  rt.AddPeriodic("campaign-stats", stats_interval, [campaigns, stats_window]() -> absl::Status {
+    return campaigns->PublishStats(stats_window).status();
+  });
   rt.AddConsumer(kConsumerName,
                  {order::v1::kOrdersTopic, order::v1::kCartsTopic, customer::v1::kCustomersTopic},
                  [app](pqxx::work& tx, const common::v1::EventEnvelope& env) {

@@ -8,6 +8,8 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/field_mask_util.h"
 #include "google/protobuf/util/time_util.h"
 #include "libs/auth/digest.h"
@@ -463,6 +465,43 @@ absl::StatusOr<int64_t> CampaignApp::Dispatch(absl::Duration budget) {
   }
   CampaignMailsQueued().Increment(static_cast<double>(queued));
   return queued;
+}
+
+absl::StatusOr<int64_t> CampaignApp::PublishStats(absl::Duration window) {
+  const absl::Time now = TruncateToMicros(clock_.Now());
+  int64_t published = 0;
+  STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) {
+    published = 0;
+    std::vector<v1::Campaign> campaigns = CampaignStore::StartedSince(tx, now - window);
+    if (campaigns.empty()) return absl::OkStatus();
+    std::vector<v1::Campaign*> pointers;
+    std::vector<std::string> ids;
+    for (v1::Campaign& c : campaigns) {
+      pointers.push_back(&c);
+      ids.push_back(c.id());
+    }
+    Decorate(tx, pointers);
+    const std::map<std::string, std::string> last = CampaignStore::PublishedStats(tx, ids);
+    for (const v1::Campaign& c : campaigns) {
+      std::string stats;
+      google::protobuf::io::StringOutputStream stream(&stats);
+      google::protobuf::io::CodedOutputStream coded(&stream);
+      coded.SetSerializationDeterministic(true);
+      c.stats().SerializeToCodedStream(&coded);
+      coded.Trim();
+      if (auto it = last.find(c.id()); it != last.end() && it->second == stats) continue;
+      v1::CampaignStatsUpdated event;
+      *event.mutable_campaign() = c;
+      event.mutable_campaign()->clear_html_body();
+      event.mutable_campaign()->clear_text_body();
+      events::AppendToOutbox(tx, newsletter::v1::kCampaignsTopic,
+                             events::MakeEnvelope(event, c.id(), c.version(), kSource, now));
+      CampaignStore::SavePublishedStats(tx, c.id(), stats, now);
+      ++published;
+    }
+    return absl::OkStatus();
+  }));
+  return published;
 }
 
 }  // namespace store::newsletter

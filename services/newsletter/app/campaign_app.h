@@ -54,6 +54,11 @@ class CampaignApp {
   // returns how many mails were queued. Safe with several replicas.
   absl::StatusOr<int64_t> Dispatch(absl::Duration budget);
 
+  // The "campaign-stats" job (REP-05): publishes CampaignStatsUpdated for
+  // each campaign whose sending started within `window` and whose figures
+  // changed since they were last published; returns how many.
+  absl::StatusOr<int64_t> PublishStats(absl::Duration window);
+
  private:
   // Loads campaign `id` locked, applies `change` (which may refuse), bumps
   // its version and stores it; returns it as the API shows it.

@@ -103,6 +103,19 @@ const pg::Statement kConversionStats(
     "SELECT campaign_id::text, count(*), COALESCE(sum(amount_minor), 0)::bigint,"
     " COALESCE(max(currency_code), '') FROM conversions"
     " WHERE campaign_id = ANY($1::uuid[]) GROUP BY 1");
+const pg::Statement kStartedSince(
+    "nl_campaign_started_since",
+    "SELECT " CAMPAIGN_COLUMNS
+    " FROM campaigns WHERE status IN (3, 4)"
+    " AND send_start_time >= $1::timestamptz ORDER BY send_start_time, id");
+const pg::Statement kPublishedStats("nl_campaign_published_stats",
+                                    "SELECT campaign_id::text, stats FROM campaign_stats_published"
+                                    " WHERE campaign_id = ANY($1::uuid[])");
+const pg::Statement kSavePublishedStats(
+    "nl_campaign_save_published_stats",
+    "INSERT INTO campaign_stats_published (campaign_id, stats, publish_time)"
+    " VALUES ($1::uuid, $2, $3::timestamptz) ON CONFLICT (campaign_id) DO UPDATE"
+    " SET stats = excluded.stats, publish_time = excluded.publish_time");
 const pg::Statement kAddUnsubscribe(
     "nl_campaign_add_unsubscribe",
     "INSERT INTO campaign_unsubscribes (campaign_id, subscriber_id, create_time)"
@@ -181,6 +194,29 @@ std::optional<CampaignRow> CampaignStore::Load(pqxx::transaction_base& tx, const
 std::optional<CampaignRow> CampaignStore::LoadByRequestId(pqxx::transaction_base& tx,
                                                           const std::string& request_id) {
   return One(tx.exec_prepared(kByRequestId.name, request_id));
+}
+
+std::vector<v1::Campaign> CampaignStore::StartedSince(pqxx::transaction_base& tx,
+                                                      absl::Time since) {
+  std::vector<v1::Campaign> out;
+  for (const auto& r : tx.exec_prepared(kStartedSince.name, PgTime(since))) {
+    out.push_back(RowOf(r).campaign);
+  }
+  return out;
+}
+
+std::map<std::string, std::string> CampaignStore::PublishedStats(
+    pqxx::transaction_base& tx, const std::vector<std::string>& ids) {
+  std::map<std::string, std::string> out;
+  for (const auto& r : tx.exec_prepared(kPublishedStats.name, pg::TextArray(ids))) {
+    out[r[0].as<std::string>()] = pg::FromBytes(r[1]);
+  }
+  return out;
+}
+
+void CampaignStore::SavePublishedStats(pqxx::transaction_base& tx, const std::string& id,
+                                       const std::string& stats, absl::Time now) {
+  tx.exec_prepared(kSavePublishedStats.name, id, pg::Bytes(stats), PgTime(now));
 }
 
 std::vector<v1::Campaign> CampaignStore::List(pqxx::transaction_base& tx,

@@ -49,6 +49,14 @@ class CampaignStore {
   static std::map<std::string, v1::CampaignStats> Stats(pqxx::transaction_base& tx,
                                                         const std::vector<std::string>& ids);
 
+  // Campaigns SENDING or SENT whose sending started at or after `since`.
+  static std::vector<v1::Campaign> StartedSince(pqxx::transaction_base& tx, absl::Time since);
+  // The serialized stats last published per campaign, and the new ones.
+  static std::map<std::string, std::string> PublishedStats(pqxx::transaction_base& tx,
+                                                           const std::vector<std::string>& ids);
+  static void SavePublishedStats(pqxx::transaction_base& tx, const std::string& id,
+                                 const std::string& stats, absl::Time now);
+
   // SCHEDULED campaigns due at `now` become SENDING; returns their ids.
   static std::vector<std::string> StartDue(pqxx::transaction_base& tx, absl::Time now);
   // A SENDING campaign no other replica is working on, locked.

@@ -1075,6 +1075,36 @@ TEST_F(NewsletterTest, CampaignReachesEverySubscribedUnsuppressedAddressOnce) {
     }
     return n == 1;
   }));
+
+  // REP-05: the job publishes the figures for the reporting service, and
+  // again only when they changed.
+  auto stats_updates = [&] {
+    std::vector<newsletter::v1::CampaignStatsUpdated> out;
+    for (const auto& env : OutboxEvents("store.newsletter.v1.CampaignStatsUpdated")) {
+      newsletter::v1::CampaignStatsUpdated e;
+      EXPECT_TRUE(events::UnpackPayload(env, &e).ok());
+      out.push_back(e);
+    }
+    return out;
+  };
+  ASSERT_TRUE(RunPeriodic("campaign-stats").ok());
+  std::vector<newsletter::v1::CampaignStatsUpdated> updates = stats_updates();
+  ASSERT_EQ(updates.size(), 1u);
+  EXPECT_EQ(updates[0].campaign().id(), c.id());
+  EXPECT_EQ(updates[0].campaign().stats().sent(), 4);
+  EXPECT_EQ(updates[0].campaign().stats().unique_opens(), 1);
+  EXPECT_EQ(updates[0].campaign().stats().conversions(), 1);
+  EXPECT_EQ(updates[0].campaign().stats().conversion_revenue().amount_minor(), 2999);
+  EXPECT_TRUE(updates[0].campaign().html_body().empty());  // figures, not the mail
+  ASSERT_TRUE(RunPeriodic("campaign-stats").ok());
+  EXPECT_EQ(stats_updates().size(), 1u);
+  v1::TrackClickRequest again;
+  again.set_token(click_token);
+  ASSERT_TRUE(stub_->TrackClick(Ctx("public").get(), again, &target).ok());
+  ASSERT_TRUE(RunPeriodic("campaign-stats").ok());
+  updates = stats_updates();
+  ASSERT_EQ(updates.size(), 2u);
+  EXPECT_EQ(updates[1].campaign().stats().clicks(), 2);
 }
 
 TEST_F(NewsletterTest, SegmentCampaignGoesToConsentedMembersOnly) {
