@@ -6,7 +6,7 @@
 # The result differs from services/order only in the name: nameSuffix, component
 # label, image store-backend/<name>-service, binary <name>-service and Secret
 # store-<name>-db (the order service's own extras, the addresses of the services
-# it calls, are left out). Add it to the overlays and to helm/store/values.yaml
+# it calls and its cart-recovery settings, are left out). Add it to the overlays and to helm/store/values.yaml
 # afterwards.
 set -eu
 
@@ -25,12 +25,12 @@ dst=$here/services/$name
 mkdir -p "$dst"
 sed "s/\border\b/$name/g" "$src/kustomization.yaml" > "$dst/kustomization.yaml"
 # The patch without what only the order service has: the comment beyond its
-# first line and the addresses of the services it calls (*_SERVICE_ADDR).
+# first line and every server variable after DATABASE_URL (the addresses of
+# the services it calls, its cart-recovery settings).
 sed "s/\border\b/$name/g" "$src/deployment-patch.yaml" | awk '
   NR > 1 && /^#/ { next }
-  /- name: [A-Z0-9_]*_SERVICE_ADDR$/ { skip = 1; next }
-  skip && /^ *value:/ { skip = 0; next }
-  { skip = 0; print }' > "$dst/deployment-patch.yaml"
+  { print }
+  /key: DATABASE_URL$/ && ++seen == 2 { exit }' > "$dst/deployment-patch.yaml"
 
 cat <<MSG
 Created $dst. Next:

@@ -2,6 +2,9 @@
 
 #include <librdkafka/rdkafkacpp.h>
 
+#include <algorithm>
+#include <map>
+
 #include "absl/strings/str_cat.h"
 #include "libs/core/log.h"
 #include "libs/core/status.h"
@@ -111,7 +114,12 @@ class Consumer::Impl {
  private:
   void Run() {
     std::vector<std::unique_ptr<RdKafka::Message>> batch;
+    absl::Time next_lag = absl::Now();
     while (!stop_) {
+      if (absl::Now() >= next_lag) {
+        UpdateLag();
+        next_lag = absl::Now() + absl::Seconds(5);
+      }
       batch.clear();
       // Block for the first record, then take what is already there.
       for (int timeout_ms = 200; batch.size() < static_cast<size_t>(options_.max_batch);
@@ -137,6 +145,32 @@ class Consumer::Impl {
         if (!Handle(*msg)) break;  // stopping: its offset is not stored
         StoreOffset(*msg);
       }
+    }
+  }
+
+  // consumer_lag_messages for each subscribed topic, from the watermarks the
+  // fetches brought (no broker round trip).
+  void UpdateLag() {
+    std::map<std::string, int64_t> lag;
+    for (const std::string& topic : options_.topics) lag[topic] = 0;
+    std::vector<RdKafka::TopicPartition*> parts;
+    if (consumer_->assignment(parts) == RdKafka::ERR_NO_ERROR && !parts.empty()) {
+      consumer_->position(parts);
+      for (RdKafka::TopicPartition* tp : parts) {
+        int64_t low = 0, high = 0;
+        if (consumer_->get_watermark_offsets(tp->topic(), tp->partition(), &low, &high) !=
+                RdKafka::ERR_NO_ERROR ||
+            high < 0 || tp->offset() < 0) {
+          continue;  // no position yet: nothing consumed since the assignment
+        }
+        lag[tp->topic()] += std::max<int64_t>(0, high - tp->offset());
+      }
+    }
+    RdKafka::TopicPartition::destroy(parts);
+    for (const auto& [topic, n] : lag) {
+      metrics::ConsumerLag()
+          .Add({{"consumer", options_.name}, {"topic", topic}})
+          .Set(static_cast<double>(n));
     }
   }
 

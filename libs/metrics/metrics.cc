@@ -50,6 +50,9 @@ STORE_FAMILY(Counter, EventsPublishFailures, "events_publish_failures_total",
 STORE_FAMILY(Counter, EventsConsumed, "events_consumed_total",
              "Events consumed, by topic and result (ok, duplicate, retry, dead_letter).")
 
+STORE_FAMILY(Gauge, ConsumerLag, "consumer_lag_messages",
+             "Records on the broker not yet applied by a consumer group, by consumer and topic.")
+
 #undef STORE_FAMILY
 
 #define STORE_GAUGE(fn, name, help)                                                        \

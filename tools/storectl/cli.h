@@ -5,6 +5,9 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <cstdio>
+#include <fstream>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <string>
@@ -102,6 +105,34 @@ void PrintJson(const google::protobuf::Message& message);
 // process exit code for it.
 int Fail(const grpc::Status& status);
 int Fail(const absl::Status& status);
+
+// Writes a streamed download (`Chunk` has data and, on the first message,
+// file_name) to the file `output`, or to stdout for "" or "-"; returns the
+// exit code.
+template <typename Chunk, typename Reader>
+int Download(Reader& reader, const std::string& output) {
+  std::ofstream file;
+  std::ostream* out = &std::cout;
+  if (!output.empty() && output != "-") {
+    file.open(output, std::ios::binary);
+    if (!file) return Fail(absl::InvalidArgumentError("cannot write " + output));
+    out = &file;
+  }
+  Chunk chunk;
+  size_t bytes = 0;
+  std::string name;
+  while (reader->Read(&chunk)) {
+    if (!chunk.file_name().empty()) name = chunk.file_name();
+    out->write(chunk.data().data(), static_cast<std::streamsize>(chunk.data().size()));
+    bytes += chunk.data().size();
+  }
+  grpc::Status s = reader->Finish();
+  if (!s.ok()) return Fail(s);
+  if (out != &std::cout) {
+    std::fprintf(stderr, "wrote %zu bytes (%s) to %s\n", bytes, name.c_str(), output.c_str());
+  }
+  return 0;
+}
 
 }  // namespace store::cli
 

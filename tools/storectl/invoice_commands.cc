@@ -106,30 +106,6 @@ absl::Status FillFilter(const Args& args, v1::InvoiceFilter* f) {
   return absl::OkStatus();
 }
 
-// Writes a streamed document to --output (or stdout for "-").
-template <typename Reader>
-int Download(Reader& reader, const std::string& output) {
-  std::ofstream file;
-  std::ostream* out = &std::cout;
-  if (!output.empty() && output != "-") {
-    file.open(output, std::ios::binary);
-    if (!file) return Fail(absl::InvalidArgumentError(absl::StrCat("cannot write ", output)));
-    out = &file;
-  }
-  v1::DocumentChunk chunk;
-  size_t bytes = 0;
-  std::string name;
-  while (reader->Read(&chunk)) {
-    if (!chunk.file_name().empty()) name = chunk.file_name();
-    out->write(chunk.data().data(), static_cast<std::streamsize>(chunk.data().size()));
-    bytes += chunk.data().size();
-  }
-  grpc::Status s = reader->Finish();
-  if (!s.ok()) return Fail(s);
-  if (out != &std::cout) std::fprintf(stderr, "wrote %zu bytes (%s) to %s\n", bytes, name.c_str(), output.c_str());
-  return 0;
-}
-
 int Settings(const Global& g, const Args& args, v1::InvoicingService::Stub& stub) {
   v1::InvoicingSettings settings;
   if (args.Positional(1) != "set") {
@@ -249,7 +225,7 @@ int InvoiceCommand(const Global& g, const std::vector<std::string>& argv) {
     if (absl::Status s = FillFilter(args, req.mutable_filter()); !s.ok()) return Fail(s);
     auto ctx = Context(g, 600);
     auto reader = stub->ExportInvoices(ctx.get(), req);
-    return Download(reader, args.Get("output", "-"));
+    return Download<v1::DocumentChunk>(reader, args.Get("output", "-"));
   }
   v1::Invoice inv;
   if (cmd == "issue") {
@@ -291,7 +267,7 @@ int InvoiceCommand(const Global& g, const std::vector<std::string>& argv) {
     if (!args.Has("output")) return Fail(absl::InvalidArgumentError("render needs --output FILE (or -)"));
     auto ctx = Context(g, 60);
     auto reader = stub->RenderInvoice(ctx.get(), req);
-    return Download(reader, args.Get("output"));
+    return Download<v1::DocumentChunk>(reader, args.Get("output"));
   }
   std::fprintf(stderr, "error: unknown command 'invoice %s' (see storectl invoice --help)\n", cmd.c_str());
   return 2;

@@ -19,6 +19,7 @@
 #include "tools/storectl/invoice_commands.h"
 #include "tools/storectl/newsletter_commands.h"
 #include "tools/storectl/order_commands.h"
+#include "tools/storectl/reporting_commands.h"
 #include "tools/storectl/token_commands.h"
 
 namespace store::cli {
@@ -40,9 +41,11 @@ commands:
   invoice ...          invoices, credit notes, documents, settings (storectl invoice --help)
   newsletter ...       subscribers, campaigns, suppression list, notices, mail log
                        (storectl newsletter --help)
+  reporting ...        sales, products, customers, payments, newsletter and cohort
+                       reports, drill-down, CSV, charts (storectl reporting --help)
   seed demo            load the demo store: customers, then orders (idempotent)
   health [SERVICE...] | --addr H:P
-                       exit 0 when the services (customer, order, invoicing, newsletter; default:
+                       exit 0 when the services (customer, order, invoicing, newsletter, reporting; default:
                        every one whose address is set) or the server at H:P report
                        SERVING (gRPC health checking protocol); --service NAME asks
                        about one gRPC service of the server
@@ -70,7 +73,8 @@ constexpr char kMigrateMoved[] =
 
 // The services storectl knows, in start order; the address of each is
 // <NAME>_SERVICE_ADDR and its database <NAME>_DATABASE_URL.
-const std::vector<std::string> kServices = {"customer", "order", "invoicing", "newsletter"};
+const std::vector<std::string> kServices = {"customer", "order", "invoicing", "newsletter",
+                                            "reporting"};
 
 std::string Upper(std::string s) {
   for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -84,7 +88,7 @@ int Health(const std::vector<std::string>& argv) {
     std::puts(
         "usage: storectl health [SERVICE...] [--service NAME] [--timeout SECONDS]\n"
         "       storectl health --addr HOST:PORT [--service NAME] [--timeout SECONDS]\n"
-        "SERVICE: customer, order, invoicing or newsletter, at <SERVICE>_SERVICE_ADDR\n"
+        "SERVICE: customer, order, invoicing, newsletter or reporting, at <SERVICE>_SERVICE_ADDR\n"
         "(environment or "
         ".dev/env); without SERVICE and --addr, every service whose address is set.");
     return 0;
@@ -184,6 +188,7 @@ int main(int argc, char** argv) {
   if (cmd == "cart") return CartCommand(g, sub);
   if (cmd == "code") return CodeCommand(g, sub);
   if (cmd == "invoice") return InvoiceCommand(g, sub);
+  if (cmd == "reporting") return ReportingCommand(g, sub);
   if (cmd == "newsletter") return NewsletterCommand(g, sub);
   if (cmd == "seed") return SeedCommand(g, sub);
   if (cmd == "health") return Health(sub);

@@ -13,6 +13,7 @@
 #include "store/newsletter/v1/newsletter_service.pb.h"
 #include "store/order/v1/cart_service.pb.h"
 #include "store/order/v1/order_service.pb.h"
+#include "store/reporting/v1/reporting_service.pb.h"
 
 namespace store::gateway {
 
@@ -27,6 +28,8 @@ inline std::vector<const google::protobuf::ServiceDescriptor*> ExposedServices()
       invoicing::v1::GetInvoiceRequest::descriptor()->file()->FindServiceByName("InvoicingService"),
       newsletter::v1::SubscribeRequest::descriptor()->file()->FindServiceByName(
           "NewsletterService"),
+      reporting::v1::GetSalesReportRequest::descriptor()->file()->FindServiceByName(
+          "ReportingService"),
   };
 }
 
