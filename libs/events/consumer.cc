@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <map>
+#include <mutex>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "libs/core/log.h"
@@ -179,8 +181,50 @@ class Consumer::Impl {
         RdKafka::TopicPartition::create(msg.topic_name(), msg.partition(), msg.offset() + 1)};
     consumer_->offsets_store(offsets);
     RdKafka::TopicPartition::destroy(offsets);
+    std::lock_guard<std::mutex> lock(applied_mu_);
+    applied_[{msg.topic_name(), msg.partition()}] = msg.offset() + 1;
   }
 
+ public:
+  absl::StatusOr<int64_t> Lag(absl::Duration timeout) {
+    const int ms = static_cast<int>(absl::ToInt64Milliseconds(timeout));
+    std::vector<RdKafka::TopicPartition*> parts;
+    if (consumer_->assignment(parts) != RdKafka::ERR_NO_ERROR || parts.empty()) {
+      RdKafka::TopicPartition::destroy(parts);
+      return absl::UnavailableError(
+          absl::StrCat("consumer ", options_.name, " has no partitions assigned yet"));
+    }
+    std::map<std::pair<std::string, int32_t>, int64_t> applied;
+    {
+      std::lock_guard<std::mutex> lock(applied_mu_);
+      applied = applied_;
+    }
+    const RdKafka::ErrorCode committed = consumer_->committed(parts, ms);
+    int64_t lag = 0;
+    absl::Status status;
+    for (RdKafka::TopicPartition* tp : parts) {
+      int64_t low = 0, high = 0;
+      const RdKafka::ErrorCode code =
+          consumer_->query_watermark_offsets(tp->topic(), tp->partition(), &low, &high, ms);
+      if (code != RdKafka::ERR_NO_ERROR) {
+        status = absl::UnavailableError(
+            absl::StrCat("watermarks of ", tp->topic(), ": ", RdKafka::err2str(code)));
+        break;
+      }
+      int64_t next = low;
+      if (auto it = applied.find({tp->topic(), tp->partition()}); it != applied.end()) {
+        next = it->second;
+      } else if (committed == RdKafka::ERR_NO_ERROR && tp->offset() >= 0) {
+        next = tp->offset();
+      }
+      lag += std::max<int64_t>(0, high - next);
+    }
+    RdKafka::TopicPartition::destroy(parts);
+    if (!status.ok()) return status;
+    return lag;
+  }
+
+ private:
   // Applies a whole batch in one transaction (one commit for many events).
   // False when any record is not an envelope or any handler fails: nothing of
   // the batch is then applied.
@@ -297,6 +341,9 @@ class Consumer::Impl {
   SyncDelivery delivery_;
   std::atomic<bool> stop_{false};
   bool closed_ = false;
+  // The next offset to apply per (topic, partition), once one was applied.
+  std::mutex applied_mu_;
+  std::map<std::pair<std::string, int32_t>, int64_t> applied_;
   std::thread thread_;
 };
 
@@ -308,6 +355,8 @@ Consumer::~Consumer() { Stop(); }
 absl::Status Consumer::Start() { return impl_->Start(); }
 
 void Consumer::Stop() { impl_->Stop(); }
+
+absl::StatusOr<int64_t> Consumer::Lag(absl::Duration timeout) { return impl_->Lag(timeout); }
 
 absl::StatusOr<int> RedriveDeadLetters(const std::string& brokers, const std::string& dlq_topic,
                                        int max_messages, absl::Duration idle) {

@@ -60,6 +60,13 @@ class Consumer {
   // Stops consuming, commits stored offsets and leaves the group.
   void Stop();
 
+  // Records on the broker this consumer has not applied yet, over the
+  // partitions assigned to it: the high watermark minus the next offset it
+  // applied, else the group's committed offset, else the low watermark (a
+  // new group reads from the beginning). Asks the broker (up to `timeout`).
+  // UNAVAILABLE while the group has not assigned it any partition.
+  absl::StatusOr<int64_t> Lag(absl::Duration timeout);
+
  private:
   class Impl;
   std::unique_ptr<Impl> impl_;

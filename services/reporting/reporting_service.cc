@@ -62,6 +62,21 @@ STORE_EXPORT(ExportNewsletterReport, GetNewsletterReportRequest, ExportNewslette
 STORE_EXPORT(ExportCohortsReport, GetCohortsReportRequest, ExportCohorts)
 STORE_EXPORT(RenderReportChart, RenderReportChartRequest, RenderChart)
 
+grpc::Status ReportingServiceImpl::StartRebuild(grpc::ServerContext* ctx,
+                                                const v1::StartRebuildRequest* req,
+                                                v1::Rebuild* resp) {
+  grpcx::CallScope scope(*ctx);
+  if (scope.is_customer()) return grpcx::StaffOnly();
+  return Reply(rebuilder_.Start(*req), resp);
+}
+
+grpc::Status ReportingServiceImpl::GetRebuild(grpc::ServerContext* ctx,
+                                              const v1::GetRebuildRequest* req, v1::Rebuild* resp) {
+  grpcx::CallScope scope(*ctx);
+  if (scope.is_customer()) return grpcx::StaffOnly();
+  return Reply(rebuilder_.Get(req->id().empty() ? "latest" : req->id()), resp);
+}
+
 #undef STORE_REPORT
 #undef STORE_EXPORT
 

@@ -5,6 +5,7 @@
 #define STORE_SERVICES_REPORTING_REPORTING_SERVICE_H_
 
 #include "libs/grpcx/server.h"
+#include "services/reporting/app/rebuild.h"
 #include "services/reporting/app/reporting_app.h"
 #include "store/reporting/v1/reporting_service.grpc.pb.h"
 
@@ -12,7 +13,8 @@ namespace store::reporting {
 
 class ReportingServiceImpl final : public v1::ReportingService::Service {
  public:
-  explicit ReportingServiceImpl(ReportingApp& app) : app_(app) {}
+  ReportingServiceImpl(ReportingApp& app, Rebuilder& rebuilder)
+      : app_(app), rebuilder_(rebuilder) {}
 
   using Writer = grpc::ServerWriter<v1::DocumentChunk>;
 
@@ -48,11 +50,16 @@ class ReportingServiceImpl final : public v1::ReportingService::Service {
                                    Writer* writer) override;
   grpc::Status ListReportOrders(grpc::ServerContext* ctx, const v1::ListReportOrdersRequest* req,
                                 v1::ListReportOrdersResponse* resp) override;
+  grpc::Status StartRebuild(grpc::ServerContext* ctx, const v1::StartRebuildRequest* req,
+                            v1::Rebuild* resp) override;
+  grpc::Status GetRebuild(grpc::ServerContext* ctx, const v1::GetRebuildRequest* req,
+                          v1::Rebuild* resp) override;
   grpc::Status RenderReportChart(grpc::ServerContext* ctx, const v1::RenderReportChartRequest* req,
                                  Writer* writer) override;
 
  private:
   ReportingApp& app_;
+  Rebuilder& rebuilder_;
 };
 
 }  // namespace store::reporting

@@ -34,7 +34,10 @@ ReportingOptions ReadOptions(EnvConfig& env) {
 absl::Status Wire(ServiceRuntime& rt, Parts* parts, const Deps&) {
   auto app = std::make_shared<ReportingApp>(rt.pool(), ReadOptions(rt.env()));
   rt.Keep(app);
-  rt.AddService(std::make_unique<ReportingServiceImpl>(*app));
+  auto rebuilder = std::make_shared<Rebuilder>(rt.pool(), rt.clock(), rt.brokers(), *app);
+  rt.Keep(rebuilder);
+  rt.AddService(std::make_unique<ReportingServiceImpl>(*app, *rebuilder));
+  rt.AddPeriodic(kRebuildJob, absl::Seconds(1), [rebuilder] { return rebuilder->Step(); });
   auto handler = [app](auto method) {
     return [app, method](pqxx::work& tx, const common::v1::EventEnvelope& env) {
       return ((*app).*method)(tx, env);
@@ -46,7 +49,7 @@ absl::Status Wire(ServiceRuntime& rt, Parts* parts, const Deps&) {
                  handler(&ReportingApp::HandleCustomerEvent));
   rt.AddConsumer(kCampaignsConsumer, {newsletter::v1::kCampaignsTopic},
                  handler(&ReportingApp::HandleCampaignEvent));
-  if (parts != nullptr) parts->app = app;
+  if (parts != nullptr) *parts = {.app = app, .rebuilder = rebuilder};
   return app->Init();
 }
 

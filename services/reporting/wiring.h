@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "libs/service/service_main.h"
+#include "services/reporting/app/rebuild.h"
 #include "services/reporting/app/reporting_app.h"
 
 namespace store::reporting {
@@ -15,6 +16,7 @@ namespace store::reporting {
 // What a test may reach of the wired service.
 struct Parts {
   std::shared_ptr<ReportingApp> app;
+  std::shared_ptr<Rebuilder> rebuilder;
 };
 
 // Nothing to replace: the service calls no other service.

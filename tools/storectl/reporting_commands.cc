@@ -1,4 +1,6 @@
 // `storectl reporting ...`: the reports (store.reporting.v1).
+#include "tools/storectl/reporting_commands.h"
+
 #include <cstdio>
 
 #include "absl/strings/numbers.h"
@@ -8,14 +10,14 @@
 #include "absl/time/clock.h"
 #include "libs/grpcx/server.h"
 #include "store/reporting/v1/reporting_service.grpc.pb.h"
-#include "tools/storectl/reporting_commands.h"
 
 namespace store::cli {
 namespace {
 
 namespace v1 = store::reporting::v1;
 
-constexpr char kReportingHelp[] = R"(storectl reporting: reports (store.reporting.v1.ReportingService)
+constexpr char kReportingHelp[] =
+    R"(storectl reporting: reports (store.reporting.v1.ReportingService)
 
 usage: storectl [--json] reporting COMMAND [--from YYYY-MM-DD] [--to YYYY-MM-DD]
                 [--granularity day|week|month] [--currency CODE] [--addr HOST:PORT]
@@ -35,17 +37,41 @@ commands:
   export      sales|products|customers|payments|newsletter|cohorts [--output FILE]
               the report as CSV (stdout without --output)
   chart       [--metric net_sales] [--format svg|png] [--compare ...] --output FILE
+  rebuild     [--dry-run] [--no-wait]
+              replay every topic from offset 0 into shadow tables, compare them with the
+              live ones and swap them in (--dry-run: compare only); shows progress until done
+  rebuild status [ID]         a rebuild's progress (default: the latest)
 
 The range defaults to the last 30 days (the last 12 months with --granularity month),
 in the store's time zone. Definitions of every figure: services/reporting/README.md.
 The address comes from --addr, else REPORTING_SERVICE_ADDR (environment or .dev/env).
 )";
 
-const std::vector<std::string> kKnownFlags = {
-    "addr",   "from",           "to",           "granularity",     "currency", "compare",
-    "top",    "sort",           "figure",       "status",          "payment-method",
-    "delivery-method", "sku",   "customer-id",  "page-size",       "page-token", "all",
-    "output", "metric",         "format",       "width",           "height",   "help"};
+const std::vector<std::string> kKnownFlags = {"addr",
+                                              "from",
+                                              "to",
+                                              "granularity",
+                                              "currency",
+                                              "compare",
+                                              "top",
+                                              "sort",
+                                              "figure",
+                                              "status",
+                                              "payment-method",
+                                              "delivery-method",
+                                              "sku",
+                                              "customer-id",
+                                              "page-size",
+                                              "page-token",
+                                              "all",
+                                              "output",
+                                              "metric",
+                                              "format",
+                                              "width",
+                                              "height",
+                                              "help",
+                                              "dry-run",
+                                              "no-wait"};
 
 std::unique_ptr<v1::ReportingService::Stub> Stub(const Args& args) {
   std::string addr = args.Get("addr", Setting("REPORTING_SERVICE_ADDR"));
@@ -65,10 +91,9 @@ absl::StatusOr<v1::ReportRange> RangeOf(const Args& args) {
     return absl::InvalidArgumentError("--granularity must be day, week or month");
   }
   const absl::CivilDay today = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
-  const absl::CivilDay first =
-      r.granularity() == v1::GRANULARITY_MONTH
-          ? absl::CivilDay(absl::CivilMonth(today) - 11)
-          : today - 29;
+  const absl::CivilDay first = r.granularity() == v1::GRANULARITY_MONTH
+                                   ? absl::CivilDay(absl::CivilMonth(today) - 11)
+                                   : today - 29;
   r.set_start_date(args.Get("from", Day(first)));
   r.set_end_date(args.Get("to", Day(today)));
   return r;
@@ -95,8 +120,8 @@ void PrintFigures(const std::string& label, const v1::SalesFigures& f) {
   std::printf("%-12s %6lld %16s %14s %14s %16s %14s %14s %16s\n", label.c_str(),
               static_cast<long long>(f.orders()), Money(f.gross_sales()).c_str(),
               Money(f.discounts()).c_str(), Money(f.returns()).c_str(),
-              Money(f.net_sales()).c_str(), Money(f.shipping()).c_str(),
-              Money(f.taxes()).c_str(), Money(f.total_sales()).c_str());
+              Money(f.net_sales()).c_str(), Money(f.shipping()).c_str(), Money(f.taxes()).c_str(),
+              Money(f.total_sales()).c_str());
 }
 
 void PrintSales(const v1::SalesReport& r) {
@@ -112,9 +137,9 @@ void PrintSales(const v1::SalesReport& r) {
                 r.comparison_range().end_date().c_str());
     PrintFigures("total", r.comparison_totals());
   }
-  for (const auto& [title, rows] :
-       {std::pair{"by status", &r.by_status()}, std::pair{"by payment method", &r.by_payment_method()},
-        std::pair{"by delivery method", &r.by_delivery_method()}}) {
+  for (const auto& [title, rows] : {std::pair{"by status", &r.by_status()},
+                                    std::pair{"by payment method", &r.by_payment_method()},
+                                    std::pair{"by delivery method", &r.by_delivery_method()}}) {
     std::printf("%s:\n", title);
     for (const auto& row : *rows) PrintFigures(row.key(), row.figures());
   }
@@ -262,8 +287,8 @@ int Newsletter(const Global& g, const Args& args, v1::ReportingService::Stub& st
   std::printf("%-28s %-20s %7s %9s %7s %7s %7s %6s %9s %14s\n", "campaign", "sent", "mails",
               "delivered", "opened", "clicked", "unsub", "bounce", "converted", "revenue");
   for (const auto& c : r.campaigns()) {
-    std::printf("%-28.28s %-20s %7lld %9lld %7lld %7lld %7lld %6lld %9lld %14s\n",
-                c.name().c_str(), Time(c.sent_time()).c_str(), static_cast<long long>(c.sent()),
+    std::printf("%-28.28s %-20s %7lld %9lld %7lld %7lld %7lld %6lld %9lld %14s\n", c.name().c_str(),
+                Time(c.sent_time()).c_str(), static_cast<long long>(c.sent()),
                 static_cast<long long>(c.delivered()), static_cast<long long>(c.opened()),
                 static_cast<long long>(c.clicked()), static_cast<long long>(c.unsubscribed()),
                 static_cast<long long>(c.bounced()), static_cast<long long>(c.converted()),
@@ -335,7 +360,8 @@ int Orders(const Global& g, const Args& args, v1::ReportingService::Stub& stub) 
   }
   std::printf("%d of %lld orders%s\n", r.orders_size(), static_cast<long long>(r.total_size()),
               r.next_page_token().empty() ? "" : " (more: --page-token or --all)");
-  if (!r.next_page_token().empty()) std::printf("next page token: %s\n", r.next_page_token().c_str());
+  if (!r.next_page_token().empty())
+    std::printf("next page token: %s\n", r.next_page_token().c_str());
   return 0;
 }
 
@@ -417,10 +443,57 @@ int Chart(const Global& g, const Args& args, v1::ReportingService::Stub& stub) {
   return Download<v1::DocumentChunk>(reader, args.Get("output"));
 }
 
+void PrintRebuild(const v1::Rebuild& r) {
+  const int64_t total = r.events_applied() + r.events_remaining();
+  std::printf("rebuild %s: %s, %lld events applied, %lld remaining (%lld%%)%s\n", r.id().c_str(),
+              Label(r.state()).c_str(), static_cast<long long>(r.events_applied()),
+              static_cast<long long>(r.events_remaining()),
+              static_cast<long long>(total == 0 ? 100 : r.events_applied() * 100 / total),
+              r.dry_run() ? " [dry run]" : "");
+  for (const auto& t : r.comparison()) {
+    std::printf("  %-22s live %9lld  shadow %9lld  %s\n", t.table().c_str(),
+                static_cast<long long>(t.live_rows()), static_cast<long long>(t.shadow_rows()),
+                t.equal() ? "equal" : "DIFFERENT");
+  }
+  if (!r.error().empty()) std::printf("  error: %s\n", r.error().c_str());
+}
+
+int RebuildCommand(const Global& g, const Args& args, v1::ReportingService::Stub& stub) {
+  v1::Rebuild r;
+  if (args.Positional(1) == "status") {
+    v1::GetRebuildRequest req;
+    req.set_id(args.Positional(2).empty() ? "latest" : args.Positional(2));
+    grpc::Status s = stub.GetRebuild(Context(g).get(), req, &r);
+    if (!s.ok()) return Fail(s);
+  } else {
+    v1::StartRebuildRequest req;
+    req.set_dry_run(args.Has("dry-run"));
+    grpc::Status s = stub.StartRebuild(Context(g).get(), req, &r);
+    if (!s.ok()) return Fail(s);
+    while (!args.Has("no-wait") && (r.state() == v1::REBUILD_STATE_REPLAYING ||
+                                    r.state() == v1::REBUILD_STATE_CATCHING_UP)) {
+      if (!g.json) PrintRebuild(r);
+      absl::SleepFor(absl::Seconds(2));
+      v1::GetRebuildRequest get;
+      get.set_id(r.id());
+      s = stub.GetRebuild(Context(g).get(), get, &r);
+      if (!s.ok()) return Fail(s);
+    }
+  }
+  if (g.json) {
+    PrintJson(r);
+  } else {
+    PrintRebuild(r);
+  }
+  const bool failed =
+      r.state() == v1::REBUILD_STATE_FAILED || r.state() == v1::REBUILD_STATE_INTERRUPTED;
+  return failed ? 1 : 0;
+}
+
 }  // namespace
 
 int ReportingCommand(const Global& g, const std::vector<std::string>& argv) {
-  absl::StatusOr<Args> parsed = Args::Parse(argv, {"all", "help"});
+  absl::StatusOr<Args> parsed = Args::Parse(argv, {"all", "help", "dry-run", "no-wait"});
   if (!parsed.ok()) return Fail(parsed.status());
   const Args& args = *parsed;
   const std::string cmd = args.Positional(0);
@@ -439,8 +512,8 @@ int ReportingCommand(const Global& g, const std::vector<std::string>& argv) {
   if (cmd == "orders") return Orders(g, args, *stub);
   if (cmd == "export") return Export(g, args, *stub);
   if (cmd == "chart") return Chart(g, args, *stub);
-  std::fprintf(stderr, "error: unknown reporting command '%s'\n\n%s", cmd.c_str(),
-               kReportingHelp);
+  if (cmd == "rebuild") return RebuildCommand(g, args, *stub);
+  std::fprintf(stderr, "error: unknown reporting command '%s'\n\n%s", cmd.c_str(), kReportingHelp);
   return 2;
 }
 

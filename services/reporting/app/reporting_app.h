@@ -23,6 +23,8 @@ namespace store::reporting {
 inline constexpr char kOrdersConsumer[] = "reporting-orders";
 inline constexpr char kCustomersConsumer[] = "reporting-customers";
 inline constexpr char kCampaignsConsumer[] = "reporting-campaigns";
+// The periodic job that drives a rebuild (app/rebuild.h).
+inline constexpr char kRebuildJob[] = "report-rebuild";
 
 // The settings (README "Configuration").
 struct ReportingOptions {

@@ -1,6 +1,8 @@
 -- Reporting service schema: read models built only from events (order,
 -- customer and newsletter topics), so every table can be rebuilt by
--- replaying them from offset 0. No personal data: customers are ids, guests
+-- replaying them from offset 0. A rebuild (app/rebuild.cc) creates the
+-- report_* tables again in schema reporting_shadow (LIKE ... INCLUDING ALL:
+-- keep them free of foreign keys) and swaps them in. No personal data: customers are ids, guests
 -- "guest:" + SHA-256 of their email.
 
 -- One row per order: its latest snapshot's figures (services/reporting/
@@ -36,7 +38,7 @@ CREATE INDEX report_orders_customer ON report_orders (customer_key, counted_at)
   WHERE counted_at IS NOT NULL;
 
 CREATE TABLE report_order_lines (
-  order_id uuid    NOT NULL REFERENCES report_orders (order_id) ON DELETE CASCADE,
+  order_id uuid    NOT NULL,
   line_no  int     NOT NULL,
   sku      text    NOT NULL,
   name     text    NOT NULL,
@@ -59,7 +61,7 @@ CREATE INDEX report_refunds_time ON report_refunds (refunded_at);
 CREATE INDEX report_refunds_order ON report_refunds (order_id);
 
 CREATE TABLE report_refund_lines (
-  refund_id text   NOT NULL REFERENCES report_refunds (refund_id) ON DELETE CASCADE,
+  refund_id text   NOT NULL,
   sku       text   NOT NULL,
   quantity  bigint NOT NULL,
   amount    bigint NOT NULL,
@@ -109,4 +111,14 @@ CREATE TABLE report_campaigns (
 CREATE TABLE report_settings (
   name  text PRIMARY KEY,
   value text NOT NULL
+);
+
+-- Rebuilds of the read models (REP-07): `body` is the serialized
+-- store.reporting.v1.Rebuild, written by the replica that runs it.
+CREATE TABLE report_rebuilds (
+  id         uuid        PRIMARY KEY,
+  start_time timestamptz NOT NULL,
+  -- Refreshed every second by the replica running it.
+  heartbeat  timestamptz NOT NULL,
+  body       bytea       NOT NULL
 );

@@ -1,0 +1,200 @@
+#include "services/reporting/app/rebuild.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "libs/core/ids.h"
+#include "libs/core/log.h"
+#include "libs/core/status.h"
+#include "libs/pg/values.h"
+#include "services/reporting/store/rebuild_store.h"
+#include "store/topics.h"
+
+namespace store::reporting {
+namespace {
+
+// A busy store never reaches a lag of exactly zero: within this many events
+// for kNearlyTimeout the replay counts as caught up (the swap's catch-up
+// applies the rest).
+constexpr int64_t kNearlyCaughtUp = 1000;
+constexpr absl::Duration kNearlyTimeout = absl::Seconds(30);
+constexpr absl::Duration kLagTimeout = absl::Seconds(5);
+// A rebuild whose runner has not written for this long was interrupted.
+constexpr absl::Duration kSilentRunner = absl::Seconds(30);
+
+std::string GroupPrefix(const std::string& id) {
+  return absl::StrCat("reporting-rebuild-", id.substr(0, 8), "-");
+}
+
+}  // namespace
+
+Rebuilder::Rebuilder(pg::Pool& pool, const Clock& clock, std::string brokers, ReportingApp& app)
+    : pool_(pool), clock_(clock), brokers_(std::move(brokers)), app_(app) {}
+
+Rebuilder::~Rebuilder() {
+  std::lock_guard<std::mutex> lock(mu_);
+  StopConsumers();
+}
+
+absl::Status Rebuilder::Recover() {
+  return pool_.InTransaction([&](pqxx::work& tx) {
+    for (v1::Rebuild r : RebuildStore::Unfinished(tx, kSilentRunner, /*stale=*/true)) {
+      if (running_.has_value() && running_->id() == r.id()) continue;
+      r.set_state(v1::REBUILD_STATE_INTERRUPTED);
+      r.set_error("the replica running it stopped; start the rebuild again");
+      RebuildStore::Save(tx, r);
+      log::Warning("rebuild interrupted", {{"rebuild_id", r.id()}});
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<v1::Rebuild> Rebuilder::Start(const v1::StartRebuildRequest& request) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (running_.has_value()) {
+    return Precondition("REBUILD_RUNNING",
+                        absl::StrCat("rebuild ", running_->id(), " is still running"));
+  }
+  v1::Rebuild r;
+  r.set_id(NewUuid());
+  r.set_state(v1::REBUILD_STATE_REPLAYING);
+  r.set_dry_run(request.dry_run());
+  *r.mutable_start_time() = pg::ToTimestamp(pg::TruncateToMicros(clock_.Now()));
+  STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) {
+    if (!RebuildStore::Unfinished(tx, kSilentRunner, /*stale=*/false).empty()) {
+      return Precondition("REBUILD_RUNNING", "another replica is running a rebuild");
+    }
+    RebuildStore::CreateShadow(tx);
+    RebuildStore::Save(tx, r);
+    return absl::OkStatus();
+  }));
+  running_ = r;
+  applied_ = 0;
+  near_since_.reset();
+  if (absl::Status s = StartConsumers(/*shadow=*/true); !s.ok()) {
+    STORE_RETURN_IF_ERROR(Finish(v1::REBUILD_STATE_FAILED, s.ToString()));
+    return s;
+  }
+  log::Info("rebuild started", {{"rebuild_id", r.id()}, {"dry_run", r.dry_run() ? "yes" : "no"}});
+  return r;
+}
+
+absl::StatusOr<v1::Rebuild> Rebuilder::Get(const std::string& id) {
+  if (id != "latest" && !IsUuid(id)) return InvalidField("id", "must be a UUID or \"latest\"");
+  std::optional<v1::Rebuild> r;
+  STORE_RETURN_IF_ERROR(
+      pool_.InTransaction(pg::Isolation::kAutocommit, [&](pqxx::transaction_base& tx) {
+        r = RebuildStore::Load(tx, id);
+        return absl::OkStatus();
+      }));
+  if (!r.has_value()) return NotFound("rebuild", id);
+  return *r;
+}
+
+absl::Status Rebuilder::StartConsumers(bool shadow) {
+  struct Feed {
+    const char* name;
+    std::string topic;
+    absl::Status (ReportingApp::*handle)(pqxx::work&, const common::v1::EventEnvelope&);
+  };
+  const Feed feeds[] = {
+      {"orders", order::v1::kOrdersTopic, &ReportingApp::HandleOrderEvent},
+      {"customers", customer::v1::kCustomersTopic, &ReportingApp::HandleCustomerEvent},
+      {"campaigns", newsletter::v1::kCampaignsTopic, &ReportingApp::HandleCampaignEvent},
+  };
+  for (const Feed& feed : feeds) {
+    events::ConsumerOptions options;
+    options.name = GroupPrefix(running_->id()) + feed.name;
+    options.brokers = brokers_;
+    options.topics = {feed.topic};
+    options.max_batch = 500;
+    auto handle = feed.handle;
+    auto consumer = std::make_unique<events::Consumer>(
+        options, pool_,
+        [this, shadow, handle](pqxx::work& tx, const common::v1::EventEnvelope& env) {
+          if (shadow) RebuildStore::UseShadow(tx);
+          absl::Status s = (app_.*handle)(tx, env);
+          if (s.ok()) ++applied_;
+          return s;
+        });
+    STORE_RETURN_IF_ERROR(consumer->Start());
+    consumers_.push_back(std::move(consumer));
+  }
+  return absl::OkStatus();
+}
+
+void Rebuilder::StopConsumers() {
+  for (auto& c : consumers_) c->Stop();
+  consumers_.clear();
+}
+
+absl::Status Rebuilder::Save() {
+  return pool_.InTransaction([&](pqxx::work& tx) {
+    RebuildStore::Save(tx, *running_);
+    return absl::OkStatus();
+  });
+}
+
+absl::Status Rebuilder::Finish(v1::RebuildState state, const std::string& error) {
+  StopConsumers();
+  running_->set_state(state);
+  running_->set_error(error);
+  *running_->mutable_finish_time() = pg::ToTimestamp(pg::TruncateToMicros(clock_.Now()));
+  const std::string prefix = GroupPrefix(running_->id());
+  absl::Status s = pool_.InTransaction([&](pqxx::work& tx) {
+    RebuildStore::Save(tx, *running_);
+    RebuildStore::ForgetInbox(tx, prefix);
+    return absl::OkStatus();
+  });
+  log::Info("rebuild finished", {{"rebuild_id", running_->id()},
+                                 {"state", v1::RebuildState_Name(state)},
+                                 {"events", absl::StrCat(running_->events_applied())}});
+  running_.reset();
+  return s;
+}
+
+absl::Status Rebuilder::Step() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!running_.has_value()) return Recover();
+  int64_t lag = 0;
+  for (auto& c : consumers_) {
+    absl::StatusOr<int64_t> l = c->Lag(kLagTimeout);
+    if (!l.ok()) return absl::OkStatus();  // not assigned yet: next step
+    lag += *l;
+  }
+  running_->set_events_applied(applied_);
+  running_->set_events_remaining(lag);
+  const absl::Time now = clock_.Now();
+  const bool caught_up =
+      lag == 0 || (near_since_.has_value() && now - *near_since_ >= kNearlyTimeout);
+  if (lag > 0 && lag < kNearlyCaughtUp && !near_since_.has_value()) near_since_ = now;
+  if (lag >= kNearlyCaughtUp) near_since_.reset();
+  if (!caught_up) return Save();
+
+  if (running_->state() == v1::REBUILD_STATE_CATCHING_UP) return Finish(v1::REBUILD_STATE_DONE);
+
+  // Replayed: stop (the offsets are committed), compare, swap.
+  StopConsumers();
+  absl::Status s = pool_.InTransaction([&](pqxx::work& tx) {
+    running_->clear_comparison();
+    for (v1::TableComparison& c : RebuildStore::Compare(tx)) *running_->add_comparison() = c;
+    if (!running_->dry_run()) {
+      RebuildStore::Swap(tx);
+      running_->set_state(v1::REBUILD_STATE_CATCHING_UP);
+      *running_->mutable_switch_time() = pg::ToTimestamp(pg::TruncateToMicros(now));
+    }
+    RebuildStore::Save(tx, *running_);
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return Finish(v1::REBUILD_STATE_FAILED, s.ToString());
+  if (running_->dry_run()) return Finish(v1::REBUILD_STATE_COMPARED);
+  log::Info("rebuild swapped in", {{"rebuild_id", running_->id()}});
+  near_since_.reset();
+  // The same groups go on from their offsets, now into the live tables.
+  if (absl::Status started = StartConsumers(/*shadow=*/false); !started.ok()) {
+    return Finish(v1::REBUILD_STATE_FAILED, started.ToString());
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace store::reporting
