@@ -4,12 +4,16 @@
 // customers with their customer_id. Request ids, payment references and
 // refund ids are derived from the order's index, so running it again
 // changes nothing.
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <string>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/clock.h"
+#include "google/protobuf/util/time_util.h"
 #include "libs/grpcx/server.h"
 #include "store/order/v1/order_service.grpc.pb.h"
 #include "tools/storectl/customer_commands.h"
@@ -52,6 +56,9 @@ constexpr Person kPeople[] = {
     {"Maya Cohen", "maya@example.com", "+15551230002", "Portland", "US"},
 };
 
+// The demo orders span this many days up to today.
+constexpr int kDemoDays = 180;
+
 constexpr v1::OrderStatus kTargets[] = {
     v1::ORDER_STATUS_PENDING,   v1::ORDER_STATUS_AWAITING_VERIFICATION,
     v1::ORDER_STATUS_PROCESSING, v1::ORDER_STATUS_SHIPPED,
@@ -75,15 +82,17 @@ int SeedCommand(const Global& g, const std::vector<std::string>& argv) {
   if (!parsed.ok()) return Fail(parsed.status());
   const Args& args = *parsed;
   if (args.Positional(0) != "demo" || args.Has("help")) {
-    std::puts("usage: storectl seed demo [--orders N] [--addr ORDER_HOST:PORT]\n"
-              "                        [--customer-addr CUSTOMER_HOST:PORT]\n\n"
-              "Loads a demo store: customer groups, custom fields, 20 registered customers\n"
-              "(demo account demo@example.com / demo-password-1), a blacklist entry and\n"
-              "segments; then N orders (default 63) spread over every status, placed and\n"
-              "moved through the lifecycle over gRPC, most by the registered customers, some\n"
-              "by guests; two discount codes (WELCOME10, SAVE5) and a few open carts.\n"
-              "Without a customer service address (CUSTOMER_SERVICE_ADDR) only\n"
-              "guest orders are placed. Running it again changes nothing.");
+    std::puts(
+        "usage: storectl seed demo [--orders N] [--addr ORDER_HOST:PORT]\n"
+        "                        [--customer-addr CUSTOMER_HOST:PORT]\n\n"
+        "Loads a demo store: customer groups, custom fields, 20 registered customers\n"
+        "(demo account demo@example.com / demo-password-1), a blacklist entry and\n"
+        "segments; then N orders (default 63) spread over every status and the last\n"
+        "six months (imported with their placement time), placed and\n"
+        "moved through the lifecycle over gRPC, most by the registered customers, some\n"
+        "by guests; two discount codes (WELCOME10, SAVE5) and a few open carts.\n"
+        "Without a customer service address (CUSTOMER_SERVICE_ADDR) only\n"
+        "guest orders are placed. Running it again changes nothing.");
     return args.Has("help") ? 0 : 2;
   }
   int count = 63;
@@ -145,6 +154,15 @@ int SeedCommand(const Global& g, const std::vector<std::string>& argv) {
       d->set_code("WELCOME10");
       d->set_percent_bp(1000);
     }
+    // Spread over the last six months (imported-order times), oldest first,
+    // so the reports have months to show; the last order is from today.
+    const absl::Time today =
+        absl::FromCivil(absl::ToCivilDay(absl::Now(), absl::UTCTimeZone()), absl::UTCTimeZone());
+    const int days_ago = count <= 1 ? 0 : (count - 1 - i) * kDemoDays / (count - 1);
+    const absl::Time placed = std::min(
+        absl::Now(), today - absl::Hours(24) * days_ago + absl::Minutes(480 + i * 37 % 600));
+    *req.mutable_processed_time() =
+        google::protobuf::util::TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(placed));
     v1::Order order;
     grpc::Status s = stub->PlaceOrder(Context(g).get(), req, &order);
     if (!s.ok()) return Fail(s);

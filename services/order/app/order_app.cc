@@ -164,8 +164,21 @@ absl::StatusOr<v1::Order> OrderApp::PlaceOrder(const v1::PlaceOrderRequest& requ
                                                const std::string& actor,
                                                const PlacementHooks& hooks) {
   STORE_ASSIGN_OR_RETURN(v1::Order priced, BuildNewOrder(request));
+  std::optional<absl::Time> processed;
+  if (request.has_processed_time()) {
+    const absl::Time t = TruncateToMicros(
+        absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(request.processed_time())));
+    const absl::Time now = clock_.Now();
+    if (t > now + absl::Minutes(1))
+      return InvalidField("processed_time", "must not be in the future");
+    if (t < now - absl::Hours(24 * 3653)) {
+      return InvalidField("processed_time", "must be within the last 10 years");
+    }
+    processed = t;
+  }
   v1::PlaceOrderRequest fingerprinted = request;
   fingerprinted.clear_request_id();
+  fingerprinted.clear_processed_time();
   const std::string hash = Fingerprint(fingerprinted);
   const std::string request_id = absl::AsciiStrToLower(request.request_id());
   auto find_stored = [&](std::optional<OrderStore::ByRequest>* stored) {
@@ -237,7 +250,7 @@ absl::StatusOr<v1::Order> OrderApp::PlaceOrder(const v1::PlaceOrderRequest& requ
     order.set_number(OrderStore::NextOrderNumber(tx));
     order.set_status(v1::ORDER_STATUS_PENDING);
     order.set_version(1);
-    *order.mutable_create_time() = pg::ToTimestamp(now);
+    *order.mutable_create_time() = pg::ToTimestamp(processed.value_or(now));
     *order.mutable_update_time() = pg::ToTimestamp(now);
     v1::OrderPlaced placed;
     *placed.mutable_order() = order;

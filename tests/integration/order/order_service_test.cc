@@ -3,7 +3,10 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "libs/events/envelope.h"
 #include "libs/grpcx/status.h"
+#include "libs/pg/values.h"
+#include "store/order/v1/events.pb.h"
 #include "tests/integration/order/order_fixture.h"
 
 namespace store::order {
@@ -54,6 +57,35 @@ TEST_F(OrderServiceTest, SameRequestIdReturnsTheSameOrder) {
   EXPECT_EQ(Count("SELECT count(*) FROM orders"), 1);
   // The rolled-back attempt gave its number back: no gap.
   EXPECT_EQ(Place(GuestOrder()).number(), 10002);
+}
+
+TEST_F(OrderServiceTest, AnImportedOrderKeepsTheTimeItWasPlaced) {
+  v1::PlaceOrderRequest req = GuestOrder();
+  const absl::Time then =
+      absl::FromUnixSeconds(absl::ToUnixSeconds(clock_.Now() - absl::Hours(24 * 40)));
+  *req.mutable_processed_time() = pg::ToTimestamp(then);
+  v1::Order o = Place(req);
+  EXPECT_EQ(o.create_time().seconds(), absl::ToUnixSeconds(then));
+  EXPECT_GT(o.update_time().seconds(), o.create_time().seconds());
+  // The event carries it: the reports count the order on that day.
+  std::vector<common::v1::EventEnvelope> placed = OutboxEvents("store.order.v1.OrderPlaced");
+  ASSERT_EQ(placed.size(), 1u);
+  v1::OrderPlaced event;
+  ASSERT_TRUE(events::UnpackPayload(placed[0], &event).ok());
+  EXPECT_EQ(event.order().create_time().seconds(), absl::ToUnixSeconds(then));
+  // A retry on another day is the same order.
+  *req.mutable_processed_time() = pg::ToTimestamp(then + absl::Hours(24));
+  EXPECT_EQ(Place(req).id(), o.id());
+
+  for (absl::Time bad : {clock_.Now() + absl::Hours(1), clock_.Now() - absl::Hours(24 * 3700)}) {
+    v1::PlaceOrderRequest r = GuestOrder();
+    *r.mutable_processed_time() = pg::ToTimestamp(bad);
+    v1::Order out;
+    grpc::Status s = stub_->PlaceOrder(Ctx().get(), r, &out);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(grpcx::ErrorInfoOf(s)->field(), "processed_time");
+  }
+  EXPECT_EQ(Count("SELECT count(*) FROM orders"), 1);
 }
 
 TEST_F(OrderServiceTest, FiftyConcurrentPlacementsWithOneRequestIdMakeOneOrder) {  // REL-6
