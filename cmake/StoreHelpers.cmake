@@ -5,6 +5,8 @@
 function(store_embed_migrations target dir fn)
   file(GLOB sql_files CONFIGURE_DEPENDS ${dir}/*.sql)
   list(SORT sql_files)
+  # The files are read here, at configure time: an edited one re-runs it.
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${sql_files})
   set(body "")
   foreach(f ${sql_files})
     get_filename_component(name ${f} NAME)

@@ -29,6 +29,16 @@ absl::Time PaymentTime(const ov1::Payment& payment, const common::v1::EventEnvel
   return payment.has_create_time() ? TimeOf(payment.create_time()) : TimeOf(env.occurred_at());
 }
 
+Figures Scaled(const Figures& f, int sign) {
+  return Figures{.orders = sign * f.orders,
+                 .units = sign * f.units,
+                 .gross = sign * f.gross,
+                 .discounts = sign * f.discounts,
+                 .returns = sign * f.returns,
+                 .shipping = sign * f.shipping,
+                 .taxes = sign * f.taxes};
+}
+
 std::string GuestKey(const ov1::Order& order) {
   return "guest:" + auth::Sha256Hex(absl::AsciiStrToLower(order.customer().email()));
 }
@@ -77,13 +87,34 @@ absl::Status ReportingApp::HandleOrderEvent(pqxx::work& tx, const common::v1::Ev
   const std::optional<ReportStore::OrderState> stored = ReportStore::LockOrder(tx, facts.order_id);
   std::optional<absl::Time> paid_at = stored ? stored->paid_at : std::nullopt;
   if (became_paid && (!paid_at || *became_paid < *paid_at)) paid_at = became_paid;
+  // Where the order stands after this event: its slot key and the moment it
+  // counts from (nullopt: it does not count).
+  ReportStore::SlotKey key = stored ? stored->key : ReportStore::SlotKey{};
+  std::optional<absl::Time> counted_at = stored ? stored->counted_at : std::nullopt;
   if (!stored || stored->version < facts.version ||
       (stored->paid_at != paid_at && stored->version == facts.version)) {
     const std::optional<absl::Time> placed_count_at = CountedAt(CountFrom::kPlaced, facts, paid_at);
     const std::optional<absl::Time> paid_count_at = CountedAt(CountFrom::kPaid, facts, paid_at);
-    ReportStore::SaveOrder(
-        tx, facts, placed_count_at, paid_at,
-        options_.count_from == CountFrom::kPaid ? paid_count_at : placed_count_at);
+    key = {facts.currency, facts.status, facts.payment_method, facts.delivery_method};
+    counted_at = options_.count_from == CountFrom::kPaid ? paid_count_at : placed_count_at;
+    // The slots: the old contribution out, the new one in (the order in the
+    // slot it counts in, its refunds in theirs).
+    const Figures figures{.orders = 1,
+                          .units = facts.units,
+                          .gross = facts.gross,
+                          .discounts = facts.discount,
+                          .shipping = facts.shipping,
+                          .taxes = facts.tax};
+    const auto refunds = ReportStore::RefundsOf(tx, facts.order_id);
+    auto apply = [&](int sign, const ReportStore::SlotKey& k, absl::Time at, const Figures& f) {
+      ReportStore::AddToSlot(tx, k, at, Scaled(f, sign));
+      for (const auto& [refunded_at, amount] : refunds) {
+        ReportStore::AddToSlot(tx, k, refunded_at, Figures{.returns = sign * amount});
+      }
+    };
+    if (stored && stored->counted_at) apply(-1, stored->key, *stored->counted_at, stored->figures);
+    ReportStore::SaveOrder(tx, facts, placed_count_at, paid_at, counted_at);
+    if (counted_at) apply(+1, key, *counted_at, figures);
   }
   if (payment != nullptr && !payment->id().empty()) {
     ReportStore::SavePayment(tx, payment->id(), facts.order_id, facts.payment_method,
@@ -96,8 +127,12 @@ absl::Status ReportingApp::HandleOrderEvent(pqxx::work& tx, const common::v1::Ev
   if (refund != nullptr && !refund->id().empty()) {
     const absl::Time at =
         refund->has_create_time() ? TimeOf(refund->create_time()) : TimeOf(env.occurred_at());
-    ReportStore::AddRefund(tx, facts.order_id, refund->id(), refund->amount().amount_minor(), at,
-                           AttributeRefund(facts, *refund));
+    const bool added =
+        ReportStore::AddRefund(tx, facts.order_id, refund->id(), refund->amount().amount_minor(),
+                               at, AttributeRefund(facts, *refund));
+    if (added && counted_at) {
+      ReportStore::AddToSlot(tx, key, at, Figures{.returns = refund->amount().amount_minor()});
+    }
   }
   return absl::OkStatus();
 }

@@ -33,8 +33,6 @@ absl::StatusOr<int> TopN(int requested) {
   return requested;
 }
 
-}  // namespace
-
 // A validated request: its range, currency and window.
 struct Query {
   DayRange range;
@@ -70,10 +68,13 @@ Query ComparedQuery(const ReportingOptions& options, const Query& q, v1::Compari
   return c;
 }
 
+}  // namespace
+
 absl::Status ReportingApp::Init() {
   return pool_.InTransaction([&](pqxx::work& tx) {
     if (ReportStore::CountedFrom(tx) != CountFromName(options_.count_from)) {
       ReportStore::Recount(tx, options_.count_from);
+      ReportStore::RecomputeSlots(tx);
     }
     return absl::OkStatus();
   });
@@ -89,6 +90,44 @@ void AddBuckets(const Query& q, const std::vector<Figures>& figures,
     *b->mutable_figures() = ToProto(figures[i], q.currency);
     *totals += figures[i];
   }
+}
+
+// The sales figures of a query per bucket and per dimension: from the slots
+// (one scan of pre-summed quarter hours) when the buckets fall on them, as
+// they do in every zone since 1972, else from the orders themselves.
+struct SalesSums {
+  std::vector<Figures> buckets;
+  std::map<std::string, Figures> by_status, by_payment_method, by_delivery_method;
+};
+
+SalesSums SumSales(pqxx::transaction_base& tx, const Query& q) {
+  SalesSums out;
+  if (!OnSlots(q.buckets)) {
+    out.buckets = ReportStore::SalesByBucket(tx, q.window);
+    out.by_status = ReportStore::SalesBy(tx, q.window, ReportStore::Dimension::kStatus);
+    out.by_payment_method =
+        ReportStore::SalesBy(tx, q.window, ReportStore::Dimension::kPaymentMethod);
+    out.by_delivery_method =
+        ReportStore::SalesBy(tx, q.window, ReportStore::Dimension::kDeliveryMethod);
+    return out;
+  }
+  out.buckets.resize(q.buckets.size());
+  for (const ReportStore::SlotSum& s : ReportStore::SlotSums(tx, q.window)) {
+    out.buckets[s.bucket] += s.figures;
+    out.by_status[s.status] += s.figures;
+    out.by_payment_method[s.payment_method] += s.figures;
+    out.by_delivery_method[s.delivery_method] += s.figures;
+  }
+  // Values whose slots sum to nothing (an order moved on) are no rows.
+  for (auto* dim : {&out.by_status, &out.by_payment_method, &out.by_delivery_method}) {
+    for (auto it = dim->begin(); it != dim->end();) {
+      const Figures& f = it->second;
+      const bool empty = f.orders == 0 && f.units == 0 && f.gross == 0 && f.discounts == 0 &&
+                         f.returns == 0 && f.shipping == 0 && f.taxes == 0;
+      it = empty ? dim->erase(it) : std::next(it);
+    }
+  }
+  return out;
 }
 
 void AddBreakdown(const std::map<std::string, Figures>& rows, const std::string& currency,
@@ -116,21 +155,18 @@ absl::StatusOr<v1::SalesReport> ReportingApp::Sales(const v1::GetSalesReportRequ
   *out.mutable_range() = ToProto(q->range);
   STORE_RETURN_IF_ERROR(
       pool_.InTransaction(pg::Isolation::kRepeatableRead, [&](pqxx::transaction_base& tx) {
+        const SalesSums sums = SumSales(tx, *q);
         Figures totals;
-        AddBuckets(*q, ReportStore::SalesByBucket(tx, q->window), out.mutable_buckets(), &totals);
+        AddBuckets(*q, sums.buckets, out.mutable_buckets(), &totals);
         *out.mutable_totals() = ToProto(totals, q->currency);
-        AddBreakdown(ReportStore::SalesBy(tx, q->window, ReportStore::Dimension::kStatus),
-                     q->currency, out.mutable_by_status());
-        AddBreakdown(ReportStore::SalesBy(tx, q->window, ReportStore::Dimension::kPaymentMethod),
-                     q->currency, out.mutable_by_payment_method());
-        AddBreakdown(ReportStore::SalesBy(tx, q->window, ReportStore::Dimension::kDeliveryMethod),
-                     q->currency, out.mutable_by_delivery_method());
+        AddBreakdown(sums.by_status, q->currency, out.mutable_by_status());
+        AddBreakdown(sums.by_payment_method, q->currency, out.mutable_by_payment_method());
+        AddBreakdown(sums.by_delivery_method, q->currency, out.mutable_by_delivery_method());
         if (req.comparison() != v1::COMPARISON_UNSPECIFIED) {
           const Query c = ComparedQuery(options_, *q, req.comparison());
           *out.mutable_comparison_range() = ToProto(c.range);
           Figures compared;
-          AddBuckets(c, ReportStore::SalesByBucket(tx, c.window), out.mutable_comparison_buckets(),
-                     &compared);
+          AddBuckets(c, SumSales(tx, c).buckets, out.mutable_comparison_buckets(), &compared);
           *out.mutable_comparison_totals() = ToProto(compared, q->currency);
         }
         return absl::OkStatus();

@@ -46,8 +46,49 @@ common::v1::Money Money(int64_t amount, const std::string& currency) {
   " AND r.refunded_at < $3::timestamptz"
 
 const pg::Statement kLockOrder(
-    "report_lock_order", "SELECT version, " STORE_PG_MICROS(
-                             "paid_at") " FROM report_orders WHERE order_id = $1::uuid FOR UPDATE");
+    "report_lock_order",
+    "SELECT version, " STORE_PG_MICROS("paid_at") ", " STORE_PG_MICROS("counted_at")
+    ", currency, status, payment_method, delivery_method, units, gross, discount, shipping, tax"
+    " FROM report_orders WHERE order_id = $1::uuid FOR UPDATE");
+const pg::Statement kRefundsOf(
+    "report_refunds_of",
+    "SELECT " STORE_PG_MICROS(
+        "refunded_at") ", amount FROM report_refunds WHERE order_id = $1::uuid");
+const pg::Statement kAddToSlot(
+    "report_add_to_slot",
+    "INSERT INTO report_slots (currency, slot, status, payment_method, delivery_method, orders,"
+    " units, gross, discount, shipping, tax, returns) VALUES ($1, $2::timestamptz, $3, $4, $5,"
+    " $6::bigint, $7::bigint, $8::bigint, $9::bigint, $10::bigint, $11::bigint, $12::bigint)"
+    " ON CONFLICT (currency, slot, status, payment_method, delivery_method) DO UPDATE SET"
+    " orders = report_slots.orders + excluded.orders, units = report_slots.units + excluded.units,"
+    " gross = report_slots.gross + excluded.gross,"
+    " discount = report_slots.discount + excluded.discount,"
+    " shipping = report_slots.shipping + excluded.shipping, tax = report_slots.tax + excluded.tax,"
+    " returns = report_slots.returns + excluded.returns");
+// The slots defined over the facts: what the handlers maintain step by step.
+#define SLOT_OF(col) "date_bin('15 minutes', " col ", timestamptz '2000-01-01 00:00:00+00')"
+const pg::Statement kClearSlots("report_clear_slots", "DELETE FROM report_slots");
+const pg::Statement kRecomputeSlots(
+    "report_recompute_slots",
+    "INSERT INTO report_slots (currency, slot, status, payment_method, delivery_method, orders,"
+    " units, gross, discount, shipping, tax, returns)"
+    " SELECT currency, slot, status, payment_method, delivery_method, sum(orders), sum(units),"
+    " sum(gross), sum(discount), sum(shipping), sum(tax), sum(returns) FROM ("
+    "  SELECT o.currency, " SLOT_OF("o.counted_at") " AS slot, o.status, o.payment_method,"
+    "   o.delivery_method, 1 AS orders, o.units, o.gross, o.discount, o.shipping, o.tax,"
+    "   0 AS returns FROM report_orders o WHERE o.counted_at IS NOT NULL"
+    "  UNION ALL"
+    "  SELECT o.currency, " SLOT_OF("r.refunded_at") ", o.status, o.payment_method,"
+    "   o.delivery_method, 0, 0, 0, 0, 0, 0, r.amount"
+    "  FROM report_refunds r JOIN report_orders o USING (order_id)"
+    "  WHERE o.counted_at IS NOT NULL) x"
+    " GROUP BY 1, 2, 3, 4, 5");
+const pg::Statement kSlotSums(
+    "report_slot_sums",
+    "SELECT width_bucket(slot, $4::timestamptz[]), status, payment_method, delivery_method,"
+    " sum(orders), sum(units), sum(gross), sum(discount), sum(shipping), sum(tax), sum(returns)"
+    " FROM report_slots WHERE currency = $1 AND slot >= $2::timestamptz AND slot < $3::timestamptz"
+    " GROUP BY 1, 2, 3, 4");
 const pg::Statement kSaveOrder(
     "report_save_order",
     "INSERT INTO report_orders (order_id, number, version, status, currency, customer_key,"
@@ -282,7 +323,56 @@ std::optional<ReportStore::OrderState> ReportStore::LockOrder(pqxx::transaction_
                                                               const std::string& order_id) {
   pqxx::result r = tx.exec_prepared(kLockOrder.name, order_id);
   if (r.empty()) return std::nullopt;
-  return OrderState{r[0][0].as<int64_t>(), TimeColumn(r[0][1])};
+  const pqxx::row row = r[0];
+  OrderState s;
+  s.version = row[0].as<int64_t>();
+  s.paid_at = TimeColumn(row[1]);
+  s.counted_at = TimeColumn(row[2]);
+  s.key = SlotKey{row[3].as<std::string>(), row[4].as<std::string>(), row[5].as<std::string>(),
+                  row[6].as<std::string>()};
+  s.figures = Figures{.orders = 1,
+                      .units = row[7].as<int64_t>(),
+                      .gross = row[8].as<int64_t>(),
+                      .discounts = row[9].as<int64_t>(),
+                      .shipping = row[10].as<int64_t>(),
+                      .taxes = row[11].as<int64_t>()};
+  return s;
+}
+
+std::vector<std::pair<absl::Time, int64_t>> ReportStore::RefundsOf(pqxx::transaction_base& tx,
+                                                                   const std::string& order_id) {
+  std::vector<std::pair<absl::Time, int64_t>> out;
+  for (const pqxx::row& row : tx.exec_prepared(kRefundsOf.name, order_id)) {
+    out.emplace_back(absl::FromUnixMicros(row[0].as<int64_t>()), row[1].as<int64_t>());
+  }
+  return out;
+}
+
+void ReportStore::AddToSlot(pqxx::transaction_base& tx, const SlotKey& key, absl::Time at,
+                            const Figures& d) {
+  tx.exec_prepared(kAddToSlot.name, key.currency, PgTime(SlotOf(at)), key.status,
+                   key.payment_method, key.delivery_method, d.orders, d.units, d.gross, d.discounts,
+                   d.shipping, d.taxes, d.returns);
+}
+
+void ReportStore::RecomputeSlots(pqxx::transaction_base& tx) {
+  tx.exec_prepared(kClearSlots.name);
+  tx.exec_prepared(kRecomputeSlots.name);
+}
+
+std::vector<ReportStore::SlotSum> ReportStore::SlotSums(pqxx::transaction_base& tx,
+                                                        const Window& w) {
+  std::vector<SlotSum> out;
+  for (const pqxx::row& row :
+       tx.exec_prepared(kSlotSums.name, w.currency, PgTime(w.start), PgTime(w.end), Starts(w))) {
+    const int b = BucketIndex(row[0], w.bucket_starts.size());
+    if (b < 0) continue;
+    SlotSum s{b, row[1].as<std::string>(), row[2].as<std::string>(), row[3].as<std::string>(),
+              FiguresOf(row, 4)};
+    s.figures.returns = row[10].as<int64_t>(0);
+    out.push_back(std::move(s));
+  }
+  return out;
 }
 
 void ReportStore::SaveOrder(pqxx::transaction_base& tx, const OrderFacts& order,

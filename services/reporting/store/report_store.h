@@ -70,10 +70,20 @@ class ReportStore {
  public:
   // --- Writing (event handlers) ---
 
-  // The stored version and paid_at of an order, locked; nullopt when new.
+  // Where an order's figures go in the slots: its currency and dimensions.
+  struct SlotKey {
+    std::string currency;
+    std::string status;
+    std::string payment_method;
+    std::string delivery_method;
+  };
+  // What is stored of an order, locked; nullopt when new.
   struct OrderState {
     int64_t version = 0;
     std::optional<absl::Time> paid_at;
+    std::optional<absl::Time> counted_at;
+    SlotKey key;
+    Figures figures;  // orders = 1
   };
   static std::optional<OrderState> LockOrder(pqxx::transaction_base& tx,
                                              const std::string& order_id);
@@ -82,6 +92,14 @@ class ReportStore {
   static void SaveOrder(pqxx::transaction_base& tx, const OrderFacts& order,
                         std::optional<absl::Time> placed_count_at,
                         std::optional<absl::Time> paid_at, std::optional<absl::Time> counted_at);
+  // The order's refunds: (time, amount).
+  static std::vector<std::pair<absl::Time, int64_t>> RefundsOf(pqxx::transaction_base& tx,
+                                                               const std::string& order_id);
+  // Adds `delta` (negative to subtract) to the slot of `at`.
+  static void AddToSlot(pqxx::transaction_base& tx, const SlotKey& key, absl::Time at,
+                        const Figures& delta);
+  // The slots again from report_orders and report_refunds (after a recount).
+  static void RecomputeSlots(pqxx::transaction_base& tx);
   // False when the refund is known already (nothing written).
   static bool AddRefund(pqxx::transaction_base& tx, const std::string& order_id,
                         const std::string& refund_id, int64_t amount, absl::Time refunded_at,
@@ -108,6 +126,16 @@ class ReportStore {
   // a dimension over the whole window.
   static std::vector<Figures> SalesByBucket(pqxx::transaction_base& tx, const Window& window);
   enum class Dimension { kStatus, kPaymentMethod, kDeliveryMethod };
+  // The slots of the window summed per bucket and dimensions (the sales
+  // report's one scan; only for buckets on slot boundaries, OnSlots).
+  struct SlotSum {
+    int bucket = 0;
+    std::string status;
+    std::string payment_method;
+    std::string delivery_method;
+    Figures figures;
+  };
+  static std::vector<SlotSum> SlotSums(pqxx::transaction_base& tx, const Window& window);
   static std::map<std::string, Figures> SalesBy(pqxx::transaction_base& tx, const Window& window,
                                                 Dimension dimension);
 

@@ -20,6 +20,7 @@
 #include "libs/testing/service_fixture.h"
 #include "libs/testing/wait.h"
 #include "services/order/domain/order_rules.h"
+#include "services/reporting/store/report_store.h"
 #include "services/reporting/wiring.h"
 #include "store/customer/v1/events.pb.h"
 #include "store/newsletter/v1/events.pb.h"
@@ -649,6 +650,45 @@ TEST_F(ReportingTest, TheRealConsumersKeepTheReportsFresh) {
   EXPECT_EQ(Sales(Range("2026-03-10", "2026-03-10")).totals().orders(), 1);
 }
 
+TEST_F(ReportingTest, TheSlotsStayInStepWithTheOrdersTheySum) {
+  // Orders moving through statuses, refunded, cancelled after payment,
+  // cancelled before, replayed out of order: the slots kept step by step are
+  // what the definition over the facts gives.
+  March();
+  ov1::Order e = NewOrder(At(3, 14, 23, 50), "c1", 25, "EUR", ov1::PAYMENT_METHOD_PAYPAL);
+  Placed(e);
+  Paid(e, At(3, 15, 0, 10));
+  Status(e, ov1::ORDER_STATUS_CANCELLED, At(3, 15, 1));
+  Refund(e, e.totals().total().amount_minor(), At(3, 16, 9));
+  ov1::Order f = NewOrder(At(3, 17, 9), "c2", 0);
+  Placed(f);
+  Status(f, ov1::ORDER_STATUS_REJECTED, At(3, 17, 10));
+  ASSERT_FALSE(HasFailure());
+  for (const auto& env : std::vector<common::v1::EventEnvelope>(delivered_)) {
+    ASSERT_TRUE(Deliver(kOrdersConsumer, env).ok());
+  }
+  const std::string nonzero =
+      "SELECT string_agg(concat_ws('|', currency, slot, status, payment_method, delivery_method,"
+      " orders, units, gross, discount, shipping, tax, returns), ',' ORDER BY currency, slot,"
+      " status, payment_method, delivery_method) FROM report_slots WHERE (orders, units, gross,"
+      " discount, shipping, tax, returns) <> (0, 0, 0, 0, 0, 0, 0)";
+  const std::string kept = Sql(nonzero)[0][0].as<std::string>("");
+  ASSERT_FALSE(kept.empty());
+  ASSERT_TRUE(pool_
+                  ->InTransaction([](pqxx::work& tx) {
+                    ReportStore::RecomputeSlots(tx);
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(Sql(nonzero)[0][0].as<std::string>(""), kept);
+  // E counts (paid, then cancelled): its gross in, its full refund out.
+  const v1::SalesReport r = Sales(Range("2026-03-14", "2026-03-17"));
+  EXPECT_EQ(r.buckets(0).figures().orders(), 1);
+  EXPECT_EQ(r.buckets(2).figures().returns().amount_minor(), e.totals().total().amount_minor());
+  EXPECT_EQ(r.buckets(3).figures().orders(), 0);  // F was rejected unpaid
+  EXPECT_EQ(r.totals().total_sales().amount_minor(), 0);
+}
+
 TEST_F(ReportingTest, RebuildFromOffsetZeroEqualsLiveAndSwapsAtomically) {
   via_kafka_ = true;
   StartConsumer(kOrdersConsumer);
@@ -690,7 +730,7 @@ TEST_F(ReportingTest, RebuildFromOffsetZeroEqualsLiveAndSwapsAtomically) {
     return r;
   };
   v1::Rebuild compared = wait_for(dry.id(), v1::REBUILD_STATE_COMPARED);
-  ASSERT_EQ(compared.comparison_size(), 7);
+  ASSERT_EQ(compared.comparison_size(), 8);
   for (const auto& table : compared.comparison()) {
     EXPECT_TRUE(table.equal()) << table.DebugString();
   }
