@@ -9,6 +9,7 @@
 #include "libs/core/status.h"
 #include "libs/events/envelope.h"
 #include "services/reporting/app/reporting_app.h"
+#include "services/reporting/domain/report_range.h"
 #include "services/reporting/store/report_store.h"
 #include "store/customer/v1/events.pb.h"
 #include "store/newsletter/v1/events.pb.h"
@@ -83,6 +84,8 @@ absl::Status ReportingApp::HandleOrderEvent(pqxx::work& tx, const common::v1::Ev
     return absl::OkStatus();  // an event the reports do not use
   }
 
+  // The day of an instant in the store's zone: the grain of report_days.
+  auto DayOf = [this](absl::Time t) { return FormatDay(absl::ToCivilDay(t, options_.zone)); };
   const OrderFacts facts = FactsOf(order, GuestKey(order));
   const std::optional<ReportStore::OrderState> stored = ReportStore::LockOrder(tx, facts.order_id);
   std::optional<absl::Time> paid_at = stored ? stored->paid_at : std::nullopt;
@@ -107,9 +110,9 @@ absl::Status ReportingApp::HandleOrderEvent(pqxx::work& tx, const common::v1::Ev
                           .taxes = facts.tax};
     const auto refunds = ReportStore::RefundsOf(tx, facts.order_id);
     auto apply = [&](int sign, const ReportStore::SlotKey& k, absl::Time at, const Figures& f) {
-      ReportStore::AddToSlot(tx, k, at, Scaled(f, sign));
+      ReportStore::AddToDay(tx, k, DayOf(at), Scaled(f, sign));
       for (const auto& [refunded_at, amount] : refunds) {
-        ReportStore::AddToSlot(tx, k, refunded_at, Figures{.returns = sign * amount});
+        ReportStore::AddToDay(tx, k, DayOf(refunded_at), Figures{.returns = sign * amount});
       }
     };
     if (stored && stored->counted_at) apply(-1, stored->key, *stored->counted_at, stored->figures);
@@ -131,7 +134,8 @@ absl::Status ReportingApp::HandleOrderEvent(pqxx::work& tx, const common::v1::Ev
         ReportStore::AddRefund(tx, facts.order_id, refund->id(), refund->amount().amount_minor(),
                                at, AttributeRefund(facts, *refund));
     if (added && counted_at) {
-      ReportStore::AddToSlot(tx, key, at, Figures{.returns = refund->amount().amount_minor()});
+      ReportStore::AddToDay(tx, key, DayOf(at),
+                            Figures{.returns = refund->amount().amount_minor()});
     }
   }
   return absl::OkStatus();

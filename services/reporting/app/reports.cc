@@ -33,6 +33,16 @@ absl::StatusOr<int> TopN(int requested) {
   return requested;
 }
 
+Window WindowOf(const std::string& currency, const DayRange& range,
+                const std::vector<Span>& buckets, const Span& whole) {
+  Window w{currency, whole.start, whole.end, {}, FormatDay(range.first), FormatDay(range.last), {}};
+  for (const Span& b : buckets) {
+    w.bucket_starts.push_back(b.start);
+    w.bucket_days.push_back(FormatDay(b.first_day));
+  }
+  return w;
+}
+
 // A validated request: its range, currency and window.
 struct Query {
   DayRange range;
@@ -53,8 +63,7 @@ absl::StatusOr<Query> MakeQuery(const ReportingOptions& options, const v1::Repor
   STORE_RETURN_IF_ERROR(ValidateCurrency("currency_code", q.currency));
   q.buckets = Buckets(q.range, options.zone);
   const Span whole = RangeSpan(q.range, options.zone);
-  q.window = Window{q.currency, whole.start, whole.end, {}};
-  for (const Span& b : q.buckets) q.window.bucket_starts.push_back(b.start);
+  q.window = WindowOf(q.currency, q.range, q.buckets, whole);
   return q;
 }
 
@@ -63,8 +72,7 @@ Query ComparedQuery(const ReportingOptions& options, const Query& q, v1::Compari
   c.range = ComparisonRange(q.range, comparison);
   c.buckets = Buckets(c.range, options.zone);
   const Span whole = RangeSpan(c.range, options.zone);
-  c.window = Window{q.currency, whole.start, whole.end, {}};
-  for (const Span& b : c.buckets) c.window.bucket_starts.push_back(b.start);
+  c.window = WindowOf(q.currency, c.range, c.buckets, whole);
   return c;
 }
 
@@ -72,9 +80,10 @@ Query ComparedQuery(const ReportingOptions& options, const Query& q, v1::Compari
 
 absl::Status ReportingApp::Init() {
   return pool_.InTransaction([&](pqxx::work& tx) {
-    if (ReportStore::CountedFrom(tx) != CountFromName(options_.count_from)) {
-      ReportStore::Recount(tx, options_.count_from);
-      ReportStore::RecomputeSlots(tx);
+    const bool recount = ReportStore::CountedFrom(tx) != CountFromName(options_.count_from);
+    if (recount) ReportStore::Recount(tx, options_.count_from);
+    if (recount || ReportStore::DaysZone(tx) != options_.time_zone) {
+      ReportStore::RecomputeDays(tx, options_.time_zone);
     }
     return absl::OkStatus();
   });
@@ -92,9 +101,8 @@ void AddBuckets(const Query& q, const std::vector<Figures>& figures,
   }
 }
 
-// The sales figures of a query per bucket and per dimension: from the slots
-// (one scan of pre-summed quarter hours) when the buckets fall on them, as
-// they do in every zone since 1972, else from the orders themselves.
+// The sales figures of a query per bucket and per dimension, in one scan
+// of report_days (buckets are whole days of the store's zone).
 struct SalesSums {
   std::vector<Figures> buckets;
   std::map<std::string, Figures> by_status, by_payment_method, by_delivery_method;
@@ -102,23 +110,14 @@ struct SalesSums {
 
 SalesSums SumSales(pqxx::transaction_base& tx, const Query& q) {
   SalesSums out;
-  if (!OnSlots(q.buckets)) {
-    out.buckets = ReportStore::SalesByBucket(tx, q.window);
-    out.by_status = ReportStore::SalesBy(tx, q.window, ReportStore::Dimension::kStatus);
-    out.by_payment_method =
-        ReportStore::SalesBy(tx, q.window, ReportStore::Dimension::kPaymentMethod);
-    out.by_delivery_method =
-        ReportStore::SalesBy(tx, q.window, ReportStore::Dimension::kDeliveryMethod);
-    return out;
-  }
   out.buckets.resize(q.buckets.size());
-  for (const ReportStore::SlotSum& s : ReportStore::SlotSums(tx, q.window)) {
+  for (const ReportStore::SlotSum& s : ReportStore::DaySums(tx, q.window)) {
     out.buckets[s.bucket] += s.figures;
     out.by_status[s.status] += s.figures;
     out.by_payment_method[s.payment_method] += s.figures;
     out.by_delivery_method[s.delivery_method] += s.figures;
   }
-  // Values whose slots sum to nothing (an order moved on) are no rows.
+  // Values whose rows sum to nothing (every order moved on) are no rows.
   for (auto* dim : {&out.by_status, &out.by_payment_method, &out.by_delivery_method}) {
     for (auto it = dim->begin(); it != dim->end();) {
       const Figures& f = it->second;

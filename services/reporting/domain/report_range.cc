@@ -131,17 +131,6 @@ DayRange ComparisonRange(const DayRange& range, v1::Comparison comparison) {
   return out;
 }
 
-absl::Time SlotOf(absl::Time t) {
-  return absl::UnixEpoch() + absl::Floor(t - absl::UnixEpoch(), kSlot);
-}
-
-bool OnSlots(const std::vector<Span>& buckets) {
-  for (const Span& b : buckets) {
-    if (SlotOf(b.start) != b.start || SlotOf(b.end) != b.end) return false;
-  }
-  return true;
-}
-
 v1::Bucket ToProto(const Span& span) {
   v1::Bucket out;
   out.set_start_date(FormatDay(span.first_day));

@@ -57,13 +57,6 @@ DayRange ComparisonRange(const DayRange& range, v1::Comparison comparison);
 
 v1::Bucket ToProto(const Span& span);
 
-// The quarter hour (UTC) `t` falls in: the grain of the sales slots.
-inline constexpr absl::Duration kSlot = absl::Minutes(15);
-absl::Time SlotOf(absl::Time t);
-// Whether every boundary of `buckets` is a quarter hour, so the buckets are
-// sums of whole slots (true in every zone since 1972).
-bool OnSlots(const std::vector<Span>& buckets);
-
 }  // namespace store::reporting
 
 #endif  // STORE_SERVICES_REPORTING_DOMAIN_REPORT_RANGE_H_

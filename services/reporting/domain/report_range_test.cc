@@ -102,23 +102,5 @@ TEST(ReportRangeTest, BadRangesNameTheField) {
       "range.granularity: must be GRANULARITY_DAY, GRANULARITY_WEEK or GRANULARITY_MONTH");
 }
 
-TEST(ReportRangeTest, BucketsInEveryZoneAreWholeQuarterHours) {
-  const absl::Time t =
-      absl::FromCivil(absl::CivilSecond(2026, 3, 8, 7, 29, 59), absl::UTCTimeZone());
-  EXPECT_EQ(SlotOf(t),
-            absl::FromCivil(absl::CivilSecond(2026, 3, 8, 7, 15, 0), absl::UTCTimeZone()));
-  EXPECT_EQ(SlotOf(SlotOf(t)), SlotOf(t));
-  auto range = ParseRange("range", Range("2026-01-01", "2026-12-31", v1::GRANULARITY_DAY));
-  ASSERT_TRUE(range.ok());
-  for (const char* name : {"UTC", "Europe/Berlin", "America/New_York", "Asia/Kathmandu",
-                           "Australia/Eucla", "Pacific/Chatham", "Asia/Kolkata"}) {
-    EXPECT_TRUE(OnSlots(Buckets(*range, Zone(name)))) << name;
-  }
-  // Before 1972 some zones kept odd offsets (Liberia: -0:44:30).
-  auto old = ParseRange("range", Range("1970-01-01", "1970-01-02"));
-  ASSERT_TRUE(old.ok());
-  EXPECT_FALSE(OnSlots(Buckets(*old, Zone("Africa/Monrovia"))));
-}
-
 }  // namespace
 }  // namespace store::reporting

@@ -107,31 +107,33 @@ CREATE TABLE report_campaigns (
   stats_time   timestamptz
 );
 
--- The sales figures summed per quarter hour (UTC) and dimension: what the
--- sales report reads (PERF-4), kept in step with report_orders and
--- report_refunds by the handlers (each change subtracts the order's old
--- contribution and adds the new). Quarter hours, because every time zone's
--- midnight falls on one (offsets are multiples of 15 minutes), so buckets in
--- any zone are sums of whole slots. Orders count in the slot of counted_at,
--- returns in the slot of the refund, both under the order's current status,
--- payment method and delivery method. Rows may sum to zero.
-CREATE TABLE report_slots (
-  currency        char(3)     NOT NULL,
-  slot            timestamptz NOT NULL,
-  status          text        NOT NULL,
-  payment_method  text        NOT NULL,
-  delivery_method text        NOT NULL,
-  orders          bigint      NOT NULL,
-  units           bigint      NOT NULL,
-  gross           bigint      NOT NULL,
-  discount        bigint      NOT NULL,
-  shipping        bigint      NOT NULL,
-  tax             bigint      NOT NULL,
-  returns         bigint      NOT NULL,
-  PRIMARY KEY (currency, slot, status, payment_method, delivery_method)
+-- The sales figures summed per day in the store's time zone and per
+-- dimension: what the sales report reads (PERF-4), kept in step with
+-- report_orders and report_refunds by the handlers (each change subtracts
+-- the order's old contribution and adds the new). Report buckets are whole
+-- days of the store's zone, so every bucket is a sum of these rows. Orders
+-- count on the day of counted_at, returns on the day of the refund, both
+-- under the order's current status, payment method and delivery method.
+-- Rows may sum to zero. Recomputed when STORE_TIME_ZONE or
+-- REPORTING_COUNT_FROM changes.
+CREATE TABLE report_days (
+  currency        char(3) NOT NULL,
+  day             date    NOT NULL,
+  status          text    NOT NULL,
+  payment_method  text    NOT NULL,
+  delivery_method text    NOT NULL,
+  orders          bigint  NOT NULL,
+  units           bigint  NOT NULL,
+  gross           bigint  NOT NULL,
+  discount        bigint  NOT NULL,
+  shipping        bigint  NOT NULL,
+  tax             bigint  NOT NULL,
+  returns         bigint  NOT NULL,
+  PRIMARY KEY (currency, day, status, payment_method, delivery_method)
 );
 
--- Which REPORTING_COUNT_FROM counted_at was computed for.
+-- The REPORTING_COUNT_FROM counted_at was computed for ('count_from') and
+-- the STORE_TIME_ZONE report_days was summed in ('time_zone').
 CREATE TABLE report_settings (
   name  text PRIMARY KEY,
   value text NOT NULL

@@ -36,7 +36,7 @@ v1::Rebuild Parse(const pqxx::field& f) {
 const std::vector<std::string>& RebuildStore::Tables() {
   static const auto* kTables = new std::vector<std::string>{
       "report_orders",   "report_order_lines", "report_refunds",   "report_refund_lines",
-      "report_payments", "report_customers",   "report_campaigns", "report_slots"};
+      "report_payments", "report_customers",   "report_campaigns", "report_days"};
   return *kTables;
 }
 

@@ -54,40 +54,46 @@ const pg::Statement kRefundsOf(
     "report_refunds_of",
     "SELECT " STORE_PG_MICROS(
         "refunded_at") ", amount FROM report_refunds WHERE order_id = $1::uuid");
-const pg::Statement kAddToSlot(
-    "report_add_to_slot",
-    "INSERT INTO report_slots (currency, slot, status, payment_method, delivery_method, orders,"
-    " units, gross, discount, shipping, tax, returns) VALUES ($1, $2::timestamptz, $3, $4, $5,"
+const pg::Statement kAddToDay(
+    "report_add_to_day",
+    "INSERT INTO report_days (currency, day, status, payment_method, delivery_method, orders,"
+    " units, gross, discount, shipping, tax, returns) VALUES ($1, $2::date, $3, $4, $5,"
     " $6::bigint, $7::bigint, $8::bigint, $9::bigint, $10::bigint, $11::bigint, $12::bigint)"
-    " ON CONFLICT (currency, slot, status, payment_method, delivery_method) DO UPDATE SET"
-    " orders = report_slots.orders + excluded.orders, units = report_slots.units + excluded.units,"
-    " gross = report_slots.gross + excluded.gross,"
-    " discount = report_slots.discount + excluded.discount,"
-    " shipping = report_slots.shipping + excluded.shipping, tax = report_slots.tax + excluded.tax,"
-    " returns = report_slots.returns + excluded.returns");
-// The slots defined over the facts: what the handlers maintain step by step.
-#define SLOT_OF(col) "date_bin('15 minutes', " col ", timestamptz '2000-01-01 00:00:00+00')"
-const pg::Statement kClearSlots("report_clear_slots", "DELETE FROM report_slots");
-const pg::Statement kRecomputeSlots(
-    "report_recompute_slots",
-    "INSERT INTO report_slots (currency, slot, status, payment_method, delivery_method, orders,"
+    " ON CONFLICT (currency, day, status, payment_method, delivery_method) DO UPDATE SET"
+    " orders = report_days.orders + excluded.orders, units = report_days.units + excluded.units,"
+    " gross = report_days.gross + excluded.gross,"
+    " discount = report_days.discount + excluded.discount,"
+    " shipping = report_days.shipping + excluded.shipping, tax = report_days.tax + excluded.tax,"
+    " returns = report_days.returns + excluded.returns");
+// report_days defined over the facts: what the handlers maintain step by
+// step ($1: the zone).
+const pg::Statement kClearDays("report_clear_days", "DELETE FROM report_days");
+const pg::Statement kRecomputeDays(
+    "report_recompute_days",
+    "INSERT INTO report_days (currency, day, status, payment_method, delivery_method, orders,"
     " units, gross, discount, shipping, tax, returns)"
-    " SELECT currency, slot, status, payment_method, delivery_method, sum(orders), sum(units),"
+    " SELECT currency, day, status, payment_method, delivery_method, sum(orders), sum(units),"
     " sum(gross), sum(discount), sum(shipping), sum(tax), sum(returns) FROM ("
-    "  SELECT o.currency, " SLOT_OF("o.counted_at") " AS slot, o.status, o.payment_method,"
-    "   o.delivery_method, 1 AS orders, o.units, o.gross, o.discount, o.shipping, o.tax,"
-    "   0 AS returns FROM report_orders o WHERE o.counted_at IS NOT NULL"
+    "  SELECT o.currency, (o.counted_at AT TIME ZONE $1)::date AS day, o.status,"
+    "   o.payment_method, o.delivery_method, 1 AS orders, o.units, o.gross, o.discount,"
+    "   o.shipping, o.tax, 0 AS returns FROM report_orders o WHERE o.counted_at IS NOT NULL"
     "  UNION ALL"
-    "  SELECT o.currency, " SLOT_OF("r.refunded_at") ", o.status, o.payment_method,"
+    "  SELECT o.currency, (r.refunded_at AT TIME ZONE $1)::date, o.status, o.payment_method,"
     "   o.delivery_method, 0, 0, 0, 0, 0, 0, r.amount"
     "  FROM report_refunds r JOIN report_orders o USING (order_id)"
     "  WHERE o.counted_at IS NOT NULL) x"
     " GROUP BY 1, 2, 3, 4, 5");
-const pg::Statement kSlotSums(
-    "report_slot_sums",
-    "SELECT width_bucket(slot, $4::timestamptz[]), status, payment_method, delivery_method,"
+const pg::Statement kDaysZone("report_days_zone",
+                              "SELECT value FROM report_settings WHERE name = 'time_zone'");
+const pg::Statement kSetDaysZone(
+    "report_set_days_zone",
+    "INSERT INTO report_settings (name, value) VALUES ('time_zone', $1)"
+    " ON CONFLICT (name) DO UPDATE SET value = excluded.value");
+const pg::Statement kDaySums(
+    "report_day_sums",
+    "SELECT width_bucket(day, $4::date[]), status, payment_method, delivery_method,"
     " sum(orders), sum(units), sum(gross), sum(discount), sum(shipping), sum(tax), sum(returns)"
-    " FROM report_slots WHERE currency = $1 AND slot >= $2::timestamptz AND slot < $3::timestamptz"
+    " FROM report_days WHERE currency = $1 AND day >= $2::date AND day <= $3::date"
     " GROUP BY 1, 2, 3, 4");
 const pg::Statement kSaveOrder(
     "report_save_order",
@@ -160,33 +166,6 @@ const pg::Statement kRecount(
     "  ON CONFLICT (name) DO UPDATE SET value = excluded.value)"
     " UPDATE report_orders SET counted_at = CASE WHEN $1 = 'paid' THEN paid_at"
     " ELSE placed_count_at END");
-
-const pg::Statement kSalesByBucket(
-    "report_sales_by_bucket",
-    "SELECT width_bucket(o.counted_at, $4::timestamptz[]), count(*), sum(o.units),"
-    " sum(o.gross), sum(o.discount), sum(o.shipping), sum(o.tax)"
-    " FROM report_orders o WHERE" COUNTED_IN_WINDOW " GROUP BY 1");
-const pg::Statement kReturnsByBucket(
-    "report_returns_by_bucket",
-    "SELECT width_bucket(r.refunded_at, $4::timestamptz[]), sum(r.amount)"
-    " FROM report_refunds r JOIN report_orders o USING (order_id) WHERE" REFUNDED_IN_WINDOW
-    " GROUP BY 1");
-
-std::string SalesByDimensionSql(const char* column) {
-  return absl::StrReplaceAll(
-      "SELECT o.$col, count(*), sum(o.units), sum(o.gross), sum(o.discount), sum(o.shipping),"
-      " sum(o.tax), 0 FROM report_orders o WHERE" COUNTED_IN_WINDOW
-      " GROUP BY 1"
-      " UNION ALL SELECT o.$col, 0, 0, 0, 0, 0, 0, sum(r.amount)"
-      " FROM report_refunds r JOIN report_orders o USING (order_id) WHERE" REFUNDED_IN_WINDOW
-      " GROUP BY 1",
-      {{"$col", column}});
-}
-const pg::Statement kSalesByStatus("report_sales_by_status", SalesByDimensionSql("status"));
-const pg::Statement kSalesByPaymentMethod("report_sales_by_payment_method",
-                                          SalesByDimensionSql("payment_method"));
-const pg::Statement kSalesByDeliveryMethod("report_sales_by_delivery_method",
-                                           SalesByDimensionSql("delivery_method"));
 
 const pg::Statement kProducts(
     "report_products",
@@ -348,24 +327,35 @@ std::vector<std::pair<absl::Time, int64_t>> ReportStore::RefundsOf(pqxx::transac
   return out;
 }
 
-void ReportStore::AddToSlot(pqxx::transaction_base& tx, const SlotKey& key, absl::Time at,
-                            const Figures& d) {
-  tx.exec_prepared(kAddToSlot.name, key.currency, PgTime(SlotOf(at)), key.status,
-                   key.payment_method, key.delivery_method, d.orders, d.units, d.gross, d.discounts,
-                   d.shipping, d.taxes, d.returns);
+void ReportStore::AddToDay(pqxx::transaction_base& tx, const SlotKey& key, const std::string& day,
+                           const Figures& d) {
+  tx.exec_prepared(kAddToDay.name, key.currency, day, key.status, key.payment_method,
+                   key.delivery_method, d.orders, d.units, d.gross, d.discounts, d.shipping,
+                   d.taxes, d.returns);
 }
 
-void ReportStore::RecomputeSlots(pqxx::transaction_base& tx) {
-  tx.exec_prepared(kClearSlots.name);
-  tx.exec_prepared(kRecomputeSlots.name);
+void ReportStore::RecomputeDays(pqxx::transaction_base& tx, const std::string& zone) {
+  tx.exec_prepared(kClearDays.name);
+  tx.exec_prepared(kRecomputeDays.name, zone);
+  SetDaysZone(tx, zone);
 }
 
-std::vector<ReportStore::SlotSum> ReportStore::SlotSums(pqxx::transaction_base& tx,
-                                                        const Window& w) {
+std::optional<std::string> ReportStore::DaysZone(pqxx::transaction_base& tx) {
+  pqxx::result r = tx.exec_prepared(kDaysZone.name);
+  if (r.empty()) return std::nullopt;
+  return r[0][0].as<std::string>();
+}
+
+void ReportStore::SetDaysZone(pqxx::transaction_base& tx, const std::string& zone) {
+  tx.exec_prepared(kSetDaysZone.name, zone);
+}
+
+std::vector<ReportStore::SlotSum> ReportStore::DaySums(pqxx::transaction_base& tx,
+                                                       const Window& w) {
   std::vector<SlotSum> out;
-  for (const pqxx::row& row :
-       tx.exec_prepared(kSlotSums.name, w.currency, PgTime(w.start), PgTime(w.end), Starts(w))) {
-    const int b = BucketIndex(row[0], w.bucket_starts.size());
+  for (const pqxx::row& row : tx.exec_prepared(kDaySums.name, w.currency, w.first_day, w.last_day,
+                                               pg::TextArray(w.bucket_days))) {
+    const int b = BucketIndex(row[0], w.bucket_days.size());
     if (b < 0) continue;
     SlotSum s{b, row[1].as<std::string>(), row[2].as<std::string>(), row[3].as<std::string>(),
               FiguresOf(row, 4)};
@@ -452,38 +442,6 @@ std::optional<std::string> ReportStore::CountedFrom(pqxx::transaction_base& tx) 
 
 void ReportStore::Recount(pqxx::transaction_base& tx, CountFrom mode) {
   tx.exec_prepared(kRecount.name, std::string(CountFromName(mode)));
-}
-
-std::vector<Figures> ReportStore::SalesByBucket(pqxx::transaction_base& tx, const Window& w) {
-  std::vector<Figures> out(w.bucket_starts.size());
-  const std::string starts = Starts(w);
-  for (const pqxx::row& row :
-       tx.exec_prepared(kSalesByBucket.name, w.currency, PgTime(w.start), PgTime(w.end), starts)) {
-    const int b = BucketIndex(row[0], out.size());
-    if (b >= 0) out[b] += FiguresOf(row, 1);
-  }
-  for (const pqxx::row& row : tx.exec_prepared(kReturnsByBucket.name, w.currency, PgTime(w.start),
-                                               PgTime(w.end), starts)) {
-    const int b = BucketIndex(row[0], out.size());
-    if (b >= 0) out[b].returns += row[1].as<int64_t>(0);
-  }
-  return out;
-}
-
-std::map<std::string, Figures> ReportStore::SalesBy(pqxx::transaction_base& tx, const Window& w,
-                                                    Dimension dimension) {
-  const pg::Statement& statement = dimension == Dimension::kStatus ? kSalesByStatus
-                                   : dimension == Dimension::kPaymentMethod
-                                       ? kSalesByPaymentMethod
-                                       : kSalesByDeliveryMethod;
-  std::map<std::string, Figures> out;
-  for (const pqxx::row& row :
-       tx.exec_prepared(statement.name, w.currency, PgTime(w.start), PgTime(w.end))) {
-    Figures f = FiguresOf(row, 1);
-    f.returns = row[7].as<int64_t>(0);
-    out[row[0].as<std::string>()] += f;
-  }
-  return out;
 }
 
 std::vector<v1::ProductRow> ReportStore::Products(pqxx::transaction_base& tx, const Window& w) {

@@ -27,6 +27,11 @@ struct Window {
   absl::Time end;
   // The buckets' start instants, in order (the first is `start`).
   std::vector<absl::Time> bucket_starts;
+  // The same as days of the store's zone ("YYYY-MM-DD"): the first and last
+  // day, and each bucket's first day.
+  std::string first_day;
+  std::string last_day;
+  std::vector<std::string> bucket_days;
 };
 
 // Filters of a drill-down (empty = any).
@@ -95,11 +100,16 @@ class ReportStore {
   // The order's refunds: (time, amount).
   static std::vector<std::pair<absl::Time, int64_t>> RefundsOf(pqxx::transaction_base& tx,
                                                                const std::string& order_id);
-  // Adds `delta` (negative to subtract) to the slot of `at`.
-  static void AddToSlot(pqxx::transaction_base& tx, const SlotKey& key, absl::Time at,
-                        const Figures& delta);
-  // The slots again from report_orders and report_refunds (after a recount).
-  static void RecomputeSlots(pqxx::transaction_base& tx);
+  // Adds `delta` (negative to subtract) to the day row of `day`
+  // ("YYYY-MM-DD" in the store's zone).
+  static void AddToDay(pqxx::transaction_base& tx, const SlotKey& key, const std::string& day,
+                       const Figures& delta);
+  // report_days again from report_orders and report_refunds, in `zone` (an
+  // IANA name), after a recount or a change of zone.
+  static void RecomputeDays(pqxx::transaction_base& tx, const std::string& zone);
+  // The time zone report_days was summed in, and recording it.
+  static std::optional<std::string> DaysZone(pqxx::transaction_base& tx);
+  static void SetDaysZone(pqxx::transaction_base& tx, const std::string& zone);
   // False when the refund is known already (nothing written).
   static bool AddRefund(pqxx::transaction_base& tx, const std::string& order_id,
                         const std::string& refund_id, int64_t amount, absl::Time refunded_at,
@@ -122,12 +132,8 @@ class ReportStore {
 
   // --- Reading (reports) ---
 
-  // Figures per bucket (index into window.bucket_starts), and per value of
-  // a dimension over the whole window.
-  static std::vector<Figures> SalesByBucket(pqxx::transaction_base& tx, const Window& window);
-  enum class Dimension { kStatus, kPaymentMethod, kDeliveryMethod };
-  // The slots of the window summed per bucket and dimensions (the sales
-  // report's one scan; only for buckets on slot boundaries, OnSlots).
+  // The day rows of the window summed per bucket and dimensions: the sales
+  // report's one scan.
   struct SlotSum {
     int bucket = 0;
     std::string status;
@@ -135,9 +141,7 @@ class ReportStore {
     std::string delivery_method;
     Figures figures;
   };
-  static std::vector<SlotSum> SlotSums(pqxx::transaction_base& tx, const Window& window);
-  static std::map<std::string, Figures> SalesBy(pqxx::transaction_base& tx, const Window& window,
-                                                Dimension dimension);
+  static std::vector<SlotSum> DaySums(pqxx::transaction_base& tx, const Window& window);
 
   // Every sku sold or refunded in the window (sorting is the caller's).
   static std::vector<v1::ProductRow> Products(pqxx::transaction_base& tx, const Window& window);

@@ -650,10 +650,10 @@ TEST_F(ReportingTest, TheRealConsumersKeepTheReportsFresh) {
   EXPECT_EQ(Sales(Range("2026-03-10", "2026-03-10")).totals().orders(), 1);
 }
 
-TEST_F(ReportingTest, TheSlotsStayInStepWithTheOrdersTheySum) {
+TEST_F(ReportingTest, TheDayRowsStayInStepWithTheOrdersTheySum) {
   // Orders moving through statuses, refunded, cancelled after payment,
-  // cancelled before, replayed out of order: the slots kept step by step are
-  // what the definition over the facts gives.
+  // cancelled before, replayed out of order: report_days kept step by step
+  // is what its definition over the orders gives.
   March();
   ov1::Order e = NewOrder(At(3, 14, 23, 50), "c1", 25, "EUR", ov1::PAYMENT_METHOD_PAYPAL);
   Placed(e);
@@ -668,15 +668,15 @@ TEST_F(ReportingTest, TheSlotsStayInStepWithTheOrdersTheySum) {
     ASSERT_TRUE(Deliver(kOrdersConsumer, env).ok());
   }
   const std::string nonzero =
-      "SELECT string_agg(concat_ws('|', currency, slot, status, payment_method, delivery_method,"
-      " orders, units, gross, discount, shipping, tax, returns), ',' ORDER BY currency, slot,"
-      " status, payment_method, delivery_method) FROM report_slots WHERE (orders, units, gross,"
+      "SELECT string_agg(concat_ws('|', currency, day, status, payment_method, delivery_method,"
+      " orders, units, gross, discount, shipping, tax, returns), ',' ORDER BY currency, day,"
+      " status, payment_method, delivery_method) FROM report_days WHERE (orders, units, gross,"
       " discount, shipping, tax, returns) <> (0, 0, 0, 0, 0, 0, 0)";
   const std::string kept = Sql(nonzero)[0][0].as<std::string>("");
   ASSERT_FALSE(kept.empty());
   ASSERT_TRUE(pool_
                   ->InTransaction([](pqxx::work& tx) {
-                    ReportStore::RecomputeSlots(tx);
+                    ReportStore::RecomputeDays(tx, "Europe/Berlin");
                     return absl::OkStatus();
                   })
                   .ok());
