@@ -47,6 +47,11 @@ std::string GuestKey(const ov1::Order& order) {
 }  // namespace
 
 absl::Status ReportingApp::HandleOrderEvent(pqxx::work& tx, const common::v1::EventEnvelope& env) {
+  return ApplyOrderEvent(tx, env, /*keep_days=*/true);
+}
+
+absl::Status ReportingApp::ApplyOrderEvent(pqxx::work& tx, const common::v1::EventEnvelope& env,
+                                           bool keep_days) {
   const std::string& type = env.type();
   ov1::Order order;
   std::optional<absl::Time> became_paid;
@@ -108,16 +113,20 @@ absl::Status ReportingApp::HandleOrderEvent(pqxx::work& tx, const common::v1::Ev
                           .discounts = facts.discount,
                           .shipping = facts.shipping,
                           .taxes = facts.tax};
-    const auto refunds = ReportStore::RefundsOf(tx, facts.order_id);
+    const auto refunds = keep_days ? ReportStore::RefundsOf(tx, facts.order_id)
+                                   : std::vector<std::pair<absl::Time, int64_t>>();
     auto apply = [&](int sign, const ReportStore::SlotKey& k, absl::Time at, const Figures& f) {
       ReportStore::AddToDay(tx, k, DayOf(at), Scaled(f, sign));
       for (const auto& [refunded_at, amount] : refunds) {
         ReportStore::AddToDay(tx, k, DayOf(refunded_at), Figures{.returns = sign * amount});
       }
     };
-    if (stored && stored->counted_at) apply(-1, stored->key, *stored->counted_at, stored->figures);
-    ReportStore::SaveOrder(tx, facts, placed_count_at, paid_at, counted_at);
-    if (counted_at) apply(+1, key, *counted_at, figures);
+    if (keep_days && stored && stored->counted_at) {
+      apply(-1, stored->key, *stored->counted_at, stored->figures);
+    }
+    ReportStore::SaveOrder(tx, facts, placed_count_at, paid_at, counted_at,
+                           stored ? stored->lines_digest : "");
+    if (keep_days && counted_at) apply(+1, key, *counted_at, figures);
   }
   if (payment != nullptr && !payment->id().empty()) {
     ReportStore::SavePayment(tx, payment->id(), facts.order_id, facts.payment_method,
@@ -133,7 +142,7 @@ absl::Status ReportingApp::HandleOrderEvent(pqxx::work& tx, const common::v1::Ev
     const bool added =
         ReportStore::AddRefund(tx, facts.order_id, refund->id(), refund->amount().amount_minor(),
                                at, AttributeRefund(facts, *refund));
-    if (added && counted_at) {
+    if (keep_days && added && counted_at) {
       ReportStore::AddToDay(tx, key, DayOf(at),
                             Figures{.returns = refund->amount().amount_minor()});
     }

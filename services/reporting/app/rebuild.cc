@@ -8,6 +8,7 @@
 #include "libs/core/status.h"
 #include "libs/pg/values.h"
 #include "services/reporting/store/rebuild_store.h"
+#include "services/reporting/store/report_store.h"
 #include "store/topics.h"
 
 namespace store::reporting {
@@ -21,6 +22,8 @@ constexpr absl::Duration kNearlyTimeout = absl::Seconds(30);
 constexpr absl::Duration kLagTimeout = absl::Seconds(5);
 // A rebuild whose runner has not written for this long was interrupted.
 constexpr absl::Duration kSilentRunner = absl::Seconds(30);
+// Members of the replay's order consumer group (the topic has 6 partitions).
+constexpr int kOrderReplayers = 3;
 
 std::string GroupPrefix(const std::string& id) {
   return absl::StrCat("reporting-rebuild-", id.substr(0, 8), "-");
@@ -61,6 +64,7 @@ absl::StatusOr<v1::Rebuild> Rebuilder::Start(const v1::StartRebuildRequest& requ
   r.set_dry_run(request.dry_run());
   *r.mutable_start_time() = pg::ToTimestamp(pg::TruncateToMicros(clock_.Now()));
   STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) {
+    ReportStore::AllowLongStatements(tx);
     if (!RebuildStore::Unfinished(tx, kSilentRunner, /*stale=*/false).empty()) {
       return Precondition("REBUILD_RUNNING", "another replica is running a rebuild");
     }
@@ -92,33 +96,49 @@ absl::StatusOr<v1::Rebuild> Rebuilder::Get(const std::string& id) {
 }
 
 absl::Status Rebuilder::StartConsumers(bool shadow) {
+  // The replay of the orders keeps no day rows (they are recomputed once,
+  // before the comparison) and runs kOrderReplayers members in its group:
+  // an order's events stay in one partition, so in order.
+  const events::Handler orders = [this, shadow](pqxx::work& tx,
+                                                const common::v1::EventEnvelope& env) {
+    return app_.ApplyOrderEvent(tx, env, /*keep_days=*/!shadow);
+  };
+  const events::Handler customers = [this](pqxx::work& tx, const common::v1::EventEnvelope& env) {
+    return app_.HandleCustomerEvent(tx, env);
+  };
+  const events::Handler campaigns = [this](pqxx::work& tx, const common::v1::EventEnvelope& env) {
+    return app_.HandleCampaignEvent(tx, env);
+  };
   struct Feed {
     const char* name;
     std::string topic;
-    absl::Status (ReportingApp::*handle)(pqxx::work&, const common::v1::EventEnvelope&);
+    const events::Handler* handle;
+    int members;
   };
   const Feed feeds[] = {
-      {"orders", order::v1::kOrdersTopic, &ReportingApp::HandleOrderEvent},
-      {"customers", customer::v1::kCustomersTopic, &ReportingApp::HandleCustomerEvent},
-      {"campaigns", newsletter::v1::kCampaignsTopic, &ReportingApp::HandleCampaignEvent},
+      {"orders", order::v1::kOrdersTopic, &orders, shadow ? kOrderReplayers : 1},
+      {"customers", customer::v1::kCustomersTopic, &customers, 1},
+      {"campaigns", newsletter::v1::kCampaignsTopic, &campaigns, 1},
   };
   for (const Feed& feed : feeds) {
-    events::ConsumerOptions options;
-    options.name = GroupPrefix(running_->id()) + feed.name;
-    options.brokers = brokers_;
-    options.topics = {feed.topic};
-    options.max_batch = 500;
-    auto handle = feed.handle;
-    auto consumer = std::make_unique<events::Consumer>(
-        options, pool_,
-        [this, shadow, handle](pqxx::work& tx, const common::v1::EventEnvelope& env) {
-          if (shadow) RebuildStore::UseShadow(tx);
-          absl::Status s = (app_.*handle)(tx, env);
-          if (s.ok()) ++applied_;
-          return s;
-        });
-    STORE_RETURN_IF_ERROR(consumer->Start());
-    consumers_.push_back(std::move(consumer));
+    for (int member = 0; member < feed.members; ++member) {
+      events::ConsumerOptions options;
+      options.name = GroupPrefix(running_->id()) + feed.name;
+      options.brokers = brokers_;
+      options.topics = {feed.topic};
+      options.max_batch = 500;
+      events::Handler handle = *feed.handle;
+      auto consumer = std::make_unique<events::Consumer>(
+          options, pool_,
+          [this, shadow, handle](pqxx::work& tx, const common::v1::EventEnvelope& env) {
+            if (shadow) RebuildStore::UseShadow(tx);
+            absl::Status s = handle(tx, env);
+            if (s.ok()) ++applied_;
+            return s;
+          });
+      STORE_RETURN_IF_ERROR(consumer->Start());
+      consumers_.push_back(std::move(consumer));
+    }
   }
   return absl::OkStatus();
 }
@@ -176,6 +196,11 @@ absl::Status Rebuilder::Step() {
   // Replayed: stop (the offsets are committed), compare, swap.
   StopConsumers();
   absl::Status s = pool_.InTransaction([&](pqxx::work& tx) {
+    ReportStore::AllowLongStatements(tx);
+    // The shadow's day rows, from the replayed orders and refunds.
+    RebuildStore::UseShadow(tx);
+    ReportStore::RecomputeDays(tx, app_.options().time_zone);
+    tx.exec("SET LOCAL search_path TO public");
     running_->clear_comparison();
     for (v1::TableComparison& c : RebuildStore::Compare(tx)) *running_->add_comparison() = c;
     if (!running_->dry_run()) {

@@ -57,6 +57,10 @@ class ReportingApp {
 
   // Consumer handlers (event_handlers.cc).
   absl::Status HandleOrderEvent(pqxx::work& tx, const common::v1::EventEnvelope& envelope);
+  // The same, keeping report_days in step or (keep_days false: a rebuild's
+  // replay, which recomputes them once at the end) not.
+  absl::Status ApplyOrderEvent(pqxx::work& tx, const common::v1::EventEnvelope& envelope,
+                               bool keep_days);
   absl::Status HandleCustomerEvent(pqxx::work& tx, const common::v1::EventEnvelope& envelope);
   absl::Status HandleCampaignEvent(pqxx::work& tx, const common::v1::EventEnvelope& envelope);
 

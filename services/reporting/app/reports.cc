@@ -80,6 +80,7 @@ Query ComparedQuery(const ReportingOptions& options, const Query& q, v1::Compari
 
 absl::Status ReportingApp::Init() {
   return pool_.InTransaction([&](pqxx::work& tx) {
+    ReportStore::AllowLongStatements(tx);
     const bool recount = ReportStore::CountedFrom(tx) != CountFromName(options_.count_from);
     if (recount) ReportStore::Recount(tx, options_.count_from);
     if (recount || ReportStore::DaysZone(tx) != options_.time_zone) {

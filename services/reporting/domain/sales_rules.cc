@@ -133,6 +133,24 @@ std::vector<RefundLineFacts> AttributeRefund(const OrderFacts& order,
   return out;
 }
 
+std::string LinesDigest(const OrderFacts& order) {
+  uint64_t h = 1469598103934665603ULL;
+  auto mix = [&h](absl::string_view s) {
+    for (unsigned char c : s) {
+      h ^= c;
+      h *= 1099511628211ULL;
+    }
+    h ^= 0x1f;
+    h *= 1099511628211ULL;
+  };
+  for (const LineFacts& l : order.lines) {
+    mix(l.sku);
+    mix(l.name);
+    mix(absl::StrCat(l.quantity, "/", l.gross, "/", l.discount));
+  }
+  return absl::StrCat(absl::Hex(h, absl::kZeroPad16));
+}
+
 int64_t DivideRounded(int64_t a, int64_t b) {
   if (b == 0) return 0;
   const int64_t q = a / b;

@@ -64,6 +64,10 @@ struct OrderFacts {
   std::vector<LineFacts> lines;
 };
 
+// A stable digest (FNV-1a, hex) of the order's lines as the reports keep
+// them: equal digests, equal lines.
+std::string LinesDigest(const OrderFacts& order);
+
 // "PROCESSING" for ORDER_STATUS_PROCESSING, "CARD" for PAYMENT_METHOD_CARD.
 std::string StatusName(order::v1::OrderStatus status);
 std::string PaymentMethodName(order::v1::PaymentMethod method);

@@ -137,6 +137,19 @@ TEST(SalesRulesTest, WhenAnOrderCounts) {
   EXPECT_EQ(CountFromName(*ParseCountFrom("paid")), "paid");
 }
 
+TEST(SalesRulesTest, LinesDigestChangesWithTheLinesOnly) {
+  OrderFacts order = FactsOf(Parse(kOrder), "");
+  const std::string digest = LinesDigest(order);
+  EXPECT_EQ(digest.size(), 16u);
+  order.status = "SHIPPED";
+  EXPECT_EQ(LinesDigest(order), digest);
+  order.lines[1].quantity = 2;
+  EXPECT_NE(LinesDigest(order), digest);
+  order.lines[1].quantity = 1;
+  std::swap(order.lines[0].sku, order.lines[1].sku);
+  EXPECT_NE(LinesDigest(order), digest);
+}
+
 TEST(SalesRulesTest, RoundingIsHalfAwayFromZero) {
   EXPECT_EQ(DivideRounded(5, 2), 3);
   EXPECT_EQ(DivideRounded(-5, 2), -3);

@@ -30,7 +30,9 @@ CREATE TABLE report_orders (
   discount        bigint      NOT NULL,
   shipping        bigint      NOT NULL,
   tax             bigint      NOT NULL,
-  units           bigint      NOT NULL
+  units           bigint      NOT NULL,
+  -- LinesDigest of the lines below: they are rewritten only when it changes.
+  lines_digest    text        NOT NULL DEFAULT ''
 );
 CREATE INDEX report_orders_counted ON report_orders (currency, counted_at)
   INCLUDE (gross, discount, shipping, tax, units) WHERE counted_at IS NOT NULL;
@@ -114,7 +116,7 @@ CREATE TABLE report_campaigns (
 -- days of the store's zone, so every bucket is a sum of these rows. Orders
 -- count on the day of counted_at, returns on the day of the refund, both
 -- under the order's current status, payment method and delivery method.
--- Rows may sum to zero. Recomputed when STORE_TIME_ZONE or
+-- A row a change brings to zero is deleted. Recomputed when STORE_TIME_ZONE or
 -- REPORTING_COUNT_FROM changes.
 CREATE TABLE report_days (
   currency        char(3) NOT NULL,

@@ -48,8 +48,8 @@ common::v1::Money Money(int64_t amount, const std::string& currency) {
 const pg::Statement kLockOrder(
     "report_lock_order",
     "SELECT version, " STORE_PG_MICROS("paid_at") ", " STORE_PG_MICROS("counted_at")
-    ", currency, status, payment_method, delivery_method, units, gross, discount, shipping, tax"
-    " FROM report_orders WHERE order_id = $1::uuid FOR UPDATE");
+    ", currency, status, payment_method, delivery_method, units, gross, discount, shipping, tax,"
+    " lines_digest FROM report_orders WHERE order_id = $1::uuid FOR UPDATE");
 const pg::Statement kRefundsOf(
     "report_refunds_of",
     "SELECT " STORE_PG_MICROS(
@@ -65,6 +65,13 @@ const pg::Statement kAddToDay(
     " discount = report_days.discount + excluded.discount,"
     " shipping = report_days.shipping + excluded.shipping, tax = report_days.tax + excluded.tax,"
     " returns = report_days.returns + excluded.returns");
+// A row that a subtraction brought to zero goes, so the kept rows are
+// exactly what RecomputeDays gives.
+const pg::Statement kDropEmptyDay(
+    "report_drop_empty_day",
+    "DELETE FROM report_days WHERE currency = $1 AND day = $2::date AND status = $3"
+    " AND payment_method = $4 AND delivery_method = $5 AND orders = 0 AND units = 0"
+    " AND gross = 0 AND discount = 0 AND shipping = 0 AND tax = 0 AND returns = 0");
 // report_days defined over the facts: what the handlers maintain step by
 // step ($1: the zone).
 const pg::Statement kClearDays("report_clear_days", "DELETE FROM report_days");
@@ -99,11 +106,11 @@ const pg::Statement kSaveOrder(
     "report_save_order",
     "INSERT INTO report_orders (order_id, number, version, status, currency, customer_key,"
     " customer_id, payment_method, delivery_method, country, placed_at, paid_at, any_payment,"
-    " placed_count_at, counted_at, gross, discount, shipping, tax, units)"
+    " placed_count_at, counted_at, gross, discount, shipping, tax, units, lines_digest)"
     " VALUES ($1::uuid, $2::bigint, $3::bigint, $4, $5, $6, $7, $8, $9, $10, $11::timestamptz,"
     " NULLIF($12, '')::timestamptz, $13::boolean, NULLIF($14, '')::timestamptz,"
     " NULLIF($15, '')::timestamptz, $16::bigint, $17::bigint, $18::bigint, $19::bigint,"
-    " $20::bigint)"
+    " $20::bigint, $21)"
     " ON CONFLICT (order_id) DO UPDATE SET number = excluded.number, version = excluded.version,"
     " status = excluded.status, currency = excluded.currency,"
     " customer_key = excluded.customer_key, customer_id = excluded.customer_id,"
@@ -111,7 +118,8 @@ const pg::Statement kSaveOrder(
     " country = excluded.country, placed_at = excluded.placed_at, paid_at = excluded.paid_at,"
     " any_payment = excluded.any_payment, placed_count_at = excluded.placed_count_at,"
     " counted_at = excluded.counted_at, gross = excluded.gross, discount = excluded.discount,"
-    " shipping = excluded.shipping, tax = excluded.tax, units = excluded.units");
+    " shipping = excluded.shipping, tax = excluded.tax, units = excluded.units,"
+    " lines_digest = excluded.lines_digest");
 const pg::Statement kDeleteLines("report_delete_lines",
                                  "DELETE FROM report_order_lines WHERE order_id = $1::uuid");
 const pg::Statement kInsertLines(
@@ -315,6 +323,7 @@ std::optional<ReportStore::OrderState> ReportStore::LockOrder(pqxx::transaction_
                       .discounts = row[9].as<int64_t>(),
                       .shipping = row[10].as<int64_t>(),
                       .taxes = row[11].as<int64_t>()};
+  s.lines_digest = row[12].as<std::string>();
   return s;
 }
 
@@ -332,6 +341,10 @@ void ReportStore::AddToDay(pqxx::transaction_base& tx, const SlotKey& key, const
   tx.exec_prepared(kAddToDay.name, key.currency, day, key.status, key.payment_method,
                    key.delivery_method, d.orders, d.units, d.gross, d.discounts, d.shipping,
                    d.taxes, d.returns);
+  if (d.orders < 0 || d.returns < 0 || d.gross < 0) {
+    tx.exec_prepared(kDropEmptyDay.name, key.currency, day, key.status, key.payment_method,
+                     key.delivery_method);
+  }
 }
 
 void ReportStore::RecomputeDays(pqxx::transaction_base& tx, const std::string& zone) {
@@ -367,14 +380,16 @@ std::vector<ReportStore::SlotSum> ReportStore::DaySums(pqxx::transaction_base& t
 
 void ReportStore::SaveOrder(pqxx::transaction_base& tx, const OrderFacts& order,
                             std::optional<absl::Time> placed_count_at,
-                            std::optional<absl::Time> paid_at,
-                            std::optional<absl::Time> counted_at) {
+                            std::optional<absl::Time> paid_at, std::optional<absl::Time> counted_at,
+                            const std::string& stored_lines_digest) {
+  const std::string digest = LinesDigest(order);
   tx.exec_prepared(kSaveOrder.name, order.order_id, order.number, order.version, order.status,
                    order.currency, order.customer_key, order.customer_id, order.payment_method,
                    order.delivery_method, order.country, PgTime(order.placed_at), OptTime(paid_at),
                    order.any_payment, OptTime(placed_count_at), OptTime(counted_at), order.gross,
-                   order.discount, order.shipping, order.tax, order.units);
-  tx.exec_prepared(kDeleteLines.name, order.order_id);
+                   order.discount, order.shipping, order.tax, order.units, digest);
+  if (digest == stored_lines_digest) return;
+  if (!stored_lines_digest.empty()) tx.exec_prepared(kDeleteLines.name, order.order_id);
   std::vector<std::string> skus, names, quantities, gross, discounts;
   for (const LineFacts& line : order.lines) {
     skus.push_back(line.sku);
@@ -438,6 +453,10 @@ std::optional<std::string> ReportStore::CountedFrom(pqxx::transaction_base& tx) 
   pqxx::result r = tx.exec_prepared(kCountedFrom.name);
   if (r.empty()) return std::nullopt;
   return r[0][0].as<std::string>();
+}
+
+void ReportStore::AllowLongStatements(pqxx::transaction_base& tx) {
+  tx.exec("SET LOCAL statement_timeout = '30min'");
 }
 
 void ReportStore::Recount(pqxx::transaction_base& tx, CountFrom mode) {

@@ -89,14 +89,18 @@ class ReportStore {
     std::optional<absl::Time> counted_at;
     SlotKey key;
     Figures figures;  // orders = 1
+    std::string lines_digest;
   };
   static std::optional<OrderState> LockOrder(pqxx::transaction_base& tx,
                                              const std::string& order_id);
   // Replaces the order's row and lines. `counted_at` is the moment under the
   // active mode, `placed_count_at` and `paid_at` the moments under each.
+  // The lines are rewritten only when their digest differs from
+  // `stored_lines_digest` (the stored row's; "" for a new order).
   static void SaveOrder(pqxx::transaction_base& tx, const OrderFacts& order,
                         std::optional<absl::Time> placed_count_at,
-                        std::optional<absl::Time> paid_at, std::optional<absl::Time> counted_at);
+                        std::optional<absl::Time> paid_at, std::optional<absl::Time> counted_at,
+                        const std::string& stored_lines_digest);
   // The order's refunds: (time, amount).
   static std::vector<std::pair<absl::Time, int64_t>> RefundsOf(pqxx::transaction_base& tx,
                                                                const std::string& order_id);
@@ -124,6 +128,11 @@ class ReportStore {
   static void DeleteCustomer(pqxx::transaction_base& tx, const std::string& customer_id);
   static void SaveCampaign(pqxx::transaction_base& tx, const v1::CampaignRow& campaign,
                            const std::string& currency);
+
+  // For the statements of `tx` that go over every row (a recount, a
+  // recompute, a rebuild's comparison): a statement timeout of 30 minutes
+  // instead of the pool's.
+  static void AllowLongStatements(pqxx::transaction_base& tx);
 
   // The REPORTING_COUNT_FROM counted_at was last computed for, and a
   // recount of every order for another mode.
