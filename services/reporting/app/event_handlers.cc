@@ -90,13 +90,13 @@ absl::Status ReportingApp::ApplyOrderEvent(pqxx::work& tx, const common::v1::Eve
   }
 
   // The day of an instant in the store's zone: the grain of report_days.
-  auto DayOf = [this](absl::Time t) { return FormatDay(absl::ToCivilDay(t, options_.zone)); };
+  auto day_of = [this](absl::Time t) { return FormatDay(absl::ToCivilDay(t, options_.zone)); };
   const OrderFacts facts = FactsOf(order, GuestKey(order));
   const std::optional<ReportStore::OrderState> stored = ReportStore::LockOrder(tx, facts.order_id);
   std::optional<absl::Time> paid_at = stored ? stored->paid_at : std::nullopt;
   if (became_paid && (!paid_at || *became_paid < *paid_at)) paid_at = became_paid;
-  // Where the order stands after this event: its slot key and the moment it
-  // counts from (nullopt: it does not count).
+  // Where the order stands after this event: its day-row key and the moment
+  // it counts from (nullopt: it does not count).
   ReportStore::SlotKey key = stored ? stored->key : ReportStore::SlotKey{};
   std::optional<absl::Time> counted_at = stored ? stored->counted_at : std::nullopt;
   if (!stored || stored->version < facts.version ||
@@ -105,8 +105,8 @@ absl::Status ReportingApp::ApplyOrderEvent(pqxx::work& tx, const common::v1::Eve
     const std::optional<absl::Time> paid_count_at = CountedAt(CountFrom::kPaid, facts, paid_at);
     key = {facts.currency, facts.status, facts.payment_method, facts.delivery_method};
     counted_at = options_.count_from == CountFrom::kPaid ? paid_count_at : placed_count_at;
-    // The slots: the old contribution out, the new one in (the order in the
-    // slot it counts in, its refunds in theirs).
+    // The day rows: the old contribution out, the new one in (the order on
+    // the day it counts on, its refunds on theirs).
     const Figures figures{.orders = 1,
                           .units = facts.units,
                           .gross = facts.gross,
@@ -116,9 +116,9 @@ absl::Status ReportingApp::ApplyOrderEvent(pqxx::work& tx, const common::v1::Eve
     const auto refunds = keep_days ? ReportStore::RefundsOf(tx, facts.order_id)
                                    : std::vector<std::pair<absl::Time, int64_t>>();
     auto apply = [&](int sign, const ReportStore::SlotKey& k, absl::Time at, const Figures& f) {
-      ReportStore::AddToDay(tx, k, DayOf(at), Scaled(f, sign));
+      ReportStore::AddToDay(tx, k, day_of(at), Scaled(f, sign));
       for (const auto& [refunded_at, amount] : refunds) {
-        ReportStore::AddToDay(tx, k, DayOf(refunded_at), Figures{.returns = sign * amount});
+        ReportStore::AddToDay(tx, k, day_of(refunded_at), Figures{.returns = sign * amount});
       }
     };
     if (keep_days && stored && stored->counted_at) {
@@ -143,7 +143,7 @@ absl::Status ReportingApp::ApplyOrderEvent(pqxx::work& tx, const common::v1::Eve
         ReportStore::AddRefund(tx, facts.order_id, refund->id(), refund->amount().amount_minor(),
                                at, AttributeRefund(facts, *refund));
     if (keep_days && added && counted_at) {
-      ReportStore::AddToDay(tx, key, DayOf(at),
+      ReportStore::AddToDay(tx, key, day_of(at),
                             Figures{.returns = refund->amount().amount_minor()});
     }
   }

@@ -25,6 +25,16 @@ constexpr absl::Duration kSilentRunner = absl::Seconds(30);
 // Members of the replay's order consumer group (the topic has 6 partitions).
 constexpr int kOrderReplayers = 3;
 
+// The database URL (URI or key=value) with the shadow schema first on the
+// search_path.
+std::string ShadowUrl(const std::string& url) {
+  if (url.rfind("postgres://", 0) == 0 || url.rfind("postgresql://", 0) == 0) {
+    return absl::StrCat(url, url.find('?') == std::string::npos ? "?" : "&",
+                        "options=-csearch_path%3D", RebuildStore::kShadowSchema, "%2Cpublic");
+  }
+  return absl::StrCat(url, " options='-csearch_path=", RebuildStore::kShadowSchema, ",public'");
+}
+
 std::string GroupPrefix(const std::string& id) {
   return absl::StrCat("reporting-rebuild-", id.substr(0, 8), "-");
 }
@@ -37,6 +47,7 @@ Rebuilder::Rebuilder(pg::Pool& pool, const Clock& clock, std::string brokers, Re
 Rebuilder::~Rebuilder() {
   std::lock_guard<std::mutex> lock(mu_);
   StopConsumers();
+  shadow_pool_.reset();
 }
 
 absl::Status Rebuilder::Recover() {
@@ -74,6 +85,10 @@ absl::StatusOr<v1::Rebuild> Rebuilder::Start(const v1::StartRebuildRequest& requ
   }));
   running_ = r;
   applied_ = 0;
+  shadow_pool_ =
+      std::make_unique<pg::Pool>(pg::PoolOptions{.url = ShadowUrl(pool_.url()),
+                                                 .size = kOrderReplayers + 4,
+                                                 .statement_timeout = absl::Minutes(30)});
   near_since_.reset();
   if (absl::Status s = StartConsumers(/*shadow=*/true); !s.ok()) {
     STORE_RETURN_IF_ERROR(Finish(v1::REBUILD_STATE_FAILED, s.ToString()));
@@ -129,9 +144,8 @@ absl::Status Rebuilder::StartConsumers(bool shadow) {
       options.max_batch = 500;
       events::Handler handle = *feed.handle;
       auto consumer = std::make_unique<events::Consumer>(
-          options, pool_,
-          [this, shadow, handle](pqxx::work& tx, const common::v1::EventEnvelope& env) {
-            if (shadow) RebuildStore::UseShadow(tx);
+          options, shadow ? *shadow_pool_ : pool_,
+          [this, handle](pqxx::work& tx, const common::v1::EventEnvelope& env) {
             absl::Status s = handle(tx, env);
             if (s.ok()) ++applied_;
             return s;
@@ -157,6 +171,7 @@ absl::Status Rebuilder::Save() {
 
 absl::Status Rebuilder::Finish(v1::RebuildState state, const std::string& error) {
   StopConsumers();
+  shadow_pool_.reset();
   running_->set_state(state);
   running_->set_error(error);
   *running_->mutable_finish_time() = pg::ToTimestamp(pg::TruncateToMicros(clock_.Now()));
@@ -195,12 +210,15 @@ absl::Status Rebuilder::Step() {
 
   // Replayed: stop (the offsets are committed), compare, swap.
   StopConsumers();
-  absl::Status s = pool_.InTransaction([&](pqxx::work& tx) {
-    ReportStore::AllowLongStatements(tx);
-    // The shadow's day rows, from the replayed orders and refunds.
-    RebuildStore::UseShadow(tx);
+  // The shadow's day rows, from the replayed orders and refunds.
+  absl::Status s = shadow_pool_->InTransaction([&](pqxx::work& tx) {
     ReportStore::RecomputeDays(tx, app_.options().time_zone);
-    tx.exec("SET LOCAL search_path TO public");
+    return absl::OkStatus();
+  });
+  shadow_pool_.reset();
+  if (!s.ok()) return Finish(v1::REBUILD_STATE_FAILED, s.ToString());
+  s = pool_.InTransaction([&](pqxx::work& tx) {
+    ReportStore::AllowLongStatements(tx);
     running_->clear_comparison();
     for (v1::TableComparison& c : RebuildStore::Compare(tx)) *running_->add_comparison() = c;
     if (!running_->dry_run()) {

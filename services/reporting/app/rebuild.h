@@ -52,6 +52,10 @@ class Rebuilder {
 
   std::mutex mu_;
   std::optional<v1::Rebuild> running_;
+  // Connections whose search_path starts with the shadow schema, opened once
+  // it exists: the replay's statements are prepared on the shadow tables
+  // (switching search_path per transaction would re-plan every statement).
+  std::unique_ptr<pg::Pool> shadow_pool_;
   std::vector<std::unique_ptr<events::Consumer>> consumers_;
   std::atomic<int64_t> applied_{0};
   // When the replay first came within kNearlyCaughtUp events of the end.

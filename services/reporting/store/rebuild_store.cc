@@ -7,7 +7,7 @@
 namespace store::reporting {
 namespace {
 
-constexpr char kShadow[] = "reporting_shadow";
+constexpr const char* kShadow = RebuildStore::kShadowSchema;
 
 const pg::Statement kSave(
     "report_rebuild_save",
@@ -60,10 +60,6 @@ void RebuildStore::CreateShadow(pqxx::transaction_base& tx) {
     tx.exec(absl::StrCat("ALTER INDEX ", kShadow, ".", tx.quote_name(row[0].as<std::string>()),
                          " RENAME TO ", tx.quote_name(row[1].as<std::string>())));
   }
-}
-
-void RebuildStore::UseShadow(pqxx::transaction_base& tx) {
-  tx.exec(absl::StrCat("SET LOCAL search_path TO ", kShadow, ", public"));
 }
 
 std::vector<v1::TableComparison> RebuildStore::Compare(pqxx::transaction_base& tx) {

@@ -16,6 +16,9 @@ namespace store::reporting {
 
 class RebuildStore {
  public:
+  // Where the shadow tables are.
+  static constexpr char kShadowSchema[] = "reporting_shadow";
+
   // The read-model tables a replay rebuilds (not the settings or the
   // rebuild records).
   static const std::vector<std::string>& Tables();
@@ -23,8 +26,6 @@ class RebuildStore {
   // Drops any old shadow and creates the empty shadow tables, like the live
   // ones (columns, defaults, indexes under the same names).
   static void CreateShadow(pqxx::transaction_base& tx);
-  // The rest of `tx` reads and writes the shadow tables.
-  static void UseShadow(pqxx::transaction_base& tx);
   static std::vector<v1::TableComparison> Compare(pqxx::transaction_base& tx);
   // The shadow tables become the live ones and the old live ones are
   // dropped, atomically with `tx`'s commit.

@@ -75,7 +75,7 @@ class ReportStore {
  public:
   // --- Writing (event handlers) ---
 
-  // Where an order's figures go in the slots: its currency and dimensions.
+  // Where an order's figures go in report_days: its currency and dimensions.
   struct SlotKey {
     std::string currency;
     std::string status;
