@@ -18,13 +18,6 @@ constexpr int kDefaultTopN = 20;
 constexpr int kMaxTopN = 1000;
 constexpr int kDefaultDrillDownPage = 100;
 
-common::v1::Money Money(int64_t amount, const std::string& currency) {
-  common::v1::Money m;
-  m.set_amount_minor(amount);
-  m.set_currency_code(currency);
-  return m;
-}
-
 absl::StatusOr<int> TopN(int requested) {
   if (requested == 0) return kDefaultTopN;
   if (requested < 1 || requested > kMaxTopN) {
@@ -213,10 +206,10 @@ absl::StatusOr<v1::ProductsReport> ReportingApp::Products(const v1::GetProductsR
   v1::ProductRow* totals = out.mutable_totals();
   totals->set_units_sold(sold);
   totals->set_units_refunded(refunded);
-  *totals->mutable_gross_sales() = Money(gross, q->currency);
-  *totals->mutable_discounts() = Money(discounts, q->currency);
-  *totals->mutable_returns() = Money(returns, q->currency);
-  *totals->mutable_net_sales() = Money(gross - discounts - returns, q->currency);
+  *totals->mutable_gross_sales() = MoneyOf(gross, q->currency);
+  *totals->mutable_discounts() = MoneyOf(discounts, q->currency);
+  *totals->mutable_returns() = MoneyOf(returns, q->currency);
+  *totals->mutable_net_sales() = MoneyOf(gross - discounts - returns, q->currency);
   // An order with two skus is counted once per sku here.
   totals->set_orders(orders);
   if (!all && rows.size() > static_cast<size_t>(*top_n)) rows.resize(*top_n);
@@ -246,8 +239,8 @@ absl::StatusOr<v1::CustomersReport> ReportingApp::Customers(
   for (const Span& span : q->buckets) {
     v1::CustomerPeriod* p = out.add_periods();
     *p->mutable_bucket() = ToProto(span);
-    *p->mutable_new_customer_sales() = Money(0, q->currency);
-    *p->mutable_returning_customer_sales() = Money(0, q->currency);
+    *p->mutable_new_customer_sales() = MoneyOf(0, q->currency);
+    *p->mutable_returning_customer_sales() = MoneyOf(0, q->currency);
   }
   for (const NewReturningRow& row : periods) {
     v1::CustomerPeriod* p = out.mutable_periods(row.bucket);
@@ -269,7 +262,7 @@ absl::StatusOr<v1::CustomersReport> ReportingApp::Customers(
     row.set_customers(row.customers() + 1);
     row.set_orders(row.orders() + c.orders);
     *row.mutable_total_sales() =
-        Money(row.total_sales().amount_minor() + c.total_sales, q->currency);
+        MoneyOf(row.total_sales().amount_minor() + c.total_sales, q->currency);
   };
   for (const CustomerRow& c : customers) {
     add(by_country, c.country, c);
@@ -287,7 +280,7 @@ absl::StatusOr<v1::CustomersReport> ReportingApp::Customers(
     t->set_customer_id(c.customer_id);
     t->set_guest(c.customer_id.empty());
     t->set_orders(c.orders);
-    *t->mutable_total_sales() = Money(c.total_sales, q->currency);
+    *t->mutable_total_sales() = MoneyOf(c.total_sales, q->currency);
     t->set_last_order_id(c.last_order_id);
     t->set_last_order_number(c.last_order_number);
   }
@@ -318,13 +311,13 @@ absl::StatusOr<v1::PaymentsReport> ReportingApp::Payments(const v1::GetPaymentsR
     row->set_payment_method(p.method);
     row->set_outcome(p.outcome);
     row->set_payments(p.payments);
-    *row->mutable_amount() = Money(p.amount, q->currency);
+    *row->mutable_amount() = MoneyOf(p.amount, q->currency);
   }
   for (size_t i = 0; i < q->buckets.size(); ++i) {
     v1::RefundBucket* r = out.add_refunds();
     *r->mutable_bucket() = ToProto(q->buckets[i]);
     r->set_refunds(refunds[i].first);
-    *r->mutable_amount() = Money(refunds[i].second, q->currency);
+    *r->mutable_amount() = MoneyOf(refunds[i].second, q->currency);
   }
   return out;
 }

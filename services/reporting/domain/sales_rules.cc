@@ -26,13 +26,6 @@ std::string ShortName(const google::protobuf::EnumDescriptor* descriptor, Enum v
   return std::string(name);
 }
 
-common::v1::Money MakeMoney(int64_t amount, const std::string& currency) {
-  common::v1::Money m;
-  m.set_amount_minor(amount);
-  m.set_currency_code(currency);
-  return m;
-}
-
 }  // namespace
 
 absl::StatusOr<CountFrom> ParseCountFrom(absl::string_view text) {
@@ -151,6 +144,13 @@ std::string LinesDigest(const OrderFacts& order) {
   return absl::StrCat(absl::Hex(h, absl::kZeroPad16));
 }
 
+common::v1::Money MoneyOf(int64_t amount_minor, const std::string& currency) {
+  common::v1::Money m;
+  m.set_amount_minor(amount_minor);
+  m.set_currency_code(currency);
+  return m;
+}
+
 int64_t DivideRounded(int64_t a, int64_t b) {
   if (b == 0) return 0;
   const int64_t q = a / b;
@@ -176,14 +176,14 @@ v1::SalesFigures ToProto(const Figures& figures, const std::string& currency) {
   v1::SalesFigures out;
   out.set_orders(figures.orders);
   out.set_units(figures.units);
-  *out.mutable_gross_sales() = MakeMoney(figures.gross, currency);
-  *out.mutable_discounts() = MakeMoney(figures.discounts, currency);
-  *out.mutable_returns() = MakeMoney(figures.returns, currency);
-  *out.mutable_net_sales() = MakeMoney(figures.Net(), currency);
-  *out.mutable_shipping() = MakeMoney(figures.shipping, currency);
-  *out.mutable_taxes() = MakeMoney(figures.taxes, currency);
-  *out.mutable_total_sales() = MakeMoney(figures.Total(), currency);
-  *out.mutable_average_order_value() = MakeMoney(figures.AverageOrderValue(), currency);
+  *out.mutable_gross_sales() = MoneyOf(figures.gross, currency);
+  *out.mutable_discounts() = MoneyOf(figures.discounts, currency);
+  *out.mutable_returns() = MoneyOf(figures.returns, currency);
+  *out.mutable_net_sales() = MoneyOf(figures.Net(), currency);
+  *out.mutable_shipping() = MoneyOf(figures.shipping, currency);
+  *out.mutable_taxes() = MoneyOf(figures.taxes, currency);
+  *out.mutable_total_sales() = MoneyOf(figures.Total(), currency);
+  *out.mutable_average_order_value() = MoneyOf(figures.AverageOrderValue(), currency);
   return out;
 }
 
@@ -200,7 +200,7 @@ std::vector<v1::Cohort> BuildCohorts(const std::map<absl::CivilMonth, int64_t>& 
     for (int64_t i = 0; i < offsets; ++i) {
       v1::CohortMonth* m = cohort.add_months();
       m->set_month_offset(static_cast<int32_t>(i));
-      *m->mutable_net_sales() = MakeMoney(0, currency);
+      *m->mutable_net_sales() = MoneyOf(0, currency);
     }
     for (const CohortCell& cell : cells) {
       if (cell.cohort != month || cell.month < month || cell.month > last) continue;
@@ -210,8 +210,8 @@ std::vector<v1::Cohort> BuildCohorts(const std::map<absl::CivilMonth, int64_t>& 
       m->mutable_net_sales()->set_amount_minor(m->net_sales().amount_minor() + cell.net_sales);
       net += cell.net_sales;
     }
-    *cohort.mutable_net_sales() = MakeMoney(net, currency);
-    *cohort.mutable_lifetime_value() = MakeMoney(DivideRounded(net, customers), currency);
+    *cohort.mutable_net_sales() = MoneyOf(net, currency);
+    *cohort.mutable_lifetime_value() = MoneyOf(DivideRounded(net, customers), currency);
     out.push_back(std::move(cohort));
   }
   return out;

@@ -111,6 +111,9 @@ struct Figures {
 };
 v1::SalesFigures ToProto(const Figures& figures, const std::string& currency);
 
+// An amount of the report's currency.
+common::v1::Money MoneyOf(int64_t amount_minor, const std::string& currency);
+
 // a / b rounded half away from zero; 0 when b is 0.
 int64_t DivideRounded(int64_t a, int64_t b);
 

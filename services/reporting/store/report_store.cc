@@ -30,13 +30,6 @@ std::string Starts(const Window& w) {
   return pg::TextArray(starts);
 }
 
-common::v1::Money Money(int64_t amount, const std::string& currency) {
-  common::v1::Money m;
-  m.set_amount_minor(amount);
-  m.set_currency_code(currency);
-  return m;
-}
-
 // Orders that count in the window: $1 currency, $2 start, $3 end.
 #define COUNTED_IN_WINDOW \
   " o.currency = $1 AND o.counted_at >= $2::timestamptz AND o.counted_at < $3::timestamptz"
@@ -474,10 +467,10 @@ std::vector<v1::ProductRow> ReportStore::Products(pqxx::transaction_base& tx, co
     p.set_units_refunded(row[3].as<int64_t>());
     const int64_t gross = row[4].as<int64_t>(), discount = row[5].as<int64_t>(),
                   returns = row[6].as<int64_t>();
-    *p.mutable_gross_sales() = Money(gross, w.currency);
-    *p.mutable_discounts() = Money(discount, w.currency);
-    *p.mutable_returns() = Money(returns, w.currency);
-    *p.mutable_net_sales() = Money(gross - discount - returns, w.currency);
+    *p.mutable_gross_sales() = MoneyOf(gross, w.currency);
+    *p.mutable_discounts() = MoneyOf(discount, w.currency);
+    *p.mutable_returns() = MoneyOf(returns, w.currency);
+    *p.mutable_net_sales() = MoneyOf(gross - discount - returns, w.currency);
     p.set_orders(row[7].as<int64_t>());
     out.push_back(std::move(p));
   }
@@ -548,7 +541,7 @@ std::vector<v1::CampaignRow> ReportStore::Campaigns(pqxx::transaction_base& tx, 
     c.set_clicked(row[7].as<int64_t>());
     c.set_unsubscribed(row[8].as<int64_t>());
     c.set_converted(row[9].as<int64_t>());
-    *c.mutable_conversion_revenue() = Money(row[10].as<int64_t>(), row[11].as<std::string>());
+    *c.mutable_conversion_revenue() = MoneyOf(row[10].as<int64_t>(), row[11].as<std::string>());
     if (!row[12].is_null())
       *c.mutable_stats_time() = pg::TimestampFromMicros(row[12].as<int64_t>());
     out.push_back(std::move(c));
@@ -593,11 +586,11 @@ std::vector<v1::ReportOrder> ReportStore::Orders(pqxx::transaction_base& tx, con
     o.set_status(row[2].as<std::string>());
     if (!row[3].is_null())
       *o.mutable_counted_time() = pg::TimestampFromMicros(row[3].as<int64_t>());
-    *o.mutable_gross_sales() = Money(row[4].as<int64_t>(), w.currency);
-    *o.mutable_discounts() = Money(row[5].as<int64_t>(), w.currency);
-    *o.mutable_shipping() = Money(row[6].as<int64_t>(), w.currency);
-    *o.mutable_taxes() = Money(row[7].as<int64_t>(), w.currency);
-    *o.mutable_returns() = Money(row[8].as<int64_t>(0), w.currency);
+    *o.mutable_gross_sales() = MoneyOf(row[4].as<int64_t>(), w.currency);
+    *o.mutable_discounts() = MoneyOf(row[5].as<int64_t>(), w.currency);
+    *o.mutable_shipping() = MoneyOf(row[6].as<int64_t>(), w.currency);
+    *o.mutable_taxes() = MoneyOf(row[7].as<int64_t>(), w.currency);
+    *o.mutable_returns() = MoneyOf(row[8].as<int64_t>(0), w.currency);
     out.push_back(std::move(o));
   }
   return out;
