@@ -117,7 +117,7 @@ absl::StatusOr<int> IntFlag(const Args& args, const std::string& name) {
 }
 
 void PrintFigures(const std::string& label, const v1::SalesFigures& f) {
-  std::printf("%-12s %6lld %16s %14s %14s %16s %14s %14s %16s\n", label.c_str(),
+  std::printf("%-22s %6lld %16s %14s %14s %16s %14s %14s %16s\n", label.c_str(),
               static_cast<long long>(f.orders()), Money(f.gross_sales()).c_str(),
               Money(f.discounts()).c_str(), Money(f.returns()).c_str(),
               Money(f.net_sales()).c_str(), Money(f.shipping()).c_str(), Money(f.taxes()).c_str(),
@@ -127,7 +127,7 @@ void PrintFigures(const std::string& label, const v1::SalesFigures& f) {
 void PrintSales(const v1::SalesReport& r) {
   std::printf("sales %s .. %s (%s, counted from %s)\n", r.range().start_date().c_str(),
               r.range().end_date().c_str(), r.time_zone().c_str(), r.counted_from().c_str());
-  std::printf("%-12s %6s %16s %14s %14s %16s %14s %14s %16s\n", "bucket", "orders", "gross",
+  std::printf("%-22s %6s %16s %14s %14s %16s %14s %14s %16s\n", "bucket", "orders", "gross",
               "discounts", "returns", "net", "shipping", "taxes", "total");
   for (const auto& b : r.buckets()) PrintFigures(b.bucket().start_date(), b.figures());
   PrintFigures("total", r.totals());
