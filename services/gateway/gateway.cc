@@ -325,7 +325,14 @@ void Gateway::Route(const std::shared_ptr<Call>& call) {
                               absl::StrCat("the ", claims->role, " role may not call this route")));
     }
     call->claims = *std::move(claims);
-    const std::string key = absl::StrCat(call->claims->role, ":", call->claims->subject);
+    // A customer's tokens share the customer's bucket (logging in again
+    // gives no fresh one); every other token has its own, so staff and
+    // service tokens issued without a subject (storectl names them after
+    // the role) do not throttle each other.
+    const std::string key = call->claims->role == auth::kRoleCustomer
+                                ? absl::StrCat(call->claims->role, ":", call->claims->subject)
+                                : absl::StrCat(call->claims->role, ":", call->claims->subject, ":",
+                                               call->claims->token_id);
     if (absl::Duration wait = by_token_.Take(key, absl::Now()); wait > absl::ZeroDuration()) {
       return call->Fail(
           MakeError(absl::StatusCode::kResourceExhausted, "RATE_LIMITED", "",

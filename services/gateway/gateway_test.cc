@@ -730,8 +730,14 @@ TEST_F(GatewayTest, PerTokenRateLimitAnswers429WithRetryAfter) {
   Reply r = Get("/v1/orders/o-1", Bearer(staff_));
   EXPECT_EQ(r.status, 429) << r.body;
   EXPECT_EQ(r.Header("retry-after"), "1");
-  // Another token has its own bucket.
+  // Another token has its own bucket, even one of the same subject (staff
+  // tokens issued without a subject are all named "staff").
   EXPECT_EQ(Get("/v1/orders/o-1", Bearer(Token("staff", "bob"))).status, 200);
+  EXPECT_EQ(Get("/v1/orders/o-1", Bearer(Token("staff", "alice"))).status, 200);
+  // A customer's tokens share one bucket: a new login is no new allowance.
+  const std::string first = Token("customer", "c-1");
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(Get("/v1/orders/o-1", Bearer(first)).status, 200);
+  EXPECT_EQ(Get("/v1/orders/o-1", Bearer(Token("customer", "c-1"))).status, 429);
 }
 
 TEST_F(GatewayTest, PerAddressRateLimit) {
