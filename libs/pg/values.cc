@@ -23,6 +23,10 @@ google::protobuf::Timestamp TimestampFromMicros(int64_t micros) {
   return TimeUtil::MicrosecondsToTimestamp(micros);
 }
 
+absl::Time TimeOf(const google::protobuf::Timestamp& ts) {
+  return absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(ts));
+}
+
 google::protobuf::Timestamp ToTimestamp(absl::Time t) {
   return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
 }

@@ -24,8 +24,9 @@ absl::Time TruncateToMicros(absl::Time t);
 // writes for a column (a string literal, for statement text).
 #define STORE_PG_MICROS(col) "(extract(epoch FROM " col ") * 1000000)::bigint"
 google::protobuf::Timestamp TimestampFromMicros(int64_t micros);
-// An instant as a proto Timestamp, to the microsecond.
+// An instant as a proto Timestamp, to the microsecond, and back.
 google::protobuf::Timestamp ToTimestamp(absl::Time t);
+absl::Time TimeOf(const google::protobuf::Timestamp& ts);
 
 // A bytea parameter, and a bytea column's bytes ("" for NULL).
 pqxx::binarystring Bytes(const std::string& s);

@@ -12,6 +12,7 @@
 #include "libs/events/envelope.h"
 #include "libs/events/outbox.h"
 #include "libs/metrics/metrics.h"
+#include "libs/pg/values.h"
 #include "services/invoicing/documents/invoice_document.h"
 #include "services/invoicing/domain/invoice_rules.h"
 #include "services/invoicing/store/invoice_store.h"
@@ -42,11 +43,8 @@ prometheus::Counter& Cancelled() {
   return c;
 }
 
-absl::Time TruncateToMicros(absl::Time t) { return absl::FromUnixMicros(absl::ToUnixMicros(t)); }
-
-absl::Time TimeOf(const google::protobuf::Timestamp& ts) {
-  return absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(ts));
-}
+using pg::TimeOf;
+using pg::TruncateToMicros;
 
 absl::Status CheckId(absl::string_view field, const std::string& id) {
   if (!IsUuid(id)) return InvalidField(field, "must be a UUID");

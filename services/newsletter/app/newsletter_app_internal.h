@@ -55,9 +55,7 @@ inline prometheus::Family<prometheus::Counter>& SubscriberChanges() {
   return f;
 }
 
-inline absl::Time TimeOf(const google::protobuf::Timestamp& ts) {
-  return absl::FromUnixMicros(google::protobuf::util::TimeUtil::TimestampToMicroseconds(ts));
-}
+using pg::TimeOf;
 
 inline std::string StatusName(v1::SubscriberStatus s) {
   std::string name = v1::SubscriberStatus_Name(s);

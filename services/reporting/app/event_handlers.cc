@@ -4,10 +4,10 @@
 // newest order snapshot wins by version, refunds and payments by id), so a
 // replay from offset 0 gives the same tables.
 #include "absl/strings/ascii.h"
-#include "google/protobuf/util/time_util.h"
 #include "libs/auth/digest.h"
 #include "libs/core/status.h"
 #include "libs/events/envelope.h"
+#include "libs/pg/values.h"
 #include "services/reporting/app/reporting_app.h"
 #include "services/reporting/domain/report_range.h"
 #include "services/reporting/store/report_store.h"
@@ -18,12 +18,9 @@
 namespace store::reporting {
 namespace {
 
-using google::protobuf::util::TimeUtil;
 namespace ov1 = order::v1;
 
-absl::Time TimeOf(const google::protobuf::Timestamp& ts) {
-  return absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(ts));
-}
+using pg::TimeOf;
 
 // The payment's own time, else the event's.
 absl::Time PaymentTime(const ov1::Payment& payment, const common::v1::EventEnvelope& env) {

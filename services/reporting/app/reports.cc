@@ -114,10 +114,7 @@ SalesSums SumSales(pqxx::transaction_base& tx, const Query& q) {
   // Values whose rows sum to nothing (every order moved on) are no rows.
   for (auto* dim : {&out.by_status, &out.by_payment_method, &out.by_delivery_method}) {
     for (auto it = dim->begin(); it != dim->end();) {
-      const Figures& f = it->second;
-      const bool empty = f.orders == 0 && f.units == 0 && f.gross == 0 && f.discounts == 0 &&
-                         f.returns == 0 && f.shipping == 0 && f.taxes == 0;
-      it = empty ? dim->erase(it) : std::next(it);
+      it = it->second.IsZero() ? dim->erase(it) : std::next(it);
     }
   }
   return out;

@@ -107,6 +107,10 @@ struct Figures {
   int64_t Total() const { return Net() + shipping + taxes; }
   // (gross − discounts) / orders, rounded half away from zero.
   int64_t AverageOrderValue() const;
+  bool IsZero() const {
+    return orders == 0 && units == 0 && gross == 0 && discounts == 0 && returns == 0 &&
+           shipping == 0 && taxes == 0;
+  }
   Figures& operator+=(const Figures& other);
 };
 v1::SalesFigures ToProto(const Figures& figures, const std::string& currency);
