@@ -96,11 +96,54 @@ class Consumer::Impl {
         metrics::EventsConsumed().Add({{"topic", topic}, {"result", result}});
       }
     }
-    RdKafka::ErrorCode code = consumer_->subscribe(options_.topics);
-    if (code != RdKafka::ERR_NO_ERROR) {
+    if (options_.static_members > 0) {
+      STORE_RETURN_IF_ERROR(AssignStatically());
+    } else if (RdKafka::ErrorCode code = consumer_->subscribe(options_.topics);
+               code != RdKafka::ERR_NO_ERROR) {
       return absl::InternalError(absl::StrCat("subscribe: ", RdKafka::err2str(code)));
     }
     thread_ = std::thread([this] { Run(); });
+    return absl::OkStatus();
+  }
+
+  // Assigns this member's share of every topic's partitions, each from the
+  // group's committed offset (else auto.offset.reset).
+  absl::Status AssignStatically() {
+    std::vector<RdKafka::TopicPartition*> parts;
+    for (const std::string& topic : options_.topics) {
+      std::string err;
+      std::unique_ptr<RdKafka::Topic> handle(
+          RdKafka::Topic::create(consumer_.get(), topic, nullptr, err));
+      if (!handle) return absl::InternalError(absl::StrCat("topic ", topic, ": ", err));
+      RdKafka::Metadata* raw = nullptr;
+      const RdKafka::ErrorCode code = consumer_->metadata(false, handle.get(), &raw, 10000);
+      std::unique_ptr<RdKafka::Metadata> md(raw);
+      if (code == RdKafka::ERR_NO_ERROR && !md->topics()->empty() &&
+          md->topics()->front()->err() == RdKafka::ERR_UNKNOWN_TOPIC_OR_PART) {
+        log::Warning("topic does not exist yet: nothing to read from it",
+                     {{"consumer", options_.name}, {"topic", topic}});
+        continue;
+      }
+      if (code != RdKafka::ERR_NO_ERROR || md->topics()->empty() ||
+          md->topics()->front()->err() != RdKafka::ERR_NO_ERROR) {
+        RdKafka::TopicPartition::destroy(parts);
+        return absl::UnavailableError(
+            absl::StrCat("partitions of ", topic, ": ",
+                         RdKafka::err2str(code != RdKafka::ERR_NO_ERROR || md->topics()->empty()
+                                              ? code
+                                              : md->topics()->front()->err())));
+      }
+      for (const RdKafka::PartitionMetadata* p : *md->topics()->front()->partitions()) {
+        if (p->id() % options_.static_members != options_.static_member) continue;
+        parts.push_back(
+            RdKafka::TopicPartition::create(topic, p->id(), RdKafka::Topic::OFFSET_STORED));
+      }
+    }
+    const RdKafka::ErrorCode code = consumer_->assign(parts);
+    RdKafka::TopicPartition::destroy(parts);
+    if (code != RdKafka::ERR_NO_ERROR) {
+      return absl::InternalError(absl::StrCat("assign: ", RdKafka::err2str(code)));
+    }
     return absl::OkStatus();
   }
 
@@ -191,6 +234,7 @@ class Consumer::Impl {
     std::vector<RdKafka::TopicPartition*> parts;
     if (consumer_->assignment(parts) != RdKafka::ERR_NO_ERROR || parts.empty()) {
       RdKafka::TopicPartition::destroy(parts);
+      if (options_.static_members > 0) return 0;  // its share is empty
       return absl::UnavailableError(
           absl::StrCat("consumer ", options_.name, " has no partitions assigned yet"));
     }
@@ -200,17 +244,30 @@ class Consumer::Impl {
       applied = applied_;
     }
     const RdKafka::ErrorCode committed = consumer_->committed(parts, ms);
+    // Every partition's first and next offset in two requests per broker
+    // (one query per partition would take seconds over many partitions).
+    std::vector<RdKafka::TopicPartition*> lows, highs;
+    for (RdKafka::TopicPartition* tp : parts) {
+      lows.push_back(RdKafka::TopicPartition::create(tp->topic(), tp->partition(),
+                                                     RdKafka::Topic::OFFSET_BEGINNING));
+      highs.push_back(RdKafka::TopicPartition::create(tp->topic(), tp->partition(),
+                                                      RdKafka::Topic::OFFSET_END));
+    }
+    RdKafka::ErrorCode code = consumer_->offsetsForTimes(highs, ms);
+    if (code == RdKafka::ERR_NO_ERROR) code = consumer_->offsetsForTimes(lows, ms);
     int64_t lag = 0;
     absl::Status status;
-    for (RdKafka::TopicPartition* tp : parts) {
-      int64_t low = 0, high = 0;
-      const RdKafka::ErrorCode code =
-          consumer_->query_watermark_offsets(tp->topic(), tp->partition(), &low, &high, ms);
+    for (size_t i = 0; i < parts.size() && status.ok(); ++i) {
+      RdKafka::TopicPartition* tp = parts[i];
+      if (code == RdKafka::ERR_NO_ERROR) code = highs[i]->err();
+      if (code == RdKafka::ERR_NO_ERROR) code = lows[i]->err();
       if (code != RdKafka::ERR_NO_ERROR) {
         status = absl::UnavailableError(
             absl::StrCat("watermarks of ", tp->topic(), ": ", RdKafka::err2str(code)));
         break;
       }
+      const int64_t low = std::max<int64_t>(0, lows[i]->offset());
+      const int64_t high = std::max<int64_t>(0, highs[i]->offset());
       int64_t next = low;
       if (auto it = applied.find({tp->topic(), tp->partition()}); it != applied.end()) {
         next = it->second;
@@ -220,6 +277,8 @@ class Consumer::Impl {
       lag += std::max<int64_t>(0, high - next);
     }
     RdKafka::TopicPartition::destroy(parts);
+    RdKafka::TopicPartition::destroy(lows);
+    RdKafka::TopicPartition::destroy(highs);
     if (!status.ok()) return status;
     return lag;
   }

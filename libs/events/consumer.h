@@ -47,6 +47,14 @@ struct ConsumerOptions {
   // Records already fetched are applied together, in one transaction, up to
   // this many; if any of them fails the batch is applied one by one.
   int max_batch = 200;
+  // 0: the consumer joins its group and the group shares the partitions out.
+  // N > 0: it takes partitions p with p % N == static_member itself, without
+  // group membership (the group only keeps its committed offsets), so it
+  // reads at once instead of waiting for a group to form: for one-off
+  // readers such as a rebuild's replay, never for a service's own consumers
+  // (a second replica would read the same partitions).
+  int static_members = 0;
+  int static_member = 0;
   absl::Duration initial_backoff = absl::Milliseconds(100);
   absl::Duration max_backoff = absl::Seconds(5);
 };

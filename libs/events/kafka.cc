@@ -46,6 +46,9 @@ std::map<std::string, std::string> ConsumerProps(absl::string_view brokers,
       {"auto.offset.reset", "earliest"},
       // Deliver what is there promptly instead of waiting to fill a fetch.
       {"fetch.wait.max.ms", "50"},
+      // Read ahead at most 8 MB per consumer (librdkafka's default is 64 MB,
+      // which a replay of a large topic fills in every reader).
+      {"queued.max.messages.kbytes", "8192"},
       {"session.timeout.ms", "6000"},
       {"heartbeat.interval.ms", "1000"},
       {"topic.metadata.refresh.interval.ms", "5000"},

@@ -242,11 +242,19 @@ int Rebuild(const std::map<std::string, std::string>& flags) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   int equal = 0;
   for (const auto& t : r.comparison()) equal += t.equal() ? 1 : 0;
+  // The replay (start to swap) and the catch-up after the swap.
+  auto between = [](const google::protobuf::Timestamp& a, const google::protobuf::Timestamp& b) {
+    return static_cast<double>(TimeUtil::TimestampToMicroseconds(b) -
+                               TimeUtil::TimestampToMicroseconds(a)) /
+           1e6;
+  };
   std::printf(
-      "{\"events\": %lld, \"seconds\": %.3f, \"state\": \"%s\", \"equal_tables\": %d, "
+      "{\"events\": %lld, \"seconds\": %.3f, \"replay_seconds\": %.3f, "
+      "\"catch_up_seconds\": %.3f, \"state\": \"%s\", \"equal_tables\": %d, "
       "\"tables\": %d}\n",
-      static_cast<long long>(r.events_applied()), seconds, v1::RebuildState_Name(r.state()).c_str(),
-      equal, r.comparison_size());
+      static_cast<long long>(r.events_applied()), seconds, between(r.start_time(), r.switch_time()),
+      between(r.switch_time(), r.finish_time()), v1::RebuildState_Name(r.state()).c_str(), equal,
+      r.comparison_size());
   return r.state() == v1::REBUILD_STATE_DONE ? 0 : 1;
 }
 

@@ -22,7 +22,7 @@ constexpr absl::Duration kNearlyTimeout = absl::Seconds(30);
 constexpr absl::Duration kLagTimeout = absl::Seconds(5);
 // A rebuild whose runner has not written for this long was interrupted.
 constexpr absl::Duration kSilentRunner = absl::Seconds(30);
-// Members of the replay's order consumer group (the topic has 6 partitions).
+// Readers of the order topic, each with its share of the partitions.
 constexpr int kOrderReplayers = 3;
 
 // The database URL (URI or key=value) with the shadow schema first on the
@@ -112,8 +112,8 @@ absl::StatusOr<v1::Rebuild> Rebuilder::Get(const std::string& id) {
 
 absl::Status Rebuilder::StartConsumers(bool shadow) {
   // The replay of the orders keeps no day rows (they are recomputed once,
-  // before the comparison) and runs kOrderReplayers members in its group:
-  // an order's events stay in one partition, so in order.
+  // before the comparison) and runs kOrderReplayers readers: an order's
+  // events stay in one partition, so in order.
   const events::Handler orders = [this, shadow](pqxx::work& tx,
                                                 const common::v1::EventEnvelope& env) {
     return app_.ApplyOrderEvent(tx, env, /*keep_days=*/!shadow);
@@ -131,7 +131,7 @@ absl::Status Rebuilder::StartConsumers(bool shadow) {
     int members;
   };
   const Feed feeds[] = {
-      {"orders", order::v1::kOrdersTopic, &orders, shadow ? kOrderReplayers : 1},
+      {"orders", order::v1::kOrdersTopic, &orders, kOrderReplayers},
       {"customers", customer::v1::kCustomersTopic, &customers, 1},
       {"campaigns", newsletter::v1::kCampaignsTopic, &campaigns, 1},
   };
@@ -142,6 +142,10 @@ absl::Status Rebuilder::StartConsumers(bool shadow) {
       options.brokers = brokers_;
       options.topics = {feed.topic};
       options.max_batch = 500;
+      // Each member reads its share of the partitions at once: no group to
+      // form, in the replay nor in the catch-up.
+      options.static_members = feed.members;
+      options.static_member = member;
       events::Handler handle = *feed.handle;
       auto consumer = std::make_unique<events::Consumer>(
           options, shadow ? *shadow_pool_ : pool_,
@@ -194,7 +198,7 @@ absl::Status Rebuilder::Step() {
   int64_t lag = 0;
   for (auto& c : consumers_) {
     absl::StatusOr<int64_t> l = c->Lag(kLagTimeout);
-    if (!l.ok()) return absl::OkStatus();  // not assigned yet: next step
+    if (!l.ok()) return absl::OkStatus();  // no answer from the broker: next step
     lag += *l;
   }
   running_->set_events_applied(applied_);

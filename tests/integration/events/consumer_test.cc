@@ -1,12 +1,14 @@
 // The event consumer against real PostgreSQL and the Kafka-protocol broker:
 // inbox deduplication, retries, dead letters, re-drive, and the outbox relay
 // feeding it end to end.
+#include "libs/events/consumer.h"
+
 #include <atomic>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/core/clock.h"
-#include "libs/events/consumer.h"
 #include "libs/events/envelope.h"
 #include "libs/events/kafka.h"
 #include "libs/events/migrations.h"
@@ -143,6 +145,62 @@ TEST_F(ConsumerTest, PoisonAndFailingEventsGoToTheDeadLetterTopicAndThePartition
   n = RedriveDeadLetters(kafka_->brokers(), dlq, 100, absl::Seconds(2));
   ASSERT_TRUE(n.ok());
   EXPECT_EQ(*n, 0);
+}
+
+TEST_F(ConsumerTest, StaticMembersShareThePartitionsWithoutAGroupAndResumeFromTheirOffsets) {
+  constexpr char kWide[] = "store.test.wide.v1";
+  kafka_->CreateTopic(kWide, 4);
+  for (int i = 1; i <= 40; ++i) kafka_->Produce(kWide, absl::StrCat("thing-", i), Envelope(i));
+  auto start = [&](int member) {
+    auto c = std::make_unique<Consumer>(ConsumerOptions{.name = "replayer",
+                                                        .brokers = kafka_->brokers(),
+                                                        .topics = {kWide},
+                                                        .static_members = 2,
+                                                        .static_member = member},
+                                        *pool_, Recorder());
+    EXPECT_TRUE(c->Start().ok());
+    return c;
+  };
+  const absl::Time started = absl::Now();
+  auto first = start(0);
+  auto second = start(1);
+  ASSERT_TRUE(testing::WaitFor([&] { return Count("SELECT count(*) FROM applied") == 40; }));
+  // Reading starts at once: no group to form (a group's first join alone
+  // waits 3 s on this broker).
+  EXPECT_LT(absl::Now() - started, absl::Seconds(3));
+  EXPECT_EQ(Count("SELECT sum(amount) FROM applied"), 820);
+  EXPECT_EQ(calls_.load(), 40);
+  absl::StatusOr<int64_t> lag0 = first->Lag(absl::Seconds(5));
+  absl::StatusOr<int64_t> lag1 = second->Lag(absl::Seconds(5));
+  ASSERT_TRUE(lag0.ok() && lag1.ok());
+  EXPECT_EQ(*lag0 + *lag1, 0);
+  first->Stop();
+  second->Stop();
+
+  // The group kept the offsets: new members have nothing left of the 40 and
+  // read only what comes after.
+  auto again0 = start(0);
+  auto again1 = start(1);
+  lag0 = again0->Lag(absl::Seconds(5));
+  lag1 = again1->Lag(absl::Seconds(5));
+  ASSERT_TRUE(lag0.ok() && lag1.ok());
+  EXPECT_EQ(*lag0 + *lag1, 0);
+  for (int i = 41; i <= 44; ++i) kafka_->Produce(kWide, absl::StrCat("thing-", i), Envelope(i));
+  ASSERT_TRUE(testing::WaitFor([&] { return Count("SELECT count(*) FROM applied") == 44; }));
+  again0->Stop();
+  again1->Stop();
+  EXPECT_EQ(calls_.load(), 44);
+
+  // A topic that does not exist gives a static member nothing to read.
+  Consumer none(ConsumerOptions{.name = "replayer",
+                                .brokers = kafka_->brokers(),
+                                .topics = {"store.test.missing.v1"},
+                                .static_members = 1},
+                *pool_, Recorder());
+  ASSERT_TRUE(none.Start().ok());
+  absl::StatusOr<int64_t> lag = none.Lag(absl::Seconds(5));
+  ASSERT_TRUE(lag.ok()) << lag.status();
+  EXPECT_EQ(*lag, 0);
 }
 
 TEST_F(ConsumerTest, OutboxToConsumerEndToEnd) {
