@@ -74,6 +74,18 @@ absl::Duration EnvConfig::Duration(absl::string_view name, absl::Duration defaul
   return d;
 }
 
+absl::TimeZone EnvConfig::TimeZone(absl::string_view name, absl::string_view default_value,
+                                   std::string* name_out) {
+  const std::string v = Optional(name, default_value);
+  if (name_out != nullptr) *name_out = v;
+  absl::TimeZone zone;
+  if (!absl::LoadTimeZone(v, &zone)) {
+    problems_.push_back(
+        absl::StrCat(name, "=", v, ": not an IANA time zone name (e.g. Europe/Berlin)"));
+  }
+  return zone;
+}
+
 std::string EnvConfig::ListenAddress(absl::string_view name, absl::string_view default_value) {
   std::string v = Optional(name, default_value);
   const size_t colon = v.rfind(':');

@@ -33,6 +33,10 @@ class EnvConfig {
   int Int(absl::string_view name, int default_value, int min, int max);
   bool Bool(absl::string_view name, bool default_value);
   absl::Duration Duration(absl::string_view name, absl::Duration default_value);
+  // An IANA time zone name (Europe/Berlin); its name is in `*name_out` when
+  // given.
+  absl::TimeZone TimeZone(absl::string_view name, absl::string_view default_value,
+                          std::string* name_out = nullptr);
   // host:port where the host must be a literal address or "localhost".
   std::string ListenAddress(absl::string_view name, absl::string_view default_value);
 

@@ -424,6 +424,9 @@ std::unique_ptr<grpc::ClientContext> BackendContext(
                                 ? absl::Milliseconds(route.http.deadline_ms())
                                 : options.default_deadline;
   deadline = std::min(deadline, options.max_deadline);
+  // A download (CSV export, PDF batch) runs as long as it streams: it is
+  // cut only past GATEWAY_STREAM_DEADLINE, or when the client goes away.
+  if (route.stream_data != nullptr) deadline = std::max(deadline, options.stream_deadline);
   context->set_deadline(absl::ToChronoTime(absl::Now() + deadline));
   context->AddMetadata("x-request-id", request_id);
   if (!client.empty()) context->AddMetadata("x-client-ip", client);

@@ -43,6 +43,8 @@ struct GatewayOptions {
   // For routes without deadline_ms; no route waits longer than the maximum.
   absl::Duration default_deadline = absl::Seconds(10);
   absl::Duration max_deadline = absl::Seconds(60);
+  // For streamed downloads (routes with stream_content_type).
+  absl::Duration stream_deadline = absl::Minutes(30);
   // Requests per second and burst, per token subject and per client address
   // (<= 0: off).
   double token_rate = 50, token_burst = 100;

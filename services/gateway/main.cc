@@ -61,6 +61,7 @@ int main() {
   options.max_page_size = env.Int("GATEWAY_MAX_PAGE_SIZE", 100, 1, 1000);
   options.default_deadline = env.Duration("GATEWAY_DEFAULT_DEADLINE", absl::Seconds(10));
   options.max_deadline = env.Duration("GATEWAY_MAX_DEADLINE", absl::Seconds(60));
+  options.stream_deadline = env.Duration("GATEWAY_STREAM_DEADLINE", absl::Minutes(30));
   options.token_rate = env.Int("GATEWAY_RATE_PER_TOKEN", 50, 0, 1000000);
   options.token_burst = env.Int("GATEWAY_BURST_PER_TOKEN", 100, 1, 1000000);
   options.address_rate = env.Int("GATEWAY_RATE_PER_ADDRESS", 100, 0, 1000000);

@@ -51,6 +51,24 @@ grpc::Status OrderServiceImpl::ListOrders(grpc::ServerContext* ctx,
   return Reply(app_.ListOrders(*req), resp);
 }
 
+grpc::Status OrderServiceImpl::ExportOrders(grpc::ServerContext* ctx,
+                                            const v1::ExportOrdersRequest* req,
+                                            grpc::ServerWriter<v1::DocumentChunk>* writer) {
+  grpcx::CallScope scope(*ctx);
+  if (scope.is_customer()) return grpcx::StaffOnly();
+  bool first = true;
+  return grpcx::ToGrpcStatus(exports_.Export(*req, [&](const std::string& data) {
+    v1::DocumentChunk chunk;
+    if (first) {
+      chunk.set_content_type("text/csv; charset=utf-8");
+      chunk.set_file_name(OrderExportApp::FileName(*req));
+      first = false;
+    }
+    chunk.set_data(data);
+    return !ctx->IsCancelled() && writer->Write(chunk);
+  }));
+}
+
 grpc::Status OrderServiceImpl::CountUnprocessedOrders(grpc::ServerContext* ctx,
                                                       const v1::CountUnprocessedOrdersRequest*,
                                                       v1::CountUnprocessedOrdersResponse* resp) {

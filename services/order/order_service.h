@@ -5,13 +5,14 @@
 
 #include "libs/grpcx/server.h"
 #include "services/order/app/order_app.h"
+#include "services/order/app/order_export_app.h"
 #include "store/order/v1/order_service.grpc.pb.h"
 
 namespace store::order {
 
 class OrderServiceImpl final : public v1::OrderService::Service {
  public:
-  explicit OrderServiceImpl(OrderApp& app) : app_(app) {}
+  OrderServiceImpl(OrderApp& app, OrderExportApp& exports) : app_(app), exports_(exports) {}
 
   grpc::Status PlaceOrder(grpc::ServerContext* ctx, const v1::PlaceOrderRequest* req,
                           v1::Order* resp) override;
@@ -19,6 +20,8 @@ class OrderServiceImpl final : public v1::OrderService::Service {
                         v1::Order* resp) override;
   grpc::Status ListOrders(grpc::ServerContext* ctx, const v1::ListOrdersRequest* req,
                           v1::ListOrdersResponse* resp) override;
+  grpc::Status ExportOrders(grpc::ServerContext* ctx, const v1::ExportOrdersRequest* req,
+                            grpc::ServerWriter<v1::DocumentChunk>* writer) override;
   grpc::Status CountUnprocessedOrders(grpc::ServerContext* ctx,
                                       const v1::CountUnprocessedOrdersRequest* req,
                                       v1::CountUnprocessedOrdersResponse* resp) override;
@@ -57,6 +60,7 @@ class OrderServiceImpl final : public v1::OrderService::Service {
   absl::StatusOr<v1::Order> OwnOrder(const grpcx::CallScope& scope, const std::string& id);
 
   OrderApp& app_;
+  OrderExportApp& exports_;
 };
 
 }  // namespace store::order

@@ -68,7 +68,10 @@ absl::Status Wire(ServiceRuntime& rt, Parts* parts, const Deps& deps) {
   rt.Keep(customers);
   auto orders = std::make_shared<OrderApp>(rt.pool(), rt.clock(), *customers);
   rt.Keep(orders);
-  rt.AddService(std::make_unique<OrderServiceImpl>(*orders));
+  auto exports =
+      std::make_shared<OrderExportApp>(rt.pool(), rt.env().TimeZone("STORE_TIME_ZONE", "UTC"));
+  rt.Keep(exports);
+  rt.AddService(std::make_unique<OrderServiceImpl>(*orders, *exports));
   auto carts =
       std::make_shared<CartApp>(rt.pool(), rt.clock(), *orders, CartOptionsFromEnv(rt.env()));
   rt.Keep(carts);

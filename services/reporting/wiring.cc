@@ -17,10 +17,7 @@ ReportingOptions ReadOptions(EnvConfig& env) {
   if (!CurrencyExponent(options.store_currency).has_value()) {
     env.Problem("STORE_CURRENCY", "not an ISO 4217 code we know");
   }
-  options.time_zone = env.Optional("STORE_TIME_ZONE", "UTC");
-  if (!absl::LoadTimeZone(options.time_zone, &options.zone)) {
-    env.Problem("STORE_TIME_ZONE", "not an IANA time zone name (e.g. Europe/Berlin)");
-  }
+  options.zone = env.TimeZone("STORE_TIME_ZONE", "UTC", &options.time_zone);
   absl::StatusOr<CountFrom> count_from =
       ParseCountFrom(env.Optional("REPORTING_COUNT_FROM", "placed"));
   if (count_from.ok()) {

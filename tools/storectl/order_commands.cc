@@ -37,6 +37,9 @@ commands:
             [--query TEXT] [--payment card,...] [--delivery standard,...]
             [--from RFC3339] [--to RFC3339] [--min-total MINOR] [--max-total MINOR]
             [--sort date|total] [--asc] [--page-size N] [--page-token T] [--all]
+  export    [--layout orders|lines|products] [--output FILE] [the filters of list]
+            CSV of the orders list matches: a row per order, per order line, or per sku
+            (ordered products); to stdout without --output
   count-unprocessed
   pay       ID --amount MINOR [--provider P] [--reference R]
             [--outcome succeeded|failed|pending_verification] [--failure-reason TEXT]
@@ -291,6 +294,25 @@ int List(const Global& g, const Args& args) {
   return 0;
 }
 
+int Export(const Global& g, const Args& args) {
+  v1::ExportOrdersRequest req;
+  if (absl::Status s = FillFilter(args, req.mutable_filter()); !s.ok()) return Fail(s);
+  const std::string layout = args.Get("layout", "orders");
+  if (layout == "orders") {
+    req.set_layout(v1::ORDER_EXPORT_LAYOUT_ORDERS);
+  } else if (layout == "lines") {
+    req.set_layout(v1::ORDER_EXPORT_LAYOUT_LINES);
+  } else if (layout == "products") {
+    req.set_layout(v1::ORDER_EXPORT_LAYOUT_PRODUCTS);
+  } else {
+    return Fail(absl::InvalidArgumentError("--layout must be orders, lines or products"));
+  }
+  auto stub = Stub(args);
+  auto ctx = Context(g, 3600);
+  auto reader = stub->ExportOrders(ctx.get(), req);
+  return Download<v1::DocumentChunk>(reader, args.Get("output"));
+}
+
 int Pay(const Global& g, const Args& args, const std::string& id) {
   v1::RecordPaymentRequest req;
   req.set_order_id(id);
@@ -389,6 +411,7 @@ int OrderCommand(const Global& g, const std::vector<std::string>& argv) {
   };
   if (cmd == "place") return Place(g, args);
   if (cmd == "list") return List(g, args);
+  if (cmd == "export") return Export(g, args);
   if (cmd == "count-unprocessed") {
     v1::CountUnprocessedOrdersResponse resp;
     grpc::Status s = stub->CountUnprocessedOrders(Context(g).get(), {}, &resp);

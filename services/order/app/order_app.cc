@@ -379,21 +379,7 @@ absl::StatusOr<v1::Order> OrderApp::GetOrder(const std::string& id) {
 absl::StatusOr<v1::ListOrdersResponse> OrderApp::ListOrders(const v1::ListOrdersRequest& req) {
   STORE_ASSIGN_OR_RETURN(const int size, PageSize(req.page_size()));
   const v1::OrderFilter& f = req.filter();
-  for (int i = 0; i < f.statuses_size(); ++i) {
-    if (f.statuses(i) == v1::ORDER_STATUS_UNSPECIFIED || !v1::OrderStatus_IsValid(f.statuses(i))) {
-      return InvalidField(absl::StrCat("filter.statuses[", i, "]"), "is not an order status");
-    }
-  }
-  if (!f.customer_id().empty() && !IsUuid(f.customer_id())) {
-    return InvalidField("filter.customer_id", "must be a UUID");
-  }
-  if (f.number() < 0) return InvalidField("filter.number", "must be positive");
-  if (f.query().size() > 200) return InvalidField("filter.query", "is longer than 200 characters");
-  if (f.has_create_time_from() && f.has_create_time_to() &&
-      TimeUtil::TimestampToMicroseconds(f.create_time_from()) >
-          TimeUtil::TimestampToMicroseconds(f.create_time_to())) {
-    return InvalidField("filter.create_time_to", "is before create_time_from");
-  }
+  STORE_RETURN_IF_ERROR(ValidateOrderFilter(f));
   const bool asc = req.sort_direction() == common::v1::SORT_DIRECTION_ASC;
   const v1::OrderSortField sort =
       req.sort_field() == v1::ORDER_SORT_FIELD_TOTAL ? v1::ORDER_SORT_FIELD_TOTAL

@@ -407,4 +407,24 @@ absl::Status ValidatePayment(const v1::RecordPaymentRequest& request, const v1::
   return absl::OkStatus();
 }
 
+absl::Status ValidateOrderFilter(const v1::OrderFilter& f) {
+  for (int i = 0; i < f.statuses_size(); ++i) {
+    if (f.statuses(i) == v1::ORDER_STATUS_UNSPECIFIED || !v1::OrderStatus_IsValid(f.statuses(i))) {
+      return InvalidField(absl::StrCat("filter.statuses[", i, "]"), "is not an order status");
+    }
+  }
+  if (!f.customer_id().empty() && !IsUuid(f.customer_id())) {
+    return InvalidField("filter.customer_id", "must be a UUID");
+  }
+  if (f.number() < 0) return InvalidField("filter.number", "must be positive");
+  if (f.query().size() > 200) return InvalidField("filter.query", "is longer than 200 characters");
+  if (f.has_create_time_from() && f.has_create_time_to() &&
+      (f.create_time_from().seconds() > f.create_time_to().seconds() ||
+       (f.create_time_from().seconds() == f.create_time_to().seconds() &&
+        f.create_time_from().nanos() > f.create_time_to().nanos()))) {
+    return InvalidField("filter.create_time_to", "is before create_time_from");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace store::order

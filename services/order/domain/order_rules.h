@@ -89,6 +89,11 @@ absl::StatusOr<int64_t> ApplyRefund(const v1::RefundOrderRequest& request, v1::O
 // Validates a free-text reason (cancel, reject, refund): 1..500 characters.
 absl::Status ValidateReason(absl::string_view field, absl::string_view reason);
 
+// A ListOrders or ExportOrders filter: known statuses, a UUID customer id, a
+// positive number, a query of at most 200 characters, an ordered time range.
+// Errors name the field under "filter.".
+absl::Status ValidateOrderFilter(const v1::OrderFilter& filter);
+
 // Validates a payment record against the order (currency, amount > 0,
 // provider and reference shape).
 absl::Status ValidatePayment(const v1::RecordPaymentRequest& request, const v1::Order& order);

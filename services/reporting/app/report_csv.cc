@@ -13,29 +13,7 @@
 namespace store::reporting {
 namespace {
 
-constexpr size_t kChunkBytes = 64 * 1024;
 constexpr char kCsvType[] = "text/csv; charset=utf-8";
-
-// Collects records and hands them to the sink in chunks.
-class CsvWriter {
- public:
-  explicit CsvWriter(const Sink& sink) : sink_(sink) {}
-  absl::Status Row(const std::vector<std::string>& fields) {
-    buffer_ += CsvRecord(fields);
-    if (buffer_.size() >= kChunkBytes) return Flush();
-    return absl::OkStatus();
-  }
-  absl::Status Flush() {
-    if (buffer_.empty()) return absl::OkStatus();
-    if (!sink_(buffer_)) return absl::CancelledError("export cancelled by the client");
-    buffer_.clear();
-    return absl::OkStatus();
-  }
-
- private:
-  const Sink& sink_;
-  std::string buffer_;
-};
 
 std::string Amount(const common::v1::Money& m) {
   return FormatDecimal(m.amount_minor(), m.currency_code());
@@ -75,7 +53,7 @@ absl::Status ReportingApp::ExportSales(const v1::GetSalesReportRequest& req, Dow
   absl::StatusOr<v1::SalesReport> report = Sales(req);
   if (!report.ok()) return report.status();
   *download = {kCsvType, FileName("sales", report->range())};
-  CsvWriter csv(sink);
+  CsvStream csv(sink);
   STORE_RETURN_IF_ERROR(csv.Row({"series", "bucket_start", "orders", "units", "gross_sales",
                                  "discounts", "returns", "net_sales", "shipping", "taxes",
                                  "total_sales", "average_order_value", "currency"}));
@@ -100,7 +78,7 @@ absl::Status ReportingApp::ExportProducts(const v1::GetProductsReportRequest& re
   absl::StatusOr<v1::ProductsReport> report = Products(req, /*all=*/true);
   if (!report.ok()) return report.status();
   *download = {kCsvType, FileName("products", report->range())};
-  CsvWriter csv(sink);
+  CsvStream csv(sink);
   STORE_RETURN_IF_ERROR(csv.Row({"sku", "name", "units_sold", "units_refunded", "gross_sales",
                                  "discounts", "returns", "net_sales", "orders", "currency"}));
   for (const v1::ProductRow& p : report->products()) {
@@ -117,7 +95,7 @@ absl::Status ReportingApp::ExportCustomers(const v1::GetCustomersReportRequest& 
   absl::StatusOr<v1::CustomersReport> report = Customers(req);
   if (!report.ok()) return report.status();
   *download = {kCsvType, FileName("customers", report->range())};
-  CsvWriter csv(sink);
+  CsvStream csv(sink);
   STORE_RETURN_IF_ERROR(csv.Row({"bucket_start", "new_customers", "returning_customers",
                                  "new_customer_orders", "returning_customer_orders",
                                  "new_customer_sales", "returning_customer_sales", "currency"}));
@@ -136,7 +114,7 @@ absl::Status ReportingApp::ExportPayments(const v1::GetPaymentsReportRequest& re
   absl::StatusOr<v1::PaymentsReport> report = Payments(req);
   if (!report.ok()) return report.status();
   *download = {kCsvType, FileName("payments", report->range())};
-  CsvWriter csv(sink);
+  CsvStream csv(sink);
   STORE_RETURN_IF_ERROR(csv.Row(
       {"bucket_start", "kind", "payment_method", "outcome", "count", "amount", "currency"}));
   for (const v1::PaymentRow& p : report->payments()) {
@@ -158,7 +136,7 @@ absl::Status ReportingApp::ExportNewsletter(const v1::GetNewsletterReportRequest
   absl::StatusOr<v1::NewsletterReport> report = Newsletter(req);
   if (!report.ok()) return report.status();
   *download = {kCsvType, FileName("newsletter", report->range())};
-  CsvWriter csv(sink);
+  CsvStream csv(sink);
   STORE_RETURN_IF_ERROR(csv.Row({"campaign_id", "name", "sent_time", "recipients", "sent",
                                  "delivered", "bounced", "opened", "clicked", "unsubscribed",
                                  "converted", "conversion_revenue", "currency"}));
@@ -178,7 +156,7 @@ absl::Status ReportingApp::ExportCohorts(const v1::GetCohortsReportRequest& req,
   absl::StatusOr<v1::CohortsReport> report = Cohorts(req);
   if (!report.ok()) return report.status();
   *download = {kCsvType, FileName("cohorts", report->range())};
-  CsvWriter csv(sink);
+  CsvStream csv(sink);
   STORE_RETURN_IF_ERROR(csv.Row({"cohort_month", "customers", "month_offset", "active_customers",
                                  "orders", "net_sales", "lifetime_value", "currency"}));
   for (const v1::Cohort& c : report->cohorts()) {
