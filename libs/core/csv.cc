@@ -5,7 +5,13 @@ namespace store {
 void AppendCsvField(std::string* out, absl::string_view v) {
   const bool formula = !v.empty() && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' ||
                                       v[0] == '\t' || v[0] == '\r');
-  const bool quote = v.find_first_of(",\"\r\n") != absl::string_view::npos;
+  bool quote = false;
+  for (char c : v) {
+    if (c == ',' || c == '"' || c == '\r' || c == '\n') {
+      quote = true;
+      break;
+    }
+  }
   if (quote) out->push_back('"');
   if (formula) out->push_back('\'');
   if (!quote) {

@@ -1,5 +1,7 @@
 #include "libs/pg/values.h"
 
+#include <array>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
@@ -37,6 +39,39 @@ std::string FromBytes(const pqxx::field& f) {
   if (f.is_null()) return "";
   pqxx::binarystring b(f);
   return b.str();
+}
+
+void FromBytes(const pqxx::field& f, std::string* out) {
+  out->clear();
+  if (f.is_null()) return;
+  const char* text = f.c_str();
+  const size_t size = f.size();
+  // PostgreSQL's default bytea_output is hex: "\x" then two digits a byte.
+  if (size < 2 || text[0] != '\\' || text[1] != 'x' || size % 2 != 0) {
+    *out = FromBytes(f);
+    return;
+  }
+  // Each byte's value as a hex digit, -1 for the rest.
+  static const auto* const kNibble = [] {
+    auto* table = new std::array<int8_t, 256>;
+    table->fill(-1);
+    for (int c = 0; c < 10; ++c) (*table)['0' + c] = static_cast<int8_t>(c);
+    for (int c = 0; c < 6; ++c) {
+      (*table)['a' + c] = static_cast<int8_t>(10 + c);
+      (*table)['A' + c] = static_cast<int8_t>(10 + c);
+    }
+    return table;
+  }();
+  out->resize((size - 2) / 2);
+  char* dst = out->data();
+  int bad = 0;
+  for (size_t i = 2; i < size; i += 2) {
+    const int hi = (*kNibble)[static_cast<unsigned char>(text[i])];
+    const int lo = (*kNibble)[static_cast<unsigned char>(text[i + 1])];
+    bad |= hi | lo;
+    *dst++ = static_cast<char>(hi << 4 | lo);
+  }
+  if (bad < 0) *out = FromBytes(f);
 }
 
 std::string TextArray(const std::vector<std::string>& values) {

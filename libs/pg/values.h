@@ -31,6 +31,9 @@ absl::Time TimeOf(const google::protobuf::Timestamp& ts);
 // A bytea parameter, and a bytea column's bytes ("" for NULL).
 pqxx::binarystring Bytes(const std::string& s);
 std::string FromBytes(const pqxx::field& f);
+// A bytea column's bytes into `*out` (its buffer reused: no allocation per
+// row once it is large enough); "" for NULL.
+void FromBytes(const pqxx::field& f, std::string* out);
 
 // A text[] (or uuid[]) literal of `values`, each quoted and escaped.
 std::string TextArray(const std::vector<std::string>& values);

@@ -4,12 +4,19 @@
 #ifndef STORE_SERVICES_ORDER_APP_ORDER_EXPORT_APP_H_
 #define STORE_SERVICES_ORDER_APP_ORDER_EXPORT_APP_H_
 
+#include <deque>
+#include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "google/protobuf/arena.h"
 #include "libs/core/csv.h"
 #include "libs/pg/pool.h"
+#include "store/order/v1/order.pb.h"
 #include "store/order/v1/order_service.pb.h"
 
 namespace store::order {
@@ -27,6 +34,34 @@ class OrderExportApp {
   absl::Status Export(const v1::ExportOrdersRequest& request, const CsvStream::Sink& sink);
 
  private:
+  // A page of orders read ahead; `last` ends the export.
+  struct Page {
+    // The page's orders live in its arena: freed at once with the page.
+    std::unique_ptr<google::protobuf::Arena> arena;
+    std::vector<v1::Order*> orders;
+    absl::Status status;
+    bool last = false;
+  };
+  // Pages read ahead, at most kAhead at a time (bounded memory).
+  class PageQueue {
+   public:
+    static constexpr size_t kAhead = 2;
+    // False once closed (the writer stopped).
+    bool Push(Page page);
+    // nullopt once closed and empty.
+    std::optional<Page> Pop();
+    void Close();
+
+   private:
+    absl::Mutex mu_;
+    std::deque<Page> pages_;
+    bool closed_ = false;
+  };
+
+  void ReadPages(const v1::OrderFilter& filter, PageQueue& pages);
+  absl::Status WriteRows(const v1::ExportOrdersRequest& request, PageQueue& pages,
+                         const CsvStream::Sink& sink);
+
   pg::Pool& pool_;
   const absl::TimeZone zone_;
 };

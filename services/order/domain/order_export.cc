@@ -21,11 +21,15 @@ std::string PaymentMethodName(v1::PaymentMethod method) {
   return absl::AsciiStrToLower(name);
 }
 
+// RFC 3339 to the second with the zone's offset: 2026-07-01T12:00:00+02:00.
 std::string Time(const google::protobuf::Timestamp& ts, const absl::TimeZone& zone) {
   if (ts.seconds() == 0 && ts.nanos() == 0) return "";
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%S%Ez",
-                          absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos()),
-                          zone);
+  const absl::TimeZone::CivilInfo at = zone.At(absl::FromUnixSeconds(ts.seconds()));
+  const int offset_minutes = at.offset / 60;
+  const int abs_minutes = offset_minutes < 0 ? -offset_minutes : offset_minutes;
+  return absl::StrFormat("%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", at.cs.year(), at.cs.month(),
+                         at.cs.day(), at.cs.hour(), at.cs.minute(), at.cs.second(),
+                         offset_minutes < 0 ? '-' : '+', abs_minutes / 60, abs_minutes % 60);
 }
 
 void Money(CsvStream& csv, const common::v1::Money& m, absl::string_view currency) {

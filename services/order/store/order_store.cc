@@ -372,11 +372,14 @@ int OrderStore::ScrubFreeText(pqxx::transaction_base& tx, const std::string& ord
   return changed;
 }
 
-std::vector<v1::Order> OrderStore::List(pqxx::transaction_base& tx, const v1::OrderFilter& f,
-                                        v1::OrderSortField sort, bool ascending,
-                                        const std::optional<KeysetCursor>& after, int limit) {
-  // Built from fixed fragments only; every value is a numbered parameter.
-  std::vector<std::string> params;
+namespace {
+
+// List's query: built from fixed fragments only; every value is a numbered
+// parameter in `*params`.
+std::string ListSql(const v1::OrderFilter& f, v1::OrderSortField sort, bool ascending,
+                    const std::optional<KeysetCursor>& after, int limit,
+                    std::vector<std::string>* out_params) {
+  std::vector<std::string>& params = *out_params;
   std::vector<std::string> where;
   auto param = [&params](std::string value) {
     params.push_back(std::move(value));
@@ -437,11 +440,36 @@ std::vector<v1::Order> OrderStore::List(pqxx::transaction_base& tx, const v1::Or
   if (!where.empty()) absl::StrAppend(&sql, " WHERE ", absl::StrJoin(where, " AND "));
   absl::StrAppend(&sql, " ORDER BY ", column, " ", dir, ", id ", dir, " LIMIT ",
                   param(absl::StrCat(limit + 1)), "::int");
+  return sql;
+}
+
+}  // namespace
+
+std::vector<v1::Order> OrderStore::List(pqxx::transaction_base& tx, const v1::OrderFilter& f,
+                                        v1::OrderSortField sort, bool ascending,
+                                        const std::optional<KeysetCursor>& after, int limit) {
+  std::vector<std::string> params;
+  const std::string sql = ListSql(f, sort, ascending, after, limit, &params);
   std::vector<v1::Order> out;
   for (const auto& row : tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params))) {
     out.push_back(ParseOrder(row[0]));
   }
   return out;
+}
+
+void OrderStore::ListInto(pqxx::transaction_base& tx, const v1::OrderFilter& f,
+                          v1::OrderSortField sort, bool ascending,
+                          const std::optional<KeysetCursor>& after, int limit,
+                          google::protobuf::Arena* arena, std::vector<v1::Order*>* out) {
+  std::vector<std::string> params;
+  const std::string sql = ListSql(f, sort, ascending, after, limit, &params);
+  std::string body;
+  for (const auto& row : tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params))) {
+    pg::FromBytes(row[0], &body);
+    auto* order = google::protobuf::Arena::CreateMessage<v1::Order>(arena);
+    if (!order->ParseFromString(body)) log::Error("corrupt order body");
+    out->push_back(order);
+  }
 }
 
 }  // namespace store::order

@@ -5,13 +5,13 @@
 #define STORE_SERVICES_ORDER_STORE_ORDER_STORE_H_
 
 #include <optional>
+#include <pqxx/pqxx>
 #include <string>
 #include <vector>
 
-#include <pqxx/pqxx>
-
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "google/protobuf/arena.h"
 #include "libs/core/paging.h"
 #include "libs/events/outbox.h"
 #include "libs/pg/pool.h"
@@ -116,6 +116,12 @@ class OrderStore {
   static std::vector<v1::Order> List(pqxx::transaction_base& tx, const v1::OrderFilter& filter,
                                      v1::OrderSortField sort, bool ascending,
                                      const std::optional<KeysetCursor>& after, int limit);
+  // The same rows as List, parsed into `arena` (one release for a whole
+  // page) and appended to `*out`: for exports.
+  static void ListInto(pqxx::transaction_base& tx, const v1::OrderFilter& filter,
+                       v1::OrderSortField sort, bool ascending,
+                       const std::optional<KeysetCursor>& after, int limit,
+                       google::protobuf::Arena* arena, std::vector<v1::Order*>* out);
 };
 
 }  // namespace store::order
