@@ -151,6 +151,29 @@ headers="$(curl -sS -D - -o /dev/null -H "$(auth "$STAFF_TOKEN")" "$GATEWAY_URL/
 grep -qi '^transfer-encoding: chunked' <<<"$headers" || fail "the CSV export is not chunked: $headers"
 grep -qi '^content-type: text/csv' <<<"$headers" || fail "the CSV export is not text/csv: $headers"
 
+step "order exports: the list's orders as CSV, a row per line, staff only (ORD-10)"
+CSV="$(mktemp)"
+E2E_CLEANUP_DIRS+=("$CSV")
+code="$(curl -sS -o "$CSV" -w '%{http_code} %{content_type}' -H "$(auth "$STAFF_TOKEN")" \
+  "$GATEWAY_URL/v1/orders:export?layout=ORDER_EXPORT_LAYOUT_LINES&filter.customerId=$ID_B")"
+[[ "$code" == "200 text/csv; charset=utf-8" ]] || fail "the order lines export: $code $(head -c 300 "$CSV")"
+http GET "/v1/orders?filter.customerId=$ID_B&pageSize=1000" "" -H "$(auth "$STAFF_TOKEN")"
+python3 - "$CSV" "$ORDER_B" "$BODY" <<'PY' || fail "the export disagrees with the list"
+import csv, json, sys
+listed = json.loads(sys.argv[3]).get("orders", [])
+rows = list(csv.DictReader(open(sys.argv[1], newline="", encoding="utf-8")))
+lines = sum(len(o["items"]) for o in listed)
+assert len(rows) == lines, f"{len(rows)} rows for {lines} lines"
+assert {r["order_id"] for r in rows} == {o["id"] for o in listed} and sys.argv[2] in {r["order_id"] for r in rows}
+assert all(r["order_number"] and r["email"] and r["created_at"] for r in rows), "blank order fields"
+mug = [r for r in rows if r["order_id"] == sys.argv[2]][0]
+assert (mug["sku"], mug["quantity"], mug["unit_price"], mug["currency"]) == ("MUG-1", "2", "12.50", "USD"), mug
+PY
+http GET "/v1/orders:export" "" -H "$(auth "$TOKEN_B")"
+expect 403 "a customer exports orders"
+http GET "/v1/orders:export?filter.customerId=nope" "" -H "$(auth "$STAFF_TOKEN")"
+expect 400 "an export with a bad filter"
+
 step "roles: marketing cannot cancel an order, the storefront cannot run the back office"
 MARKETING="$("$STORECTL" token issue --role marketing --ttl 10m)"
 http POST "/v1/orders/$ORDER_B:cancel" '{}' -H "$(auth "$MARKETING")"
