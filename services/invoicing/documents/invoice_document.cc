@@ -20,6 +20,7 @@
 #include "libs/core/html.h"
 #include "libs/core/money.h"
 #include "libs/render/canvas.h"
+#include "libs/render/page.h"
 
 namespace store::invoicing {
 namespace {
@@ -244,20 +245,16 @@ void AppendParty(std::string* out, absl::string_view heading, const PartyView& p
 // ---------------------------------------------------------------------------
 // PDF
 
-// A4 in PostScript points (the unit of a Cairo PDF surface).
-constexpr double kPageWidth = 595.276;
-constexpr double kPageHeight = 841.890;
-constexpr double kMargin = 42.52;  // 15 mm
-constexpr double kContentWidth = kPageWidth - 2 * kMargin;
+constexpr double kPageWidth = render::kA4Width;
+constexpr double kPageHeight = render::kA4Height;
+constexpr double kMargin = render::kPageMargin;
+constexpr double kContentWidth = render::kPageContentWidth;
 constexpr double kCellPadding = 3;
-using render::CairoDestroy;
-using render::ContextPtr;
 using render::kInk;
 using render::kMuted;
 using render::kRule;
 using render::LayoutPtr;
 using render::Rgb;
-using render::SurfaceDestroy;
 using render::TextStyle;
 constexpr Rgb kRed{0.80, 0.00, 0.00};
 constexpr Rgb kHeaderFill{0.93, 0.93, 0.93};
@@ -279,10 +276,10 @@ constexpr double kDescriptionWidth = kContentWidth - AmountColumnsWidth();
 
 // Lays the document out page by page. Run once with `draw` false to count
 // the pages (for "Page 1 of 2"), then again to draw them.
-class PdfLayout {
+class PdfLayout : render::PageLayout {
  public:
   PdfLayout(cairo_t* cr, PangoContext* pango, const DocumentView& doc, bool draw, int page_count)
-      : cr_(cr), pango_(pango), doc_(doc), draw_(draw), page_count_(page_count) {}
+      : PageLayout(cr, pango, draw), doc_(doc), page_count_(page_count) {}
 
   // Returns the number of pages.
   int Render() {
@@ -298,41 +295,6 @@ class PdfLayout {
   }
 
  private:
-  LayoutPtr Text(absl::string_view text, const TextStyle& style, double width) const {
-    return render::TextLayout(pango_, text, style, width);
-  }
-  static double Height(PangoLayout* layout) { return render::LayoutHeight(layout); }
-  static double Width(PangoLayout* layout) { return render::LayoutWidth(layout); }
-
-  void Show(PangoLayout* layout, const Rgb& color, double x, double y) {
-    if (draw_) render::ShowLayout(cr_, layout, color, x, y);
-  }
-
-  // Draws `text` in a box of `width` at (x, y) when `paint`; returns its height.
-  double Put(absl::string_view text, const TextStyle& style, double x, double y, double width,
-             bool paint) {
-    if (text.empty()) return 0;
-    LayoutPtr layout = Text(text, style, width);
-    if (paint) Show(layout.get(), style.color, x, y);
-    return Height(layout.get());
-  }
-
-  void Rule(double y, double width, const Rgb& color) {
-    if (!draw_) return;
-    cairo_set_source_rgb(cr_, color.r, color.g, color.b);
-    cairo_set_line_width(cr_, width);
-    cairo_move_to(cr_, kMargin, y);
-    cairo_line_to(cr_, kMargin + kContentWidth, y);
-    cairo_stroke(cr_);
-  }
-
-  void Fill(double x, double y, double width, double height, const Rgb& color) {
-    if (!draw_) return;
-    cairo_set_source_rgb(cr_, color.r, color.g, color.b);
-    cairo_rectangle(cr_, x, y, width, height);
-    cairo_fill(cr_);
-  }
-
   void BeginPage() {
     ++page_;
     y_ = kMargin;
@@ -341,9 +303,7 @@ class PdfLayout {
     Footer(true);
   }
 
-  void EndPage() {
-    if (draw_) cairo_show_page(cr_);
-  }
+  void EndPage() { ShowPage(); }
 
   void NextPage() {
     EndPage();
@@ -602,19 +562,12 @@ class PdfLayout {
     y_ += SummaryBlock(y_, true);
   }
 
-  cairo_t* const cr_;
-  PangoContext* const pango_;
   const DocumentView& doc_;
-  const bool draw_;
   const int page_count_;
   int page_ = 0;
   double y_ = 0;
   double bottom_ = 0;  // where the footer area starts
 };
-
-absl::Status CairoError(cairo_status_t status) {
-  return render::CairoError("rendering the invoice PDF", status);
-}
 
 }  // namespace
 
@@ -723,47 +676,17 @@ std::string RenderInvoiceHtml(const v1::Invoice& invoice, absl::string_view foot
 
 absl::StatusOr<std::string> RenderInvoicePdf(const v1::Invoice& invoice, absl::string_view footer) {
   const DocumentView doc = BuildView(invoice, footer);
-  std::string pdf;
-  std::unique_ptr<cairo_surface_t, SurfaceDestroy> surface(
-      cairo_pdf_surface_create_for_stream(&render::AppendToString, &pdf, kPageWidth, kPageHeight));
-  if (cairo_surface_status(surface.get()) != CAIRO_STATUS_SUCCESS) {
-    return CairoError(cairo_surface_status(surface.get()));
-  }
-  const std::string title = doc.number.empty() ? doc.title : doc.number;
-  cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_TITLE, title.c_str());
-  cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_SUBJECT,
-                                 absl::StrCat(doc.title, " ", doc.number).c_str());
-  if (!doc.seller.name.empty()) {
-    cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_AUTHOR,
-                                   doc.seller.name.c_str());
-  }
-  cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_CREATOR, "store-backend");
-  if (invoice.has_issue_time()) {
-    // The issue time rather than now: the same invoice gives the same file.
-    const std::string date = absl::FormatTime("%Y-%m-%dT%H:%M:%SZ",
-                                              absl::FromUnixSeconds(invoice.issue_time().seconds()),
-                                              absl::UTCTimeZone());
-    cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_CREATE_DATE, date.c_str());
-  }
-
-  std::unique_ptr<cairo_t, CairoDestroy> cr(cairo_create(surface.get()));
-  if (cairo_status(cr.get()) != CAIRO_STATUS_SUCCESS) return CairoError(cairo_status(cr.get()));
-
-  // One Pango context for the whole document. The surface unit is the point,
-  // so 72 dpi makes a 9 pt font 9 units high. No hinting: a PDF is scaled.
-  ContextPtr pango = render::TextContext(cr.get());
-
-  const int pages = PdfLayout(cr.get(), pango.get(), doc, /*draw=*/false, 0).Render();
-  PdfLayout(cr.get(), pango.get(), doc, /*draw=*/true, pages).Render();
-
-  if (cairo_status(cr.get()) != CAIRO_STATUS_SUCCESS) return CairoError(cairo_status(cr.get()));
-  cr.reset();
-  cairo_surface_finish(surface.get());
-  if (cairo_surface_status(surface.get()) != CAIRO_STATUS_SUCCESS) {
-    return CairoError(cairo_surface_status(surface.get()));
-  }
-  surface.reset();
-  return pdf;
+  render::PdfMetadata metadata;
+  metadata.title = doc.number.empty() ? doc.title : doc.number;
+  metadata.subject = absl::StrCat(doc.title, " ", doc.number);
+  metadata.author = doc.seller.name;
+  // The issue time rather than now: the same invoice gives the same file.
+  if (invoice.has_issue_time())
+    metadata.create_time = absl::FromUnixSeconds(invoice.issue_time().seconds());
+  return render::RenderA4Pdf("invoice", metadata,
+                             [&](cairo_t* cr, PangoContext* pango, bool draw, int page_count) {
+                               return PdfLayout(cr, pango, doc, draw, page_count).Render();
+                             });
 }
 
 }  // namespace store::invoicing

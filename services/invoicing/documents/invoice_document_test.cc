@@ -21,6 +21,7 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "libs/testing/pdf_tools.h"
 
 // fontconfig keeps its configuration and font caches for the life of the
 // process (a fixed amount, not per document): keep LeakSanitizer (the asan
@@ -147,62 +148,12 @@ v1::Invoice CreditNote() {
 }
 
 // ---------------------------------------------------------------------------
-// Helpers to look at a PDF with poppler-utils.
+// Helpers to look at a PDF with poppler-utils: libs/testing/pdf_tools.h.
 
-bool HaveTool(const std::string& tool) {
-  return std::system(("command -v " + tool + " >/dev/null 2>&1").c_str()) == 0;
-}
-
-// Writes `contents` to a fresh file under the test temp dir.
-std::string WriteTemp(const std::string& contents, const std::string& suffix) {
-  std::string path = testing::TempDir() + "invoice_XXXXXX" + suffix;
-  const int fd = mkstemps(path.data(), static_cast<int>(suffix.size()));
-  EXPECT_GE(fd, 0) << path;
-  if (fd < 0) return path;
-  close(fd);
-  std::ofstream(path, std::ios::binary) << contents;
-  return path;
-}
-
-// Output of a shell command; fails the test when it exits non-zero.
-std::string Run(const std::string& command) {
-  std::string out;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) {
-    ADD_FAILURE() << "popen failed: " << command;
-    return out;
-  }
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
-  const int status = pclose(pipe);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << command;
-  return out;
-}
-
-std::string PdfText(const std::string& pdf) {
-  const std::string path = WriteTemp(pdf, ".pdf");
-  std::string text = Run("pdftotext -layout -enc UTF-8 '" + path + "' -");
-  std::remove(path.c_str());
-  return text;
-}
-
-std::string PdfInfo(const std::string& pdf, const std::string& tool = "pdfinfo") {
-  const std::string path = WriteTemp(pdf, ".pdf");
-  std::string info = Run(tool + " '" + path + "'");
-  std::remove(path.c_str());
-  return info;
-}
-
-int PdfPages(const std::string& info) {
-  for (absl::string_view line : absl::StrSplit(info, '\n')) {
-    if (absl::ConsumePrefix(&line, "Pages:")) {
-      int pages = 0;
-      if (absl::SimpleAtoi(absl::StripAsciiWhitespace(line), &pages)) return pages;
-    }
-  }
-  return -1;
-}
+using store::testing::HaveTool;
+using store::testing::PdfInfo;
+using store::testing::PdfPages;
+using store::testing::PdfText;
 
 // `text` with its code points in reverse order (visual order of RTL text).
 std::string ReverseUtf8(absl::string_view text) {
