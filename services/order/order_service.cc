@@ -69,6 +69,38 @@ grpc::Status OrderServiceImpl::ExportOrders(grpc::ServerContext* ctx,
   }));
 }
 
+namespace {
+
+// Writes a rendered document's chunks to the stream.
+PackingApp::Sink DocumentWriter(grpc::ServerContext* ctx,
+                                grpc::ServerWriter<v1::DocumentChunk>* writer) {
+  return [ctx, writer](const std::string& type, const std::string& name, const std::string& data) {
+    v1::DocumentChunk chunk;
+    chunk.set_content_type(type);
+    chunk.set_file_name(name);
+    chunk.set_data(data);
+    return !ctx->IsCancelled() && writer->Write(chunk);
+  };
+}
+
+}  // namespace
+
+grpc::Status OrderServiceImpl::RenderPackingSlips(grpc::ServerContext* ctx,
+                                                  const v1::RenderPackingSlipsRequest* req,
+                                                  grpc::ServerWriter<v1::DocumentChunk>* writer) {
+  grpcx::CallScope scope(*ctx);
+  if (scope.is_customer()) return grpcx::StaffOnly();
+  return grpcx::ToGrpcStatus(packing_.PackingSlips(*req, DocumentWriter(ctx, writer)));
+}
+
+grpc::Status OrderServiceImpl::RenderPickList(grpc::ServerContext* ctx,
+                                              const v1::RenderPackingSlipsRequest* req,
+                                              grpc::ServerWriter<v1::DocumentChunk>* writer) {
+  grpcx::CallScope scope(*ctx);
+  if (scope.is_customer()) return grpcx::StaffOnly();
+  return grpcx::ToGrpcStatus(packing_.PickList(*req, DocumentWriter(ctx, writer)));
+}
+
 grpc::Status OrderServiceImpl::CountUnprocessedOrders(grpc::ServerContext* ctx,
                                                       const v1::CountUnprocessedOrdersRequest*,
                                                       v1::CountUnprocessedOrdersResponse* resp) {

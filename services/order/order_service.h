@@ -6,13 +6,15 @@
 #include "libs/grpcx/server.h"
 #include "services/order/app/order_app.h"
 #include "services/order/app/order_export_app.h"
+#include "services/order/app/packing_app.h"
 #include "store/order/v1/order_service.grpc.pb.h"
 
 namespace store::order {
 
 class OrderServiceImpl final : public v1::OrderService::Service {
  public:
-  OrderServiceImpl(OrderApp& app, OrderExportApp& exports) : app_(app), exports_(exports) {}
+  OrderServiceImpl(OrderApp& app, OrderExportApp& exports, PackingApp& packing)
+      : app_(app), exports_(exports), packing_(packing) {}
 
   grpc::Status PlaceOrder(grpc::ServerContext* ctx, const v1::PlaceOrderRequest* req,
                           v1::Order* resp) override;
@@ -22,6 +24,11 @@ class OrderServiceImpl final : public v1::OrderService::Service {
                           v1::ListOrdersResponse* resp) override;
   grpc::Status ExportOrders(grpc::ServerContext* ctx, const v1::ExportOrdersRequest* req,
                             grpc::ServerWriter<v1::DocumentChunk>* writer) override;
+  grpc::Status RenderPackingSlips(grpc::ServerContext* ctx,
+                                  const v1::RenderPackingSlipsRequest* req,
+                                  grpc::ServerWriter<v1::DocumentChunk>* writer) override;
+  grpc::Status RenderPickList(grpc::ServerContext* ctx, const v1::RenderPackingSlipsRequest* req,
+                              grpc::ServerWriter<v1::DocumentChunk>* writer) override;
   grpc::Status CountUnprocessedOrders(grpc::ServerContext* ctx,
                                       const v1::CountUnprocessedOrdersRequest* req,
                                       v1::CountUnprocessedOrdersResponse* resp) override;
@@ -61,6 +68,7 @@ class OrderServiceImpl final : public v1::OrderService::Service {
 
   OrderApp& app_;
   OrderExportApp& exports_;
+  PackingApp& packing_;
 };
 
 }  // namespace store::order

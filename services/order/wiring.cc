@@ -68,10 +68,13 @@ absl::Status Wire(ServiceRuntime& rt, Parts* parts, const Deps& deps) {
   rt.Keep(customers);
   auto orders = std::make_shared<OrderApp>(rt.pool(), rt.clock(), *customers);
   rt.Keep(orders);
-  auto exports =
-      std::make_shared<OrderExportApp>(rt.pool(), rt.env().TimeZone("STORE_TIME_ZONE", "UTC"));
+  const absl::TimeZone zone = rt.env().TimeZone("STORE_TIME_ZONE", "UTC");
+  auto exports = std::make_shared<OrderExportApp>(rt.pool(), zone);
   rt.Keep(exports);
-  rt.AddService(std::make_unique<OrderServiceImpl>(*orders, *exports));
+  auto packing = std::make_shared<PackingApp>(
+      rt.pool(), PackingOptions{.store_name = rt.env().Optional("STORE_NAME", ""), .zone = zone});
+  rt.Keep(packing);
+  rt.AddService(std::make_unique<OrderServiceImpl>(*orders, *exports, *packing));
   auto carts =
       std::make_shared<CartApp>(rt.pool(), rt.clock(), *orders, CartOptionsFromEnv(rt.env()));
   rt.Keep(carts);

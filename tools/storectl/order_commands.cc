@@ -40,6 +40,10 @@ commands:
   export    [--layout orders|lines|products] [--output FILE] [the filters of list]
             CSV of the orders list matches: a row per order, per order line, or per sku
             (ordered products); to stdout without --output
+  packing-slips  [ID...] [--format pdf|html] [--sort number|sku] [--prices] [--output FILE]
+            [the filters of list, when no IDs]: one document, each order on its own page
+  pick-list      [ID...] [--format pdf|html] [--output FILE] [the filters of list]
+            units to pick per sku over the same batch
   count-unprocessed
   pay       ID --amount MINOR [--provider P] [--reference R]
             [--outcome succeeded|failed|pending_verification] [--failure-reason TEXT]
@@ -313,6 +317,30 @@ int Export(const Global& g, const Args& args) {
   return Download<v1::DocumentChunk>(reader, args.Get("output"));
 }
 
+int Packing(const Global& g, const Args& args, bool pick_list) {
+  v1::RenderPackingSlipsRequest req;
+  for (int i = 1; !args.Positional(i).empty(); ++i) req.add_order_ids(args.Positional(i));
+  if (req.order_ids().empty()) {
+    if (absl::Status s = FillFilter(args, req.mutable_filter()); !s.ok()) return Fail(s);
+  }
+  const std::string format = args.Get("format", "pdf");
+  if (format != "pdf" && format != "html") {
+    return Fail(absl::InvalidArgumentError("--format must be pdf or html"));
+  }
+  req.set_format(format == "html" ? v1::DOCUMENT_FORMAT_HTML : v1::DOCUMENT_FORMAT_PDF);
+  const std::string sort = args.Get("sort", "number");
+  if (sort != "number" && sort != "sku") {
+    return Fail(absl::InvalidArgumentError("--sort must be number or sku"));
+  }
+  req.set_sort(sort == "sku" ? v1::PACKING_SLIP_SORT_SKU : v1::PACKING_SLIP_SORT_ORDER_NUMBER);
+  req.set_show_prices(args.Has("prices"));
+  auto stub = Stub(args);
+  auto ctx = Context(g, 600);
+  auto reader =
+      pick_list ? stub->RenderPickList(ctx.get(), req) : stub->RenderPackingSlips(ctx.get(), req);
+  return Download<v1::DocumentChunk>(reader, args.Get("output"));
+}
+
 int Pay(const Global& g, const Args& args, const std::string& id) {
   v1::RecordPaymentRequest req;
   req.set_order_id(id);
@@ -389,7 +417,8 @@ int Refund(const Global& g, const Args& args, const std::string& id) {
 }  // namespace
 
 int OrderCommand(const Global& g, const std::vector<std::string>& argv) {
-  auto parsed = Args::Parse(argv, {"asc", "all", "shipping", "by-customer", "customer", "help"});
+  auto parsed =
+      Args::Parse(argv, {"asc", "all", "shipping", "by-customer", "customer", "prices", "help"});
   if (!parsed.ok()) return Fail(parsed.status());
   const Args& args = *parsed;
   const std::string cmd = args.Positional(0);
@@ -412,6 +441,8 @@ int OrderCommand(const Global& g, const std::vector<std::string>& argv) {
   if (cmd == "place") return Place(g, args);
   if (cmd == "list") return List(g, args);
   if (cmd == "export") return Export(g, args);
+  if (cmd == "packing-slips") return Packing(g, args, /*pick_list=*/false);
+  if (cmd == "pick-list") return Packing(g, args, /*pick_list=*/true);
   if (cmd == "count-unprocessed") {
     v1::CountUnprocessedOrdersResponse resp;
     grpc::Status s = stub->CountUnprocessedOrders(Context(g).get(), {}, &resp);

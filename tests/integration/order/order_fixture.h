@@ -31,7 +31,8 @@ class OrderServiceFixture : public testing::ServiceFixture {
     std::map<std::string, std::string> env = {{"STORE_CURRENCY", cart.store_currency},
                                               {"CART_RECOVERY_SECRET", cart.recovery_secret},
                                               {"CART_RECOVERY_URL", cart.recovery_url},
-                                              {"STORE_TIME_ZONE", "Europe/Berlin"}};
+                                              {"STORE_TIME_ZONE", "Europe/Berlin"},
+                                              {"STORE_NAME", "Integration Shop"}};
     Deps deps;
     const std::string customer_addr = CustomerServiceAddr();
     if (customer_addr.empty()) {
