@@ -199,6 +199,22 @@ grpc::Status OrderServiceImpl::ListOrderPayments(grpc::ServerContext* ctx,
   return Reply(app_.ListPayments(req->order_id()), resp);
 }
 
+grpc::Status OrderServiceImpl::RecordReturn(grpc::ServerContext* ctx,
+                                            const v1::RecordReturnRequest* req,
+                                            v1::RecordReturnResponse* resp) {
+  grpcx::CallScope scope(*ctx);
+  if (scope.is_customer()) return grpcx::StaffOnly();
+  return Reply(app_.RecordReturn(*req, scope.actor()), resp);
+}
+
+grpc::Status OrderServiceImpl::ListOrderReturns(grpc::ServerContext* ctx,
+                                                const v1::ListOrderReturnsRequest* req,
+                                                v1::ListOrderReturnsResponse* resp) {
+  grpcx::CallScope scope(*ctx);
+  if (scope.is_customer()) return grpcx::StaffOnly();
+  return Reply(app_.ListReturns(req->order_id()), resp);
+}
+
 grpc::Status OrderServiceImpl::GetOrderSettings(grpc::ServerContext* ctx,
                                                 const v1::GetOrderSettingsRequest*,
                                                 v1::OrderSettings* resp) {

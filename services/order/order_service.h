@@ -53,6 +53,10 @@ class OrderServiceImpl final : public v1::OrderService::Service {
                               v1::ListOrderNotesResponse* resp) override;
   grpc::Status ListOrderHistory(grpc::ServerContext* ctx, const v1::ListOrderHistoryRequest* req,
                                 v1::ListOrderHistoryResponse* resp) override;
+  grpc::Status RecordReturn(grpc::ServerContext* ctx, const v1::RecordReturnRequest* req,
+                            v1::RecordReturnResponse* resp) override;
+  grpc::Status ListOrderReturns(grpc::ServerContext* ctx, const v1::ListOrderReturnsRequest* req,
+                                v1::ListOrderReturnsResponse* resp) override;
   grpc::Status ListOrderPayments(grpc::ServerContext* ctx,
                                  const v1::ListOrderPaymentsRequest* req,
                                  v1::ListOrderPaymentsResponse* resp) override;

@@ -53,6 +53,9 @@ commands:
   reject    ID --reason TEXT
   refund    ID --reason TEXT [--amount MINOR] [--line SKU:QTY[:restock]]... [--shipping]
             [--request-id UUID]
+  return    ID --line SKU:RECEIVED[:DAMAGED]... [--reason TEXT] [--request-id UUID]
+            goods that came back: received units are restocked, damaged ones are not
+  returns   ID
   note      ID --text TEXT [--customer]      (internal unless --customer)
   notes     ID
   history   ID
@@ -532,6 +535,47 @@ int OrderCommand(const Global& g, const std::vector<std::string>& argv) {
                   e.from_status() == 0 ? "-" : Label(e.from_status()).c_str(),
                   Label(e.to_status()).c_str(), e.action().c_str(), e.actor().c_str(),
                   e.reason().c_str());
+    }
+    return 0;
+  }
+  if (cmd == "return") {
+    v1::RecordReturnRequest req;
+    req.set_order_id(id);
+    req.set_request_id(args.Get("request-id", NewUuid()));
+    req.set_reason(args.Get("reason"));
+    for (const auto& spec : args.GetAll("line")) {
+      std::vector<std::string> p = absl::StrSplit(spec, ':');
+      int received = 0, damaged = 0;
+      if (p.size() < 2 || p.size() > 3 || !absl::SimpleAtoi(p[1], &received) ||
+          (p.size() == 3 && !absl::SimpleAtoi(p[2], &damaged))) {
+        return Fail(absl::InvalidArgumentError("--line SKU:RECEIVED[:DAMAGED]"));
+      }
+      auto* line = req.add_lines();
+      line->set_sku(p[0]);
+      line->set_quantity_received(received);
+      line->set_quantity_damaged(damaged);
+    }
+    v1::RecordReturnResponse resp;
+    grpc::Status s = stub->RecordReturn(Context(g).get(), req, &resp);
+    if (!s.ok()) return Fail(s);
+    if (g.json) return PrintJson(resp), 0;
+    std::printf("return %s recorded on order %lld\n", resp.return_().id().c_str(),
+                static_cast<long long>(resp.order().number()));
+    return 0;
+  }
+  if (cmd == "returns") {
+    v1::ListOrderReturnsRequest req;
+    req.set_order_id(id);
+    v1::ListOrderReturnsResponse resp;
+    grpc::Status s = stub->ListOrderReturns(Context(g).get(), req, &resp);
+    if (!s.ok()) return Fail(s);
+    if (g.json) return PrintJson(resp), 0;
+    for (const auto& r : resp.returns()) {
+      for (const auto& l : r.lines()) {
+        std::printf("return %s  %-20s received %d  damaged %d  %s\n", Time(r.create_time()).c_str(),
+                    l.sku().c_str(), l.quantity_received(), l.quantity_damaged(),
+                    r.reason().c_str());
+      }
     }
     return 0;
   }

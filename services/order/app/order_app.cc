@@ -5,6 +5,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "google/protobuf/util/time_util.h"
 #include "libs/core/ids.h"
 #include "libs/core/log.h"
@@ -653,6 +654,66 @@ absl::StatusOr<v1::ListOrderPaymentsResponse> OrderApp::ListPayments(const std::
       *resp.add_payments() = std::move(p);
     }
     for (auto& r : OrderStore::ListRefunds(tx, order_id)) *resp.add_refunds() = std::move(r);
+    return absl::OkStatus();
+  }));
+  return resp;
+}
+
+absl::StatusOr<v1::RecordReturnResponse> OrderApp::RecordReturn(
+    const v1::RecordReturnRequest& request, const std::string& actor) {
+  if (!IsUuid(request.request_id())) {
+    return InvalidField("request_id",
+                        "must be a UUID chosen by the caller (it makes retries safe)");
+  }
+  v1::RecordReturnRequest fingerprinted = request;
+  fingerprinted.clear_request_id();
+  const std::string hash = Fingerprint(fingerprinted);
+  v1::Return ret;
+  absl::StatusOr<v1::Order> order = Mutate(
+      pool_, clock_, request.order_id(), actor,
+      [&](pqxx::transaction_base& tx, v1::Order& order,
+          Change& change) -> absl::StatusOr<std::unique_ptr<Message>> {
+        if (auto existing = OrderStore::FindReturn(tx, request.request_id())) {
+          if (existing->request_hash != hash || existing->order_id != order.id()) {
+            return MakeError(absl::StatusCode::kInvalidArgument, "REQUEST_ID_REUSED", "request_id",
+                             "request_id was already used for a different return");
+          }
+          ret = existing->ret;
+          change.noop = true;
+          return nullptr;
+        }
+        STORE_ASSIGN_OR_RETURN(std::vector<v1::ReturnLine> lines, ApplyReturn(request, &order));
+        ret.set_id(NewUuid());
+        ret.set_order_id(order.id());
+        for (v1::ReturnLine& line : lines) *ret.add_lines() = std::move(line);
+        ret.set_reason(request.reason());
+        *ret.mutable_create_time() = pg::ToTimestamp(TruncateToMicros(clock_.Now()));
+        OrderStore::InsertReturn(tx, request.request_id(), hash, ret);
+        change.action = "returned";
+        std::vector<std::string> parts;
+        for (const v1::ReturnLine& l : ret.lines()) {
+          parts.push_back(absl::StrCat(l.sku(), " ", l.quantity_received(), " received ",
+                                       l.quantity_damaged(), " damaged"));
+        }
+        change.reason = absl::StrJoin(parts, ", ");
+        if (!request.reason().empty()) absl::StrAppend(&change.reason, ": ", request.reason());
+        auto event = std::make_unique<v1::OrderReturned>();
+        *event->mutable_return_() = ret;
+        return event;
+      });
+  if (!order.ok()) return order.status();
+  v1::RecordReturnResponse resp;
+  *resp.mutable_order() = *order;
+  *resp.mutable_return_() = ret;
+  return resp;
+}
+
+absl::StatusOr<v1::ListOrderReturnsResponse> OrderApp::ListReturns(const std::string& order_id) {
+  STORE_RETURN_IF_ERROR(CheckId("order_id", order_id));
+  v1::ListOrderReturnsResponse resp;
+  STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
+    if (!OrderStore::Load(tx, order_id, false)) return NotFound("order", order_id);
+    for (auto& r : OrderStore::ListReturns(tx, order_id)) *resp.add_returns() = std::move(r);
     return absl::OkStatus();
   }));
   return resp;

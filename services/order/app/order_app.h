@@ -78,6 +78,9 @@ class OrderApp {
   absl::StatusOr<v1::ListOrderNotesResponse> ListNotes(const v1::ListOrderNotesRequest& request);
   absl::StatusOr<v1::ListOrderHistoryResponse> ListHistory(const std::string& order_id);
   absl::StatusOr<v1::ListOrderPaymentsResponse> ListPayments(const std::string& order_id);
+  absl::StatusOr<v1::RecordReturnResponse> RecordReturn(const v1::RecordReturnRequest& request,
+                                                        const std::string& actor);
+  absl::StatusOr<v1::ListOrderReturnsResponse> ListReturns(const std::string& order_id);
 
   // Store settings (ORD-15).
   absl::StatusOr<v1::OrderSettings> GetSettings();

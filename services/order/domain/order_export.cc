@@ -50,8 +50,16 @@ const char* const kAddressParts[] = {"name",   "company",     "line1",   "line2"
 
 std::vector<std::string> OrderExportHeader(v1::OrderExportLayout layout) {
   if (layout == v1::ORDER_EXPORT_LAYOUT_PRODUCTS) {
-    return {"sku",       "name",     "quantity_sold", "quantity_refunded", "net_quantity",
-            "net_sales", "currency", "orders",        "order_numbers"};
+    return {"sku",
+            "name",
+            "quantity_sold",
+            "quantity_refunded",
+            "quantity_returned",
+            "net_quantity",
+            "net_sales",
+            "currency",
+            "orders",
+            "order_numbers"};
   }
   std::vector<std::string> h = {"order_number",   "order_id",    "created_at", "updated_at",
                                 "status",         "customer_id", "email",      "customer_name",
@@ -65,9 +73,9 @@ std::vector<std::string> OrderExportHeader(v1::OrderExportLayout layout) {
     h.push_back(col);
   }
   if (layout == v1::ORDER_EXPORT_LAYOUT_LINES) {
-    for (const char* col :
-         {"line_no", "sku", "name", "quantity", "quantity_refunded", "unit_price", "line_subtotal",
-          "line_discount", "line_tax", "line_total", "tax_rate_percent"}) {
+    for (const char* col : {"line_no", "sku", "name", "quantity", "quantity_refunded",
+                            "quantity_returned", "unit_price", "line_subtotal", "line_discount",
+                            "line_tax", "line_total", "tax_rate_percent"}) {
       h.push_back(col);
     }
   }
@@ -117,6 +125,7 @@ void WriteLineFields(const v1::Order& o, int line_no, CsvStream& csv) {
   csv.Field(item.name());
   csv.Field(absl::StrCat(item.quantity()));
   csv.Field(absl::StrCat(item.refunded_quantity()));
+  csv.Field(absl::StrCat(item.returned_quantity()));
   for (const common::v1::Money* m :
        {&item.unit_price(), &item.subtotal(), &item.discount(), &item.tax(), &item.total()}) {
     Money(csv, *m, cur);
@@ -152,6 +161,7 @@ void OrderedProducts::Add(const v1::Order& order) {
     }
     row.sold += item.quantity();
     row.refunded += std::min(item.refunded_quantity(), item.quantity());
+    row.returned += std::min(item.returned_quantity(), item.quantity());
     row.net_sales += LineNetSales(item);
     // An order with the sku on two lines counts once.
     if (row.numbers.empty() || row.numbers.back() != order.number()) {
@@ -176,6 +186,7 @@ absl::Status OrderedProducts::Write(CsvStream& csv) const {
     csv.Field(r.name);
     csv.Field(absl::StrCat(r.sold));
     csv.Field(absl::StrCat(r.refunded));
+    csv.Field(absl::StrCat(r.returned));
     csv.Field(absl::StrCat(r.sold - r.refunded));
     csv.Field(FormatDecimal(r.net_sales, r.currency));
     csv.Field(r.currency);

@@ -41,6 +41,7 @@ class OrderedProducts {
     std::string name;  // the name on its first line
     int64_t sold = 0;
     int64_t refunded = 0;
+    int64_t returned = 0;  // came back (RecordReturn), refunded or not
     int64_t net_sales = 0;
     std::vector<int64_t> numbers;  // each order once, in the order added
   };

@@ -67,8 +67,8 @@ TEST(OrderExportRulesTest, OrderedProductsSumPerSkuAndCountEachOrderOnce) {
   EXPECT_EQ(rows[1].net_sales, 1250 + 1250);
   EXPECT_EQ(rows[1].numbers, (std::vector<int64_t>{10001}));
   EXPECT_EQ(Collect([&](CsvStream& csv) { return p.Write(csv); }),
-            "TEE,Name of TEE,5,0,5,98.00,EUR,2,10001 10002\r\n"
-            "MUG,Name of MUG,3,1,2,25.00,EUR,1,10001\r\n");
+            "TEE,Name of TEE,5,0,0,5,98.00,EUR,2,10001 10002\r\n"
+            "MUG,Name of MUG,3,1,0,2,25.00,EUR,1,10001\r\n");
 }
 
 TEST(OrderExportRulesTest, CancelledAndRejectedOrdersSoldNothingUnlessAskedFor) {
@@ -117,7 +117,7 @@ TEST(OrderExportRulesTest, RowsMatchTheHeaderGuardFormulasAndUseTheStoreZone) {
     EXPECT_NE(row.find(",\"Łukasz, \"\"Luke\"\"\","), std::string::npos) << row;
     EXPECT_NE(row.find(",1234.56,"), std::string::npos) << row;
     if (layout == v1::ORDER_EXPORT_LAYOUT_LINES) {
-      EXPECT_NE(row.find(",1,MUG,Name of MUG,2,0,12.50,25.00,0.00,0.00,0.00,19.00\r\n"),
+      EXPECT_NE(row.find(",1,MUG,Name of MUG,2,0,0,12.50,25.00,0.00,0.00,0.00,19.00\r\n"),
                 std::string::npos)
           << row;
     }

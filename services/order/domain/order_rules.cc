@@ -407,6 +407,44 @@ absl::Status ValidatePayment(const v1::RecordPaymentRequest& request, const v1::
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::vector<v1::ReturnLine>> ApplyReturn(const v1::RecordReturnRequest& request,
+                                                        v1::Order* order) {
+  if (!request.reason().empty()) STORE_RETURN_IF_ERROR(ValidateReason("reason", request.reason()));
+  if (request.lines().empty()) return InvalidField("lines", "name at least one sku that came back");
+  if (!order->has_shipment() || !order->shipment().has_shipped_at()) {
+    return Precondition("NOT_SHIPPED", "the order has not shipped, so nothing can come back");
+  }
+  std::vector<v1::ReturnLine> lines;
+  for (int i = 0; i < request.lines_size(); ++i) {
+    const v1::ReturnLine& line = request.lines(i);
+    const std::string f = absl::StrCat("lines[", i, "]");
+    v1::OrderItem* item = nullptr;
+    for (v1::OrderItem& it : *order->mutable_items()) {
+      if (it.sku() == line.sku()) item = &it;
+    }
+    if (item == nullptr) {
+      return InvalidField(absl::StrCat(f, ".sku"),
+                          absl::StrCat("'", line.sku(), "' is not in this order"));
+    }
+    if (line.quantity_received() < 0) {
+      return InvalidField(absl::StrCat(f, ".quantity_received"), "must not be negative");
+    }
+    if (line.quantity_damaged() < 0) {
+      return InvalidField(absl::StrCat(f, ".quantity_damaged"), "must not be negative");
+    }
+    const int64_t back = static_cast<int64_t>(line.quantity_received()) + line.quantity_damaged();
+    const int left = item->quantity() - item->returned_quantity();
+    if (back < 1 || back > left) {
+      return InvalidField(absl::StrCat(f, ".quantity_received"),
+                          absl::StrCat("received plus damaged must be 1..", left, " (units of ",
+                                       line.sku(), " shipped and not returned yet)"));
+    }
+    item->set_returned_quantity(item->returned_quantity() + static_cast<int>(back));
+    lines.push_back(line);
+  }
+  return lines;
+}
+
 absl::Status ValidateOrderFilter(const v1::OrderFilter& f) {
   for (int i = 0; i < f.statuses_size(); ++i) {
     if (f.statuses(i) == v1::ORDER_STATUS_UNSPECIFIED || !v1::OrderStatus_IsValid(f.statuses(i))) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -88,6 +89,15 @@ absl::StatusOr<int64_t> ApplyRefund(const v1::RefundOrderRequest& request, v1::O
 
 // Validates a free-text reason (cancel, reject, refund): 1..500 characters.
 absl::Status ValidateReason(absl::string_view field, absl::string_view reason);
+
+// Records a return on `order` (ORD-05): the order must have shipped
+// (FAILED_PRECONDITION NOT_SHIPPED); each line names a sku of the order with
+// received and damaged units (>= 0, at least one in all), never more than
+// shipped and not yet returned; the reason is optional (at most 500
+// characters). Adds the units to the items' returned_quantity and returns
+// the return's lines.
+absl::StatusOr<std::vector<v1::ReturnLine>> ApplyReturn(const v1::RecordReturnRequest& request,
+                                                        v1::Order* order);
 
 // A ListOrders or ExportOrders filter: known statuses, a UUID customer id, a
 // positive number, a query of at most 200 characters, an ordered time range.

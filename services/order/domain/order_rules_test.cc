@@ -268,5 +268,37 @@ TEST(AnonymiseOrderTest, ReplacesPersonalDataKeepsTheRest) {
   EXPECT_EQ(registered.customer().customer_id(), "0b9c4a8e-1f5e-4c8e-9a51-7b1e8f2f2a10");
 }
 
+TEST(ApplyReturnTest, CountsReceivedAndDamagedUnitsAgainstWhatShipped) {
+  v1::Order order;
+  auto* item = order.add_items();
+  item->set_sku("MUG");
+  item->set_quantity(3);
+  v1::RecordReturnRequest req;
+  auto* line = req.add_lines();
+  line->set_sku("MUG");
+  line->set_quantity_received(2);
+  absl::StatusOr<std::vector<v1::ReturnLine>> lines = ApplyReturn(req, &order);
+  EXPECT_EQ(lines.status().code(), absl::StatusCode::kFailedPrecondition);  // not shipped
+  order.mutable_shipment()->mutable_shipped_at()->set_seconds(1);
+  lines = ApplyReturn(req, &order);
+  ASSERT_TRUE(lines.ok()) << lines.status();
+  EXPECT_EQ(order.items(0).returned_quantity(), 2);
+  line->set_quantity_received(1);
+  line->set_quantity_damaged(1);  // 2 more, 1 left
+  EXPECT_EQ(ApplyReturn(req, &order).status().code(), absl::StatusCode::kInvalidArgument);
+  line->set_quantity_received(0);
+  line->set_quantity_damaged(0);
+  EXPECT_EQ(ApplyReturn(req, &order).status().code(), absl::StatusCode::kInvalidArgument);
+  line->set_quantity_damaged(-1);
+  EXPECT_EQ(ApplyReturn(req, &order).status().code(), absl::StatusCode::kInvalidArgument);
+  line->set_quantity_damaged(1);
+  ASSERT_TRUE(ApplyReturn(req, &order).ok());
+  EXPECT_EQ(order.items(0).returned_quantity(), 3);
+  req.mutable_lines(0)->set_sku("CAP");
+  EXPECT_EQ(ApplyReturn(req, &order).status().code(), absl::StatusCode::kInvalidArgument);
+  req.clear_lines();
+  EXPECT_EQ(ApplyReturn(req, &order).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace store::order

@@ -53,6 +53,16 @@ const pg::Statement kFindRefund(
 const pg::Statement kListRefunds(
     "order_refund_list",
     "SELECT body FROM order_refunds WHERE order_id = $1::uuid ORDER BY created_at, id");
+const pg::Statement kInsertReturn(
+    "order_return_insert",
+    "INSERT INTO order_returns (id, order_id, request_id, request_hash, body, created_at)"
+    " VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $5, $6::timestamptz)");
+const pg::Statement kFindReturn(
+    "order_return_find",
+    "SELECT order_id::text, request_hash, body FROM order_returns WHERE request_id = $1::uuid");
+const pg::Statement kListReturns(
+    "order_return_list",
+    "SELECT body FROM order_returns WHERE order_id = $1::uuid ORDER BY created_at, id");
 const pg::Statement kInsertNote(
     "order_note_insert",
     "INSERT INTO order_notes (id, order_id, text, visibility, author, created_at)"
@@ -288,6 +298,32 @@ void OrderStore::InsertRefund(pqxx::transaction_base& tx, const std::string& ord
   tx.exec_prepared(kInsertRefund.name, refund.id(), order_id, request_id, request_hash,
                    refund.amount().amount_minor(), Bytes(refund.SerializeAsString()),
                    PgTime(refund.create_time()));
+}
+
+void OrderStore::InsertReturn(pqxx::transaction_base& tx, const std::string& request_id,
+                              const std::string& request_hash, const v1::Return& ret) {
+  tx.exec_prepared(kInsertReturn.name, ret.id(), ret.order_id(), request_id, request_hash,
+                   Bytes(ret.SerializeAsString()), PgTime(ret.create_time()));
+}
+
+std::optional<OrderStore::ReturnByRequest> OrderStore::FindReturn(pqxx::transaction_base& tx,
+                                                                  const std::string& request_id) {
+  pqxx::result r = tx.exec_prepared(kFindReturn.name, request_id);
+  if (r.empty()) return std::nullopt;
+  ReturnByRequest out;
+  out.order_id = r[0][0].as<std::string>();
+  out.request_hash = r[0][1].as<std::string>();
+  out.ret.ParseFromString(pg::FromBytes(r[0][2]));
+  return out;
+}
+
+std::vector<v1::Return> OrderStore::ListReturns(pqxx::transaction_base& tx,
+                                                const std::string& order_id) {
+  std::vector<v1::Return> out;
+  for (const auto& row : tx.exec_prepared(kListReturns.name, order_id)) {
+    out.emplace_back().ParseFromString(pg::FromBytes(row[0]));
+  }
+  return out;
 }
 
 std::optional<OrderStore::RefundByRequest> OrderStore::FindRefund(pqxx::transaction_base& tx,

@@ -86,6 +86,17 @@ class OrderStore {
   };
   static std::optional<RefundByRequest> FindRefund(pqxx::transaction_base& tx,
                                                    const std::string& request_id);
+  struct ReturnByRequest {
+    std::string order_id;
+    std::string request_hash;
+    v1::Return ret;
+  };
+  static void InsertReturn(pqxx::transaction_base& tx, const std::string& request_id,
+                           const std::string& request_hash, const v1::Return& ret);
+  static std::optional<ReturnByRequest> FindReturn(pqxx::transaction_base& tx,
+                                                   const std::string& request_id);
+  static std::vector<v1::Return> ListReturns(pqxx::transaction_base& tx,
+                                             const std::string& order_id);
   static std::vector<v1::Refund> ListRefunds(pqxx::transaction_base& tx,
                                              const std::string& order_id);
 

@@ -4,6 +4,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "libs/core/ids.h"
 #include "libs/events/envelope.h"
 #include "libs/testing/wait.h"
 #include "store/order/v1/events.pb.h"
@@ -77,6 +78,76 @@ TEST_F(OrderEventsTest, EachChangePublishesExactlyOneEventWithAFullEnvelope) {
   EXPECT_EQ(completed.status_change().from_status(), v1::ORDER_STATUS_PARTIALLY_REFUNDED);
   // Every row was marked sent, from delivery reports.
   EXPECT_TRUE(testing::WaitFor([&] { return Count("SELECT count(*) FROM outbox WHERE sent_at IS NULL") == 0; }));
+}
+
+TEST_F(OrderEventsTest, AReturnIsRecordedOnceCarriedInAnEventAndRefundsCarryRestockFlags) {
+  v1::Order o = Place(GuestOrder("ann@example.com", 1250, 3));
+  v1::RecordReturnRequest ret;
+  ret.set_order_id(o.id());
+  ret.set_request_id(NewUuid());
+  ret.set_reason("Too small");
+  auto* line = ret.add_lines();
+  line->set_sku("MUG-1");
+  line->set_quantity_received(1);
+  line->set_quantity_damaged(1);
+  v1::RecordReturnResponse resp;
+  // Not shipped yet: nothing can come back, nothing changes.
+  grpc::Status s = stub_->RecordReturn(Ctx().get(), ret, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(ReasonOf(s), "NOT_SHIPPED");
+  o = Ship(Pay(o));
+
+  ASSERT_TRUE(stub_->RecordReturn(Ctx().get(), ret, &resp).ok());
+  EXPECT_EQ(resp.order().items(0).returned_quantity(), 2);
+  EXPECT_EQ(resp.order().status(), v1::ORDER_STATUS_SHIPPED);  // a return is not a refund
+  EXPECT_EQ(resp.return_().lines(0).quantity_received(), 1);
+  // A retry returns the same return and changes nothing.
+  v1::RecordReturnResponse again;
+  ASSERT_TRUE(stub_->RecordReturn(Ctx().get(), ret, &again).ok());
+  EXPECT_EQ(again.return_().id(), resp.return_().id());
+  EXPECT_EQ(again.order().version(), resp.order().version());
+  // Only 1 unit is left to come back.
+  v1::RecordReturnRequest more = ret;
+  more.set_request_id(NewUuid());
+  more.mutable_lines(0)->set_quantity_received(2);
+  more.mutable_lines(0)->set_quantity_damaged(0);
+  s = stub_->RecordReturn(Ctx().get(), more, &again);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), ::testing::HasSubstr("lines[0].quantity_received"));
+  more.mutable_lines(0)->set_sku("NOPE");
+  s = stub_->RecordReturn(Ctx().get(), more, &again);
+  EXPECT_THAT(s.error_message(), ::testing::HasSubstr("lines[0].sku"));
+  v1::ListOrderReturnsRequest list;
+  list.set_order_id(o.id());
+  v1::ListOrderReturnsResponse returns;
+  ASSERT_TRUE(stub_->ListOrderReturns(Ctx().get(), list, &returns).ok());
+  ASSERT_EQ(returns.returns_size(), 1);
+
+  // The received unit is refunded and restocked.
+  v1::RefundOrderRequest refund;
+  refund.set_order_id(o.id());
+  refund.set_request_id(NewUuid());
+  refund.set_reason("returned");
+  auto* rl = refund.add_lines();
+  rl->set_sku("MUG-1");
+  rl->set_quantity(1);
+  rl->set_restock(true);
+  v1::RefundOrderResponse refunded;
+  ASSERT_TRUE(stub_->RefundOrder(Ctx().get(), refund, &refunded).ok());
+
+  // placed, paid, shipped, returned, refunded
+  std::vector<common::v1::EventEnvelope> events = EventsFor(o.id(), 5);
+  ASSERT_EQ(events.size(), 5u);
+  EXPECT_EQ(events[3].type(), "store.order.v1.OrderReturned");
+  v1::OrderReturned returned;
+  ASSERT_TRUE(events::UnpackPayload(events[3], &returned).ok());
+  EXPECT_EQ(returned.return_().id(), resp.return_().id());
+  EXPECT_EQ(returned.return_().lines(0).quantity_damaged(), 1);
+  EXPECT_EQ(returned.order().items(0).returned_quantity(), 2);
+  v1::OrderRefunded refund_event;
+  ASSERT_TRUE(events::UnpackPayload(events[4], &refund_event).ok());
+  ASSERT_EQ(refund_event.refund().lines_size(), 1);
+  EXPECT_TRUE(refund_event.refund().lines(0).restock());
 }
 
 TEST_F(OrderEventsTest, RelayResumesAfterARestartWithNothingLost) {
