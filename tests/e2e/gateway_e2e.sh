@@ -171,6 +171,32 @@ assert (mug["sku"], mug["quantity"], mug["unit_price"], mug["currency"]) == ("MU
 PY
 http GET "/v1/orders:export" "" -H "$(auth "$TOKEN_B")"
 expect 403 "a customer exports orders"
+
+step "packing slip, pick list, shipping and a return through the gateway (ORD-11, ORD-05)"
+code="$(curl -sS -o "$PDF" -w '%{http_code} %{content_type}' -H "$(auth "$STAFF_TOKEN")" \
+  "$GATEWAY_URL/v1/orders:packingSlips?orderIds=$ORDER_B")"
+[[ "$code" == "200 application/pdf" ]] || fail "B's packing slip: $code $(head -c 300 "$PDF")"
+[[ "$(head -c 4 "$PDF")" == "%PDF" ]] || fail "B's packing slip is not a PDF"
+if command -v pdftotext >/dev/null; then
+  slip="$(pdftotext -layout "$PDF" -)"
+  grep -q "Packing slip" <<<"$slip" && grep -q "MUG-1" <<<"$slip" || fail "B's packing slip: $slip"
+  if grep -q "12.50" <<<"$slip"; then fail "the packing slip shows prices: $slip"; fi
+fi
+code="$(curl -sS -o "$CSV" -w '%{http_code} %{content_type}' -H "$(auth "$STAFF_TOKEN")" \
+  "$GATEWAY_URL/v1/orders:pickList?orderIds=$ORDER_B&format=DOCUMENT_FORMAT_HTML")"
+[[ "$code" == "200 text/html; charset=utf-8" ]] || fail "the pick list: $code"
+grep -q "MUG-1" "$CSV" || fail "the pick list has no MUG-1"
+http GET "/v1/orders:packingSlips?orderIds=$ORDER_B" "" -H "$(auth "$TOKEN_B")"
+expect 403 "a customer prints packing slips"
+http POST "/v1/orders/$ORDER_B:ship" '{"carrier":"ups","trackingNumber":"1Z999AA10123456784"}' -H "$(auth "$STAFF_TOKEN")"
+expect 200 "staff ship B's order"
+RETURN_BODY="{\"requestId\":\"$(cat /proc/sys/kernel/random/uuid)\",\"reason\":\"too small\",\"lines\":[{\"sku\":\"MUG-1\",\"quantityReceived\":1,\"quantityDamaged\":1}]}"
+http POST "/v1/orders/$ORDER_B/returns" "$RETURN_BODY" -H "$(auth "$STAFF_TOKEN")"
+expect 200 "staff record a return"
+[[ "$(python3 -c 'import json,sys; print(json.load(sys.stdin)["order"]["items"][0]["returnedQuantity"])' <<<"$BODY")" == 2 ]] ||
+  fail "the return did not count 2 units: $BODY"
+http POST "/v1/orders/$ORDER_B/returns" "$RETURN_BODY" -H "$(auth "$TOKEN_B")"
+expect 403 "a customer records a return"
 http GET "/v1/orders:export?filter.customerId=nope" "" -H "$(auth "$STAFF_TOKEN")"
 expect 400 "an export with a bad filter"
 
