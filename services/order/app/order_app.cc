@@ -236,18 +236,13 @@ absl::StatusOr<v1::Order> OrderApp::PlaceOrder(const v1::PlaceOrderRequest& requ
 
   v1::Order order;
   bool duplicate = false;
-  // The number's counter row is locked from its UPDATE to COMMIT, so
-  // placements commit one at a time. Taking turns here first keeps the queue
-  // on that row lock in PostgreSQL to one waiter (its hand-over costs more
-  // than a mutex's, and grows with the queue); other replicas are still
-  // serialised by the row lock itself.
-  std::unique_lock<std::mutex> turn(numbering_mu_, std::defer_lock);
   absl::Status status = pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
     const absl::Time now = TruncateToMicros(clock_.Now());
     order = priced;  // from scratch on every attempt
     order.set_id(NewUuid());
     order.set_cart_id(hooks.cart_id);
-    if (!turn.owns_lock()) turn.lock();
+    // From the sequence: no placement waits for another's number; one that
+    // rolls back leaves its number unused.
     order.set_number(OrderStore::NextOrderNumber(tx));
     order.set_status(v1::ORDER_STATUS_PENDING);
     order.set_version(1);
@@ -259,12 +254,9 @@ absl::StatusOr<v1::Order> OrderApp::PlaceOrder(const v1::PlaceOrderRequest& requ
         order::v1::kOrdersTopic,
         events::MakeEnvelope(placed, order.id(), order.version(), kSource, now));
     const bool inserted = OrderStore::InsertOrder(tx, order, request_id, hash, actor, event);
-    // The next placement may now take the row lock's queue while this one
-    // commits: one waiter at most, and its round trip overlaps the commit.
-    turn.unlock();
     if (!inserted) {
       duplicate = true;
-      return absl::AbortedError("duplicate request");  // rolls back the number
+      return absl::AbortedError("duplicate request");
     }
     if (hooks.in_transaction) STORE_RETURN_IF_ERROR(hooks.in_transaction(tx, order, now));
     if (store_credit) {
@@ -285,7 +277,6 @@ absl::StatusOr<v1::Order> OrderApp::PlaceOrder(const v1::PlaceOrderRequest& requ
     }
     return absl::OkStatus();
   });
-  if (turn.owns_lock()) turn.unlock();
   if (status.ok()) {
     OrdersPlaced().Increment();
     if (order.status() != v1::ORDER_STATUS_PENDING) {

@@ -101,7 +101,6 @@ class OrderApp {
   pg::Pool& pool_;
   const Clock& clock_;
   CustomerGate& customers_;
-  std::mutex numbering_mu_;  // see PlaceOrder
 };
 
 }  // namespace store::order

@@ -149,10 +149,7 @@ std::string ItemsJson(const v1::Order& order) {
 
 }  // namespace
 
-const pg::Statement kNextOrderNumber(
-    "order_next_number",
-    "UPDATE order_number_counter SET next_value = next_value + 1 WHERE id = 1"
-    " RETURNING next_value - 1");
+const pg::Statement kNextOrderNumber("order_next_number", "SELECT nextval('order_number_seq')");
 
 namespace {
 // One round trip writes the order, its items, the "placed" history entry and

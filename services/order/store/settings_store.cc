@@ -10,15 +10,16 @@ namespace {
 
 const pg::Statement kLoadSettings("order_settings_load",
                                   "SELECT (SELECT body FROM order_settings WHERE id = 1),"
-                                  " (SELECT next_value FROM order_number_counter WHERE id = 1)");
+                                  " (SELECT CASE WHEN is_called THEN last_value + 1"
+                                  "  ELSE last_value END FROM order_number_seq)");
 const pg::Statement kSaveSettings(
     "order_settings_save",
     "INSERT INTO order_settings (id, body, updated_at) VALUES (1, $1, $2::timestamptz)"
     " ON CONFLICT (id) DO UPDATE SET body = EXCLUDED.body, updated_at = EXCLUDED.updated_at");
 const pg::Statement kSetNextNumber(
     "order_settings_next_number",
-    "UPDATE order_number_counter SET next_value = $1::bigint"
-    " WHERE id = 1 AND $1::bigint > (SELECT coalesce(max(number), 0) FROM orders)");
+    "SELECT setval('order_number_seq', $1::bigint, false)"
+    " WHERE $1::bigint > (SELECT coalesce(max(number), 0) FROM orders)");
 const pg::Statement kLastNumber("order_settings_last_number",
                                 "SELECT coalesce(max(number), 0) FROM orders");
 
@@ -48,7 +49,9 @@ void SettingsStore::Save(pqxx::transaction_base& tx, const v1::OrderSettings& se
 }
 
 bool SettingsStore::SetNextOrderNumber(pqxx::transaction_base& tx, int64_t start) {
-  return tx.exec_prepared(kSetNextNumber.name, start).affected_rows() == 1;
+  // setval is not transactional: it holds even if the settings update
+  // around it rolls back later (the start is checked before).
+  return tx.exec_prepared(kSetNextNumber.name, start).size() == 1;
 }
 
 int64_t SettingsStore::LastOrderNumber(pqxx::transaction_base& tx) {
