@@ -26,6 +26,16 @@ absl::Status ValidateText(absl::string_view field, absl::string_view value, size
   return absl::OkStatus();
 }
 
+absl::Status ValidateMultilineText(absl::string_view field, absl::string_view value, size_t min,
+                                   size_t max) {
+  std::string flat(value);
+  for (size_t i = 0; i < flat.size(); ++i) {
+    const bool crlf = flat[i] == '\r' && i + 1 < flat.size() && flat[i + 1] == '\n';
+    if (flat[i] == '\n' || flat[i] == '\t' || crlf) flat[i] = ' ';
+  }
+  return ValidateText(field, flat, min, max);
+}
+
 absl::StatusOr<std::string> NormalizeEmail(absl::string_view field, absl::string_view email) {
   std::string e = absl::AsciiStrToLower(absl::StripAsciiWhitespace(email));
   if (e.empty()) return InvalidField(field, "is required");

@@ -25,6 +25,12 @@ absl::StatusOr<std::string> NormalizePhone(absl::string_view field, absl::string
 // characters", ...).
 absl::Status ValidateText(absl::string_view field, absl::string_view value, size_t min, size_t max);
 
+// As ValidateText, for free text of several lines (a customer's delivery
+// note): line breaks (LF, CRLF) and tabs are allowed, other control
+// characters are not.
+absl::Status ValidateMultilineText(absl::string_view field, absl::string_view value, size_t min,
+                                   size_t max);
+
 // True when `text` contains CR, LF or another control character.
 bool HasControlCharacters(absl::string_view text);
 

@@ -46,5 +46,15 @@ TEST(ControlCharactersTest, DetectsCrLf) {
   EXPECT_FALSE(HasControlCharacters("Ann Lee"));
 }
 
+TEST(ValidateMultilineTextTest, AllowsLineBreaksAndTabsButNoOtherControlCharacters) {
+  EXPECT_TRUE(ValidateMultilineText("note", "Ring twice\nBack door\r\n\tThanks", 0, 100).ok());
+  EXPECT_FALSE(ValidateMultilineText("note", "bell\a", 0, 100).ok());
+  EXPECT_FALSE(ValidateMultilineText("note", "lone\rCR", 0, 100).ok());
+  EXPECT_FALSE(ValidateMultilineText("note", std::string("nul\0x", 5), 0, 100).ok());
+  EXPECT_FALSE(ValidateMultilineText("note", "long\n", 0, 3).ok());
+  // Single-line text still refuses line breaks.
+  EXPECT_FALSE(ValidateText("name", "two\nlines", 0, 100).ok());
+}
+
 }  // namespace
 }  // namespace store

@@ -43,7 +43,7 @@ v1::CartLine* FindLine(v1::Cart* cart, absl::string_view id) {
 }
 
 absl::Status CheckNote(absl::string_view field, absl::string_view note) {
-  return ValidateText(field, note, 0, 2000);
+  return ValidateMultilineText(field, note, 0, 2000);
 }
 
 absl::StatusOr<std::string> CheckEmail(absl::string_view field, absl::string_view email) {

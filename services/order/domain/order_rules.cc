@@ -204,7 +204,7 @@ absl::StatusOr<v1::Order> BuildNewOrder(const v1::PlaceOrderRequest& request) {
         return InvalidField(f, "needs percent_bp or amount");
     }
   }
-  STORE_RETURN_IF_ERROR(ValidateText("customer_note", request.customer_note(), 0, 2000));
+  STORE_RETURN_IF_ERROR(ValidateMultilineText("customer_note", request.customer_note(), 0, 2000));
   order.set_customer_note(request.customer_note());
   STORE_RETURN_IF_ERROR(PriceOrder(&order));
   return order;

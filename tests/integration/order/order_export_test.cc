@@ -81,7 +81,7 @@ TEST_F(OrderExportTest, OrdersLinesAndProductsAgreeWithTheListAndKeepHostileStri
   // 10001: a hostile name and note, two lines, paid, one unit refunded.
   v1::PlaceOrderRequest a = GuestOrder("ann@example.com", 1250, 2);
   a.mutable_customer()->set_name("=HYPERLINK(\"http://evil.example\",\"x\")");
-  a.set_customer_note("Leave it \"behind\" the gate, thank you");
+  a.set_customer_note("Leave it \"behind\" the gate,\nthank you");
   a.mutable_shipping_address()->set_name("Zoë Łukasiewicz 李");
   auto* tee = a.add_items();
   tee->set_sku("TEE-1");
@@ -116,7 +116,7 @@ TEST_F(OrderExportTest, OrdersLinesAndProductsAgreeWithTheListAndKeepHostileStri
   EXPECT_EQ(static_cast<int>(orders.rows.size()), Listed({}));
   EXPECT_EQ(orders.At(0, "order_number"), "10001");  // oldest first
   EXPECT_EQ(orders.At(0, "customer_name"), "'=HYPERLINK(\"http://evil.example\",\"x\")");
-  EXPECT_EQ(orders.At(0, "customer_note"), "Leave it \"behind\" the gate, thank you");
+  EXPECT_EQ(orders.At(0, "customer_note"), "Leave it \"behind\" the gate,\nthank you");
   EXPECT_EQ(orders.At(0, "shipping_name"), "Zoë Łukasiewicz 李");
   EXPECT_EQ(orders.At(0, "currency"), "USD");
   EXPECT_EQ(orders.At(0, "total"), "50.00");  // 25.00 + 20.00 + 5.00 shipping
