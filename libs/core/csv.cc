@@ -55,7 +55,7 @@ void CsvStream::Field(absl::string_view value) {
 absl::Status CsvStream::EndRow() {
   buffer_ += "\r\n";
   row_started_ = false;
-  if (buffer_.size() >= kChunkBytes) return Flush();
+  if (buffer_.size() >= kDownloadChunkBytes) return Flush();
   return absl::OkStatus();
 }
 

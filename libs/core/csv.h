@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "libs/core/download.h"
 
 namespace store {
 
@@ -23,12 +24,11 @@ std::string CsvRecord(const std::vector<std::string>& fields);
 void AppendCsvField(std::string* out, absl::string_view value);
 
 // A streamed CSV download: records go to the sink in chunks of about
-// kChunkBytes, never the whole file at once. The sink returns false when
+// kDownloadChunkBytes, never the whole file at once. The sink returns false when
 // the reader has gone (the call is then CANCELLED).
 class CsvStream {
  public:
-  using Sink = std::function<bool(const std::string&)>;
-  static constexpr size_t kChunkBytes = 64 * 1024;
+  using Sink = DownloadSink;
 
   explicit CsvStream(Sink sink) : sink_(std::move(sink)) {}
 

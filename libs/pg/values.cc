@@ -36,9 +36,9 @@ google::protobuf::Timestamp ToTimestamp(absl::Time t) {
 pqxx::binarystring Bytes(const std::string& s) { return pqxx::binarystring(s.data(), s.size()); }
 
 std::string FromBytes(const pqxx::field& f) {
-  if (f.is_null()) return "";
-  pqxx::binarystring b(f);
-  return b.str();
+  std::string out;
+  FromBytes(f, &out);
+  return out;
 }
 
 void FromBytes(const pqxx::field& f, std::string* out) {
@@ -47,8 +47,10 @@ void FromBytes(const pqxx::field& f, std::string* out) {
   const char* text = f.c_str();
   const size_t size = f.size();
   // PostgreSQL's default bytea_output is hex: "\x" then two digits a byte.
+  // Anything else (the old escape format) through libpq.
+  auto unescape = [&] { *out = pqxx::binarystring(f).str(); };
   if (size < 2 || text[0] != '\\' || text[1] != 'x' || size % 2 != 0) {
-    *out = FromBytes(f);
+    unescape();
     return;
   }
   // Each byte's value as a hex digit, -1 for the rest.
@@ -71,7 +73,7 @@ void FromBytes(const pqxx::field& f, std::string* out) {
     bad |= hi | lo;
     *dst++ = static_cast<char>(hi << 4 | lo);
   }
-  if (bad < 0) *out = FromBytes(f);
+  if (bad < 0) unescape();
 }
 
 std::string TextArray(const std::vector<std::string>& values) {

@@ -1,5 +1,6 @@
 #include "services/invoicing/invoicing_service.h"
 
+#include "libs/core/download.h"
 #include "libs/core/status.h"
 #include "libs/grpcx/server.h"
 #include "libs/grpcx/status.h"
@@ -8,8 +9,6 @@ namespace store::invoicing {
 namespace {
 
 using grpcx::Reply;
-
-constexpr size_t kChunkBytes = 64 * 1024;
 
 }  // namespace
 
@@ -66,16 +65,17 @@ grpc::Status InvoicingServiceImpl::RenderInvoice(grpc::ServerContext* ctx,
   }
   absl::StatusOr<InvoicingApp::Document> doc = app_.Render(req->id(), req->format());
   if (!doc.ok()) return grpcx::ToGrpcStatus(doc.status());
-  for (size_t off = 0; off == 0 || off < doc->data.size(); off += kChunkBytes) {
+  bool first = true;
+  return grpcx::ToGrpcStatus(SendInChunks(doc->data, [&](const std::string& data) {
     v1::DocumentChunk chunk;
-    if (off == 0) {
+    if (first) {
       chunk.set_content_type(doc->content_type);
       chunk.set_file_name(doc->file_name);
+      first = false;
     }
-    chunk.set_data(doc->data.substr(off, kChunkBytes));
-    if (!writer->Write(chunk)) return grpc::Status(grpc::StatusCode::CANCELLED, "client went away");
-  }
-  return grpc::Status::OK;
+    chunk.set_data(data);
+    return writer->Write(chunk);
+  }));
 }
 
 grpc::Status InvoicingServiceImpl::ExportInvoices(grpc::ServerContext* ctx,

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "libs/core/download.h"
 #include "libs/core/ids.h"
 #include "libs/core/status.h"
 #include "services/order/domain/order_rules.h"
@@ -11,19 +12,17 @@
 namespace store::order {
 namespace {
 
-constexpr size_t kChunk = 64 * 1024;
 constexpr char kPdf[] = "application/pdf";
 constexpr char kHtml[] = "text/html; charset=utf-8";
 
 absl::Status Send(const PackingApp::Sink& sink, const std::string& type, const std::string& name,
                   const std::string& bytes) {
-  for (size_t at = 0; at == 0 || at < bytes.size(); at += kChunk) {
-    const bool first = at == 0;
-    if (!sink(first ? type : "", first ? name : "", bytes.substr(at, kChunk))) {
-      return absl::CancelledError("the download was cancelled by the client");
-    }
-  }
-  return absl::OkStatus();
+  bool first = true;
+  return SendInChunks(bytes, [&](const std::string& chunk) {
+    const bool head = first;
+    first = false;
+    return sink(head ? type : "", head ? name : "", chunk);
+  });
 }
 
 bool Html(const v1::RenderPackingSlipsRequest& request) {

@@ -110,16 +110,13 @@ std::string Scrub(std::string text, const std::vector<std::string>& erased) {
   return text;
 }
 
-
 v1::Order ParseOrder(const pqxx::field& f) {
-  pqxx::binarystring b(f);
   v1::Order order;
-  if (!order.ParseFromArray(b.data(), static_cast<int>(b.size()))) {
+  if (!order.ParseFromString(pg::FromBytes(f))) {
     log::Error("corrupt order body");
   }
   return order;
 }
-
 
 std::string SearchText(const v1::Order& order) {
   std::vector<std::string> parts = {absl::StrCat("#", order.number()), order.customer().email(),
@@ -330,8 +327,7 @@ std::optional<OrderStore::RefundByRequest> OrderStore::FindRefund(pqxx::transact
   RefundByRequest out;
   out.order_id = r[0][0].as<std::string>();
   out.request_hash = r[0][1].as<std::string>();
-  pqxx::binarystring b(r[0][2]);
-  out.refund.ParseFromArray(b.data(), static_cast<int>(b.size()));
+  out.refund.ParseFromString(pg::FromBytes(r[0][2]));
   return out;
 }
 
@@ -339,10 +335,7 @@ std::vector<v1::Refund> OrderStore::ListRefunds(pqxx::transaction_base& tx,
                                                 const std::string& order_id) {
   std::vector<v1::Refund> out;
   for (const auto& row : tx.exec_prepared(kListRefunds.name, order_id)) {
-    pqxx::binarystring b(row[0]);
-    v1::Refund refund;
-    refund.ParseFromArray(b.data(), static_cast<int>(b.size()));
-    out.push_back(std::move(refund));
+    out.emplace_back().ParseFromString(pg::FromBytes(row[0]));
   }
   return out;
 }

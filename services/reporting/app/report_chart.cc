@@ -2,6 +2,7 @@
 // optionally with the comparison range as a second, dashed line; drawn by
 // libs/render.
 #include "absl/strings/str_cat.h"
+#include "libs/core/download.h"
 #include "libs/core/money.h"
 #include "libs/core/status.h"
 #include "libs/render/chart.h"
@@ -93,11 +94,7 @@ absl::Status ReportingApp::RenderChart(const v1::RenderReportChartRequest& req, 
   *download = {png ? "image/png" : "image/svg+xml",
                absl::StrCat(name, "-", report->range().start_date(), "-",
                             report->range().end_date(), png ? ".png" : ".svg")};
-  constexpr size_t kChunk = 64 * 1024;
-  for (size_t off = 0; off < bytes->size(); off += kChunk) {
-    if (!sink(bytes->substr(off, kChunk))) return absl::CancelledError("client went away");
-  }
-  return absl::OkStatus();
+  return SendInChunks(*bytes, sink);
 }
 
 }  // namespace store::reporting
