@@ -1,6 +1,7 @@
 #include "libs/core/status.h"
 
 #include "absl/strings/cord.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace store {
@@ -39,6 +40,20 @@ std::optional<common::v1::ErrorInfo> GetErrorInfo(const absl::Status& status) {
   common::v1::ErrorInfo info;
   if (!info.ParseFromString(std::string(*payload))) return std::nullopt;
   return info;
+}
+
+absl::Status WithFieldPrefix(absl::string_view prefix, const absl::Status& status) {
+  std::optional<common::v1::ErrorInfo> info = GetErrorInfo(status);
+  if (!info.has_value() || info->field().empty()) return status;
+  const std::string field = absl::StrCat(prefix, ".", info->field());
+  std::string message(status.message());
+  if (absl::StartsWith(message, absl::StrCat(info->field(), ": "))) {
+    message = absl::StrCat(prefix, ".", message);
+  }
+  info->set_field(field);
+  absl::Status out(status.code(), message);
+  out.SetPayload(kErrorInfoTypeUrl, absl::Cord(info->SerializeAsString()));
+  return out;
 }
 
 }  // namespace store

@@ -35,6 +35,11 @@ absl::Status Precondition(absl::string_view reason, absl::string_view message,
 // NOT_FOUND for "<kind> <id> not found".
 absl::Status NotFound(absl::string_view kind, absl::string_view id);
 
+// The same error about a field of a nested or repeated message: its field
+// and message get `prefix` ("shipments[2]" + "carrier" ->
+// "shipments[2].carrier"). Other statuses pass unchanged.
+absl::Status WithFieldPrefix(absl::string_view prefix, const absl::Status& status);
+
 // The ErrorInfo attached to `status`, if any.
 std::optional<common::v1::ErrorInfo> GetErrorInfo(const absl::Status& status);
 

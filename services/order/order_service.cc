@@ -51,22 +51,34 @@ grpc::Status OrderServiceImpl::ListOrders(grpc::ServerContext* ctx,
   return Reply(app_.ListOrders(*req), resp);
 }
 
+namespace {
+
+// Writes a CSV download's chunks to the stream; the first names its type
+// and file.
+CsvStream::Sink CsvWriter(grpc::ServerContext* ctx, grpc::ServerWriter<v1::DocumentChunk>* writer,
+                          std::string file_name) {
+  return [ctx, writer, file_name = std::move(file_name),
+          first = true](const std::string& data) mutable {
+    v1::DocumentChunk chunk;
+    if (first) {
+      chunk.set_content_type("text/csv; charset=utf-8");
+      chunk.set_file_name(file_name);
+      first = false;
+    }
+    chunk.set_data(data);
+    return !ctx->IsCancelled() && writer->Write(chunk);
+  };
+}
+
+}  // namespace
+
 grpc::Status OrderServiceImpl::ExportOrders(grpc::ServerContext* ctx,
                                             const v1::ExportOrdersRequest* req,
                                             grpc::ServerWriter<v1::DocumentChunk>* writer) {
   grpcx::CallScope scope(*ctx);
   if (scope.is_customer()) return grpcx::StaffOnly();
-  bool first = true;
-  return grpcx::ToGrpcStatus(exports_.Export(*req, [&](const std::string& data) {
-    v1::DocumentChunk chunk;
-    if (first) {
-      chunk.set_content_type("text/csv; charset=utf-8");
-      chunk.set_file_name(OrderExportApp::FileName(*req));
-      first = false;
-    }
-    chunk.set_data(data);
-    return !ctx->IsCancelled() && writer->Write(chunk);
-  }));
+  return grpcx::ToGrpcStatus(
+      exports_.Export(*req, CsvWriter(ctx, writer, OrderExportApp::FileName(*req))));
 }
 
 namespace {
@@ -229,6 +241,62 @@ grpc::Status OrderServiceImpl::UpdateOrderSettings(grpc::ServerContext* ctx,
   grpcx::CallScope scope(*ctx);
   if (scope.is_customer()) return grpcx::StaffOnly();
   return Reply(app_.UpdateSettings(*req), resp);
+}
+
+grpc::Status OrderServiceImpl::CreateOrderJob(grpc::ServerContext* ctx,
+                                              const v1::CreateOrderJobRequest* req,
+                                              v1::OrderJob* resp) {
+  grpcx::CallScope scope(*ctx);
+  if (scope.is_customer()) return grpcx::StaffOnly();
+  return Reply(jobs_.Create(*req, scope.actor()), resp);
+}
+
+grpc::Status OrderServiceImpl::PreviewOrderJob(grpc::ServerContext* ctx,
+                                               const v1::CreateOrderJobRequest* req,
+                                               v1::PreviewOrderJobResponse* resp) {
+  grpcx::CallScope scope(*ctx);
+  if (scope.is_customer()) return grpcx::StaffOnly();
+  return Reply(jobs_.Preview(*req), resp);
+}
+
+grpc::Status OrderServiceImpl::GetOrderJob(grpc::ServerContext* ctx,
+                                           const v1::GetOrderJobRequest* req, v1::OrderJob* resp) {
+  grpcx::CallScope scope(*ctx);
+  if (scope.is_customer()) return grpcx::StaffOnly();
+  return Reply(jobs_.Get(req->job_id()), resp);
+}
+
+grpc::Status OrderServiceImpl::ListOrderJobs(grpc::ServerContext* ctx,
+                                             const v1::ListOrderJobsRequest* req,
+                                             v1::ListOrderJobsResponse* resp) {
+  grpcx::CallScope scope(*ctx);
+  if (scope.is_customer()) return grpcx::StaffOnly();
+  return Reply(jobs_.List(*req), resp);
+}
+
+grpc::Status OrderServiceImpl::ListOrderJobItems(grpc::ServerContext* ctx,
+                                                 const v1::ListOrderJobItemsRequest* req,
+                                                 v1::ListOrderJobItemsResponse* resp) {
+  grpcx::CallScope scope(*ctx);
+  if (scope.is_customer()) return grpcx::StaffOnly();
+  return Reply(jobs_.ListItems(*req), resp);
+}
+
+grpc::Status OrderServiceImpl::ExportOrderJobItems(grpc::ServerContext* ctx,
+                                                   const v1::ExportOrderJobItemsRequest* req,
+                                                   grpc::ServerWriter<v1::DocumentChunk>* writer) {
+  grpcx::CallScope scope(*ctx);
+  if (scope.is_customer()) return grpcx::StaffOnly();
+  return grpcx::ToGrpcStatus(jobs_.ExportItems(
+      req->job_id(), CsvWriter(ctx, writer, OrderJobApp::ExportFileName(req->job_id()))));
+}
+
+grpc::Status OrderServiceImpl::UndoOrderJob(grpc::ServerContext* ctx,
+                                            const v1::UndoOrderJobRequest* req,
+                                            v1::OrderJob* resp) {
+  grpcx::CallScope scope(*ctx);
+  if (scope.is_customer()) return grpcx::StaffOnly();
+  return Reply(jobs_.Undo(*req, scope.actor()), resp);
 }
 
 }  // namespace store::order

@@ -6,6 +6,7 @@
 #include "libs/grpcx/server.h"
 #include "services/order/app/order_app.h"
 #include "services/order/app/order_export_app.h"
+#include "services/order/app/order_job_app.h"
 #include "services/order/app/packing_app.h"
 #include "store/order/v1/order_service.grpc.pb.h"
 
@@ -13,8 +14,8 @@ namespace store::order {
 
 class OrderServiceImpl final : public v1::OrderService::Service {
  public:
-  OrderServiceImpl(OrderApp& app, OrderExportApp& exports, PackingApp& packing)
-      : app_(app), exports_(exports), packing_(packing) {}
+  OrderServiceImpl(OrderApp& app, OrderExportApp& exports, PackingApp& packing, OrderJobApp& jobs)
+      : app_(app), exports_(exports), packing_(packing), jobs_(jobs) {}
 
   grpc::Status PlaceOrder(grpc::ServerContext* ctx, const v1::PlaceOrderRequest* req,
                           v1::Order* resp) override;
@@ -65,6 +66,21 @@ class OrderServiceImpl final : public v1::OrderService::Service {
   grpc::Status UpdateOrderSettings(grpc::ServerContext* ctx,
                                    const v1::UpdateOrderSettingsRequest* req,
                                    v1::OrderSettings* resp) override;
+  grpc::Status CreateOrderJob(grpc::ServerContext* ctx, const v1::CreateOrderJobRequest* req,
+                              v1::OrderJob* resp) override;
+  grpc::Status PreviewOrderJob(grpc::ServerContext* ctx, const v1::CreateOrderJobRequest* req,
+                               v1::PreviewOrderJobResponse* resp) override;
+  grpc::Status GetOrderJob(grpc::ServerContext* ctx, const v1::GetOrderJobRequest* req,
+                           v1::OrderJob* resp) override;
+  grpc::Status ListOrderJobs(grpc::ServerContext* ctx, const v1::ListOrderJobsRequest* req,
+                             v1::ListOrderJobsResponse* resp) override;
+  grpc::Status ListOrderJobItems(grpc::ServerContext* ctx, const v1::ListOrderJobItemsRequest* req,
+                                 v1::ListOrderJobItemsResponse* resp) override;
+  grpc::Status ExportOrderJobItems(grpc::ServerContext* ctx,
+                                   const v1::ExportOrderJobItemsRequest* req,
+                                   grpc::ServerWriter<v1::DocumentChunk>* writer) override;
+  grpc::Status UndoOrderJob(grpc::ServerContext* ctx, const v1::UndoOrderJobRequest* req,
+                            v1::OrderJob* resp) override;
 
  private:
   // The order, or NOT_FOUND when a customer asks for someone else's.
@@ -73,6 +89,7 @@ class OrderServiceImpl final : public v1::OrderService::Service {
   OrderApp& app_;
   OrderExportApp& exports_;
   PackingApp& packing_;
+  OrderJobApp& jobs_;
 };
 
 }  // namespace store::order

@@ -74,7 +74,14 @@ absl::Status Wire(ServiceRuntime& rt, Parts* parts, const Deps& deps) {
   auto packing = std::make_shared<PackingApp>(
       rt.pool(), PackingOptions{.store_name = rt.env().Optional("STORE_NAME", ""), .zone = zone});
   rt.Keep(packing);
-  rt.AddService(std::make_unique<OrderServiceImpl>(*orders, *exports, *packing));
+  OrderJobOptions job_options;
+  job_options.batch_size = rt.env().Int("ORDER_JOB_BATCH_SIZE", 250, 1, 5000);
+  job_options.zone = zone;
+  auto jobs = std::make_shared<OrderJobApp>(rt.pool(), rt.clock(), job_options);
+  rt.Keep(jobs);
+  rt.AddPeriodic("order-jobs", rt.env().Duration("ORDER_JOB_INTERVAL", absl::Seconds(1)),
+                 [jobs] { return jobs->RunPending(); });
+  rt.AddService(std::make_unique<OrderServiceImpl>(*orders, *exports, *packing, *jobs));
   auto carts =
       std::make_shared<CartApp>(rt.pool(), rt.clock(), *orders, CartOptionsFromEnv(rt.env()));
   rt.Keep(carts);
@@ -86,7 +93,7 @@ absl::Status Wire(ServiceRuntime& rt, Parts* parts, const Deps& deps) {
                  [orders](pqxx::work& tx, const common::v1::EventEnvelope& env) {
                    return orders->HandleCustomerEvent(tx, env);
                  });
-  if (parts != nullptr) *parts = {.orders = orders, .carts = carts};
+  if (parts != nullptr) *parts = {.orders = orders, .carts = carts, .jobs = jobs};
   return absl::OkStatus();
 }
 

@@ -11,6 +11,7 @@
 #include "services/order/app/cart_app.h"
 #include "services/order/app/customer_gate.h"
 #include "services/order/app/order_app.h"
+#include "services/order/app/order_job_app.h"
 
 namespace store::order {
 
@@ -18,6 +19,7 @@ namespace store::order {
 struct Parts {
   std::shared_ptr<OrderApp> orders;
   std::shared_ptr<CartApp> carts;
+  std::shared_ptr<OrderJobApp> jobs;
 };
 
 // What a test may put in place of a collaborator.

@@ -15,7 +15,9 @@
 #include "libs/events/outbox.h"
 #include "libs/metrics/metrics.h"
 #include "libs/pg/values.h"
+#include "services/order/app/order_writes.h"
 #include "services/order/domain/cart_rules.h"
+#include "services/order/domain/order_changes.h"
 #include "services/order/domain/order_rules.h"
 #include "services/order/domain/order_state.h"
 #include "services/order/store/order_store.h"
@@ -51,71 +53,8 @@ absl::Status CheckId(absl::string_view field, const std::string& id) {
   return absl::OkStatus();
 }
 
-// What a use case did to an order, for the history and the event.
-struct Change {
-  std::string action;
-  std::string reason;
-  bool noop = false;  // nothing to write (an idempotent repeat)
-};
-
-// Moves `order` to `to` if the lifecycle allows it.
-absl::Status Transition(v1::Order& order, v1::OrderStatus to) {
-  STORE_RETURN_IF_ERROR(CheckTransition(order.status(), to));
-  order.set_status(to);
-  return absl::OkStatus();
-}
-
-// Fills the `order` and `status_change` fields every order event has.
-void CompleteEvent(Message* event, const v1::Order& order, v1::OrderStatus from,
-                   const Change& change, const std::string& actor) {
-  const auto* desc = event->GetDescriptor();
-  const auto* refl = event->GetReflection();
-  if (const auto* f = desc->FindFieldByName("order")) {
-    refl->MutableMessage(event, f)->CopyFrom(order);
-  }
-  if (const auto* f = desc->FindFieldByName("status_change")) {
-    v1::StatusChange sc;
-    sc.set_from_status(from);
-    sc.set_to_status(order.status());
-    sc.set_reason(change.reason);
-    sc.set_actor(actor);
-    refl->MutableMessage(event, f)->CopyFrom(sc);
-  }
-}
-
-using MutateFn = std::function<absl::StatusOr<std::unique_ptr<Message>>(
-    pqxx::transaction_base& tx, v1::Order& order, Change& change)>;
-
-// Writes a change of `order` (moved from status `from`): the next version,
-// the aggregate, one history entry and `event`'s outbox row.
-void WriteChange(pqxx::transaction_base& tx, v1::Order& order, v1::OrderStatus from,
-                 const Change& change, Message* event, const std::string& actor, absl::Time now) {
-  order.set_version(order.version() + 1);
-  *order.mutable_update_time() = pg::ToTimestamp(now);
-  OrderStore::Update(tx, order);
-  OrderStore::AppendHistory(tx, order.id(), from, order.status(), change.action, actor,
-                            change.reason, now);
-  CompleteEvent(event, order, from, change, actor);
-  events::AppendToOutbox(tx, order::v1::kOrdersTopic,
-                         events::MakeEnvelope(*event, order.id(), order.version(), kSource, now));
-}
-
-// A succeeded payment (already recorded): adds to paid; paid in full moves
-// the order to processing. Returns its OrderPaid event.
-absl::StatusOr<std::unique_ptr<Message>> ApplySucceededPayment(v1::Order& order,
-                                                               const v1::Payment& payment,
-                                                               Change& change) {
-  auto* paid = order.mutable_totals()->mutable_paid();
-  paid->set_amount_minor(paid->amount_minor() + payment.amount().amount_minor());
-  const bool full = paid->amount_minor() >= order.totals().total().amount_minor();
-  if (full) STORE_RETURN_IF_ERROR(Transition(order, v1::ORDER_STATUS_PROCESSING));
-  change.action = "payment";
-  change.reason = full ? "paid in full" : "partial payment";
-  auto event = std::make_unique<v1::OrderPaid>();
-  *event->mutable_payment() = payment;
-  event->set_fully_paid(full);
-  return event;
-}
+using MutateFn =
+    std::function<absl::StatusOr<OrderChange>(pqxx::transaction_base& tx, v1::Order& order)>;
 
 // What a PlaceOrder retry returns for the order stored under its request_id.
 absl::StatusOr<v1::Order> Replay(const OrderStore::ByRequest& existing, const std::string& hash) {
@@ -143,13 +82,12 @@ static absl::StatusOr<v1::Order> Mutate(pg::Pool& pool, const Clock& clock,
     if (!order.has_value()) return NotFound("order", order_id);
     from = order->status();
     const absl::Time now = TruncateToMicros(clock.Now());
-    Change change;
-    STORE_ASSIGN_OR_RETURN(std::unique_ptr<Message> event, fn(tx, *order, change));
+    STORE_ASSIGN_OR_RETURN(OrderChange change, fn(tx, *order));
     if (change.noop) {
       result = *order;
       return absl::OkStatus();
     }
-    WriteChange(tx, *order, from, change, event.get(), actor, now);
+    WriteChange(tx, *order, from, change, actor, now);
     result = *order;
     changed = true;
     return absl::OkStatus();
@@ -270,10 +208,8 @@ absl::StatusOr<v1::Order> OrderApp::PlaceOrder(const v1::PlaceOrderRequest& requ
       payment.set_outcome(v1::PAYMENT_OUTCOME_SUCCEEDED);
       *payment.mutable_create_time() = pg::ToTimestamp(now);
       OrderStore::InsertPayment(tx, order.id(), payment);
-      Change change;
-      STORE_ASSIGN_OR_RETURN(std::unique_ptr<Message> paid,
-                             ApplySucceededPayment(order, payment, change));
-      WriteChange(tx, order, v1::ORDER_STATUS_PENDING, change, paid.get(), actor, now);
+      STORE_ASSIGN_OR_RETURN(OrderChange paid, PaySucceeded(order, payment));
+      WriteChange(tx, order, v1::ORDER_STATUS_PENDING, paid, actor, now);
     }
     return absl::OkStatus();
   });
@@ -416,8 +352,7 @@ absl::StatusOr<v1::RecordPaymentResponse> OrderApp::RecordPayment(
   v1::Payment payment;
   absl::StatusOr<v1::Order> order = Mutate(
       pool_, clock_, request.order_id(), actor,
-      [&](pqxx::transaction_base& tx, v1::Order& order,
-          Change& change) -> absl::StatusOr<std::unique_ptr<Message>> {
+      [&](pqxx::transaction_base& tx, v1::Order& order) -> absl::StatusOr<OrderChange> {
         STORE_RETURN_IF_ERROR(ValidatePayment(request, order));
         if (auto existing = OrderStore::FindPayment(tx, order.id(), request.provider(),
                                                     request.reference())) {
@@ -430,8 +365,7 @@ absl::StatusOr<v1::RecordPaymentResponse> OrderApp::RecordPayment(
           }
           payment = *existing;
           payment.mutable_amount()->set_currency_code(order.currency_code());
-          change.noop = true;
-          return nullptr;
+          return NoChange();
         }
         if (order.status() != v1::ORDER_STATUS_PENDING &&
             order.status() != v1::ORDER_STATUS_AWAITING_VERIFICATION) {
@@ -450,21 +384,24 @@ absl::StatusOr<v1::RecordPaymentResponse> OrderApp::RecordPayment(
         payment.set_failure_reason(request.failure_reason());
         *payment.mutable_create_time() = pg::ToTimestamp(TruncateToMicros(clock_.Now()));
         OrderStore::InsertPayment(tx, order.id(), payment);
+        OrderChange change;
         change.action = "payment";
         switch (request.outcome()) {
           case v1::PAYMENT_OUTCOME_FAILED: {
             change.reason = absl::StrCat("payment failed: ", request.failure_reason());
             auto event = std::make_unique<v1::OrderPaymentFailed>();
             *event->mutable_payment() = payment;
-            return event;
+            change.event = std::move(event);
+            return change;
           }
           case v1::PAYMENT_OUTCOME_PENDING_VERIFICATION: {
             change.reason = "payment received, to be verified";
             STORE_RETURN_IF_ERROR(Transition(order, v1::ORDER_STATUS_AWAITING_VERIFICATION));
-            return std::make_unique<v1::OrderStatusChanged>();
+            change.event = std::make_unique<v1::OrderStatusChanged>();
+            return change;
           }
           default:
-            return ApplySucceededPayment(order, payment, change);
+            return PaySucceeded(order, payment);
         }
       });
   if (!order.ok()) return order.status();
@@ -478,56 +415,32 @@ absl::StatusOr<v1::Order> OrderApp::ShipOrder(const v1::ShipOrderRequest& reques
                                               const std::string& actor) {
   STORE_ASSIGN_OR_RETURN(v1::Shipment shipment, BuildShipment(request));
   return Mutate(pool_, clock_, request.order_id(), actor,
-                [&](pqxx::transaction_base&, v1::Order& order,
-                    Change& change) -> absl::StatusOr<std::unique_ptr<Message>> {
-                  STORE_RETURN_IF_ERROR(Transition(order, v1::ORDER_STATUS_SHIPPED));
-                  *shipment.mutable_shipped_at() = pg::ToTimestamp(TruncateToMicros(clock_.Now()));
-                  *order.mutable_shipment() = shipment;
-                  change.action = "shipped";
-                  change.reason = absl::StrCat(shipment.carrier(), " ", shipment.tracking_number());
-                  auto event = std::make_unique<v1::OrderShipped>();
-                  *event->mutable_shipment() = shipment;
-                  return event;
+                [&](pqxx::transaction_base&, v1::Order& order) {
+                  return Ship(order, shipment, TruncateToMicros(clock_.Now()));
                 });
 }
 
 absl::StatusOr<v1::Order> OrderApp::CompleteOrder(const v1::CompleteOrderRequest& request,
                                                   const std::string& actor) {
   return Mutate(pool_, clock_, request.order_id(), actor,
-                [&](pqxx::transaction_base&, v1::Order& order,
-                    Change& change) -> absl::StatusOr<std::unique_ptr<Message>> {
-                  STORE_RETURN_IF_ERROR(Transition(order, v1::ORDER_STATUS_COMPLETED));
-                  change.action = "completed";
-                  return std::make_unique<v1::OrderStatusChanged>();
-                });
+                [&](pqxx::transaction_base&, v1::Order& order) { return Complete(order); });
 }
 
 absl::StatusOr<v1::Order> OrderApp::CancelOrder(const v1::CancelOrderRequest& request,
                                                 const std::string& actor) {
   STORE_RETURN_IF_ERROR(ValidateReason("reason", request.reason()));
   return Mutate(pool_, clock_, request.order_id(), actor,
-                [&](pqxx::transaction_base&, v1::Order& order,
-                    Change& change) -> absl::StatusOr<std::unique_ptr<Message>> {
-                  STORE_RETURN_IF_ERROR(Transition(order, v1::ORDER_STATUS_CANCELLED));
-                  change.action = request.initiator() == v1::CANCEL_INITIATOR_CUSTOMER
-                                      ? "cancelled_by_customer"
-                                      : "cancelled";
-                  change.reason = request.reason();
-                  return std::make_unique<v1::OrderStatusChanged>();
+                [&](pqxx::transaction_base&, v1::Order& order) {
+                  return Cancel(order, request.reason(), request.initiator());
                 });
 }
 
 absl::StatusOr<v1::Order> OrderApp::RejectOrder(const v1::RejectOrderRequest& request,
                                                 const std::string& actor) {
   STORE_RETURN_IF_ERROR(ValidateReason("reason", request.reason()));
-  return Mutate(pool_, clock_, request.order_id(), actor,
-                [&](pqxx::transaction_base&, v1::Order& order,
-                    Change& change) -> absl::StatusOr<std::unique_ptr<Message>> {
-                  STORE_RETURN_IF_ERROR(Transition(order, v1::ORDER_STATUS_REJECTED));
-                  change.action = "rejected";
-                  change.reason = request.reason();
-                  return std::make_unique<v1::OrderStatusChanged>();
-                });
+  return Mutate(
+      pool_, clock_, request.order_id(), actor,
+      [&](pqxx::transaction_base&, v1::Order& order) { return Reject(order, request.reason()); });
 }
 
 absl::StatusOr<v1::RefundOrderResponse> OrderApp::RefundOrder(
@@ -541,16 +454,14 @@ absl::StatusOr<v1::RefundOrderResponse> OrderApp::RefundOrder(
   v1::Refund refund;
   absl::StatusOr<v1::Order> order = Mutate(
       pool_, clock_, request.order_id(), actor,
-      [&](pqxx::transaction_base& tx, v1::Order& order,
-          Change& change) -> absl::StatusOr<std::unique_ptr<Message>> {
+      [&](pqxx::transaction_base& tx, v1::Order& order) -> absl::StatusOr<OrderChange> {
         if (auto existing = OrderStore::FindRefund(tx, request.request_id())) {
           if (existing->request_hash != hash || existing->order_id != order.id()) {
             return MakeError(absl::StatusCode::kInvalidArgument, "REQUEST_ID_REUSED",
                              "request_id", "request_id was already used for a different refund");
           }
           refund = existing->refund;
-          change.noop = true;
-          return nullptr;
+          return NoChange();
         }
         STORE_ASSIGN_OR_RETURN(int64_t amount, ApplyRefund(request, &order));
         const bool full = order.totals().refunded().amount_minor() >=
@@ -564,12 +475,14 @@ absl::StatusOr<v1::RefundOrderResponse> OrderApp::RefundOrder(
         refund.set_reason(request.reason());
         *refund.mutable_create_time() = pg::ToTimestamp(TruncateToMicros(clock_.Now()));
         OrderStore::InsertRefund(tx, order.id(), request.request_id(), hash, refund);
+        OrderChange change;
         change.action = "refund";
         change.reason = request.reason();
         auto event = std::make_unique<v1::OrderRefunded>();
         *event->mutable_refund() = refund;
         event->set_fully_refunded(full);
-        return event;
+        change.event = std::move(event);
+        return change;
       });
   if (!order.ok()) return order.status();
   v1::RefundOrderResponse resp;
@@ -662,16 +575,14 @@ absl::StatusOr<v1::RecordReturnResponse> OrderApp::RecordReturn(
   v1::Return ret;
   absl::StatusOr<v1::Order> order = Mutate(
       pool_, clock_, request.order_id(), actor,
-      [&](pqxx::transaction_base& tx, v1::Order& order,
-          Change& change) -> absl::StatusOr<std::unique_ptr<Message>> {
+      [&](pqxx::transaction_base& tx, v1::Order& order) -> absl::StatusOr<OrderChange> {
         if (auto existing = OrderStore::FindReturn(tx, request.request_id())) {
           if (existing->request_hash != hash || existing->order_id != order.id()) {
             return MakeError(absl::StatusCode::kInvalidArgument, "REQUEST_ID_REUSED", "request_id",
                              "request_id was already used for a different return");
           }
           ret = existing->ret;
-          change.noop = true;
-          return nullptr;
+          return NoChange();
         }
         STORE_ASSIGN_OR_RETURN(std::vector<v1::ReturnLine> lines, ApplyReturn(request, &order));
         ret.set_id(NewUuid());
@@ -680,6 +591,7 @@ absl::StatusOr<v1::RecordReturnResponse> OrderApp::RecordReturn(
         ret.set_reason(request.reason());
         *ret.mutable_create_time() = pg::ToTimestamp(TruncateToMicros(clock_.Now()));
         OrderStore::InsertReturn(tx, request.request_id(), hash, ret);
+        OrderChange change;
         change.action = "returned";
         std::vector<std::string> parts;
         for (const v1::ReturnLine& l : ret.lines()) {
@@ -690,7 +602,8 @@ absl::StatusOr<v1::RecordReturnResponse> OrderApp::RecordReturn(
         if (!request.reason().empty()) absl::StrAppend(&change.reason, ": ", request.reason());
         auto event = std::make_unique<v1::OrderReturned>();
         *event->mutable_return_() = ret;
-        return event;
+        change.event = std::move(event);
+        return change;
       });
   if (!order.ok()) return order.status();
   v1::RecordReturnResponse resp;

@@ -21,8 +21,9 @@ std::string PaymentMethodName(v1::PaymentMethod method) {
   return absl::AsciiStrToLower(name);
 }
 
-// RFC 3339 to the second with the zone's offset: 2026-07-01T12:00:00+02:00.
-std::string Time(const google::protobuf::Timestamp& ts, const absl::TimeZone& zone) {
+}  // namespace
+
+std::string ExportTime(const google::protobuf::Timestamp& ts, const absl::TimeZone& zone) {
   if (ts.seconds() == 0 && ts.nanos() == 0) return "";
   const absl::TimeZone::CivilInfo at = zone.At(absl::FromUnixSeconds(ts.seconds()));
   const int offset_minutes = at.offset / 60;
@@ -31,6 +32,8 @@ std::string Time(const google::protobuf::Timestamp& ts, const absl::TimeZone& zo
                          at.cs.day(), at.cs.hour(), at.cs.minute(), at.cs.second(),
                          offset_minutes < 0 ? '-' : '+', abs_minutes / 60, abs_minutes % 60);
 }
+
+namespace {
 
 void Money(CsvStream& csv, const common::v1::Money& m, absl::string_view currency) {
   csv.Field(FormatDecimal(m.amount_minor(), currency));
@@ -86,8 +89,8 @@ void WriteOrderFields(const v1::Order& o, const absl::TimeZone& zone, CsvStream&
   const std::string& cur = o.currency_code();
   csv.Field(absl::StrCat(o.number()));
   csv.Field(o.id());
-  csv.Field(Time(o.create_time(), zone));
-  csv.Field(Time(o.update_time(), zone));
+  csv.Field(ExportTime(o.create_time(), zone));
+  csv.Field(ExportTime(o.update_time(), zone));
   csv.Field(StatusName(o.status()));
   csv.Field(o.customer().customer_id());
   csv.Field(o.customer().email());
@@ -113,7 +116,7 @@ void WriteOrderFields(const v1::Order& o, const absl::TimeZone& zone, CsvStream&
   }
   csv.Field(o.shipment().carrier());
   csv.Field(o.shipment().tracking_number());
-  csv.Field(Time(o.shipment().shipped_at(), zone));
+  csv.Field(ExportTime(o.shipment().shipped_at(), zone));
   csv.Field(o.customer_note());
 }
 

@@ -16,6 +16,10 @@
 
 namespace store::order {
 
+// RFC 3339 to the second with the zone's offset (2026-07-01T12:00:00+02:00);
+// "" for an unset time.
+std::string ExportTime(const google::protobuf::Timestamp& ts, const absl::TimeZone& zone);
+
 // The header of a layout (UNSPECIFIED is ORDERS).
 std::vector<std::string> OrderExportHeader(v1::OrderExportLayout layout);
 

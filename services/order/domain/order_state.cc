@@ -54,7 +54,24 @@ constexpr std::pair<OrderStatus, OrderStatus> kTransitions[] = {
     {ORDER_STATUS_REJECTED, ORDER_STATUS_PARTIALLY_REFUNDED},
 };
 
+// Steps back, made only by undoing a bulk job (CheckCorrection).
+constexpr std::pair<OrderStatus, OrderStatus> kCorrections[] = {
+    {ORDER_STATUS_SHIPPED, ORDER_STATUS_PROCESSING},
+    {ORDER_STATUS_COMPLETED, ORDER_STATUS_SHIPPED},
+    {ORDER_STATUS_COMPLETED, ORDER_STATUS_PROCESSING},
+};
+
 }  // namespace
+
+absl::Status CheckCorrection(OrderStatus from, OrderStatus to) {
+  for (const auto& [f, t] : kCorrections) {
+    if (f == from && t == to) return absl::OkStatus();
+  }
+  return Precondition(
+      "ILLEGAL_TRANSITION",
+      absl::StrCat("an order cannot be taken back from ", StatusName(from), " to ", StatusName(to)),
+      {{"from", StatusName(from)}, {"to", StatusName(to)}});
+}
 
 std::string StatusName(OrderStatus status) {
   std::string name = v1::OrderStatus_Name(status);

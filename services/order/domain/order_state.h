@@ -27,6 +27,12 @@ std::vector<OrderStatus> AllowedNext(OrderStatus from);
 // with reason ILLEGAL_TRANSITION naming both statuses and the legal next ones.
 absl::Status CheckTransition(OrderStatus from, OrderStatus to);
 
+// OK when from -> to is a legal correction: a step back that only an undo
+// of a bulk job makes (shipped -> processing, completed -> shipped or
+// processing); FAILED_PRECONDITION ILLEGAL_TRANSITION otherwise. Payments,
+// cancellations and rejections are never stepped back.
+absl::Status CheckCorrection(OrderStatus from, OrderStatus to);
+
 // Orders the store still has to act on (the admin badge).
 bool IsUnprocessed(OrderStatus status);
 // No transition leaves a terminal status.

@@ -1,6 +1,7 @@
 #include "services/order/store/order_store.h"
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
@@ -27,10 +28,33 @@ const pg::Statement kInsertHistory(
     "order_history_insert",
     "INSERT INTO order_history (order_id, from_status, to_status, action, actor, reason,"
     " created_at) VALUES ($1::uuid, $2::smallint, $3::smallint, $4, $5, $6, $7::timestamptz)");
+const pg::Statement kInsertHistoryMany(
+    "order_history_insert_many",
+    "INSERT INTO order_history (order_id, from_status, to_status, action, actor, reason,"
+    " created_at, job_id) SELECT o, f, t, a, $5, r, $6::timestamptz, NULLIF($7, '')::uuid"
+    " FROM unnest($1::uuid[], $2::smallint[], $3::smallint[], $4::text[], $8::text[])"
+    " AS u(o, f, t, a, r)");
+const pg::Statement kLoadMany("order_load_many",
+                              "SELECT body FROM orders WHERE id = ANY($1::uuid[]) ORDER BY id");
+const pg::Statement kLoadManyForUpdate(
+    "order_load_many_for_update",
+    "SELECT body FROM orders WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE");
+const pg::Statement kUpdateMany(
+    "order_update_many",
+    "UPDATE orders o SET status = u.status, total_minor = u.total, search_text = u.search,"
+    " body = decode(u.body, 'base64'), version = u.version, updated_at = u.updated_at,"
+    " customer_email = u.email"
+    " FROM unnest($1::uuid[], $2::smallint[], $3::bigint[], $4::text[], $5::text[],"
+    " $6::bigint[], $7::timestamptz[], $8::text[])"
+    " AS u(id, status, total, search, body, version, updated_at, email) WHERE o.id = u.id");
+const pg::Statement kFindRefs("order_find_refs",
+                              "SELECT id, number FROM orders WHERE id = ANY($1::uuid[])");
+const pg::Statement kFindRefsByNumber(
+    "order_find_refs_by_number", "SELECT id, number FROM orders WHERE number = ANY($1::bigint[])");
 const pg::Statement kListHistory(
     "order_history_list",
     "SELECT from_status, to_status, action, actor, reason,"
-    " (extract(epoch FROM created_at) * 1000000)::bigint"
+    " (extract(epoch FROM created_at) * 1000000)::bigint, COALESCE(job_id::text, '')"
     " FROM order_history WHERE order_id = $1::uuid ORDER BY id");
 const pg::Statement kInsertPayment(
     "order_payment_insert",
@@ -218,6 +242,76 @@ void OrderStore::Update(pqxx::transaction_base& tx, const v1::Order& order) {
                    order.version(), PgTime(order.update_time()), order.customer().email());
 }
 
+std::vector<v1::Order> OrderStore::LoadMany(pqxx::transaction_base& tx,
+                                            const std::vector<std::string>& ids, bool for_update) {
+  std::vector<v1::Order> out;
+  if (ids.empty()) return out;
+  pqxx::result r =
+      tx.exec_prepared(for_update ? kLoadManyForUpdate.name : kLoadMany.name, pg::TextArray(ids));
+  out.reserve(r.size());
+  for (const auto& row : r) out.push_back(ParseOrder(row[0]));
+  return out;
+}
+
+void OrderStore::UpdateMany(pqxx::transaction_base& tx,
+                            const std::vector<const v1::Order*>& orders) {
+  if (orders.empty()) return;
+  std::vector<std::string> ids, statuses, totals, search, bodies, versions, times, emails;
+  for (const v1::Order* o : orders) {
+    ids.push_back(o->id());
+    statuses.push_back(absl::StrCat(static_cast<int>(o->status())));
+    totals.push_back(absl::StrCat(o->totals().total().amount_minor()));
+    search.push_back(SearchText(*o));
+    bodies.push_back(absl::Base64Escape(o->SerializeAsString()));
+    versions.push_back(absl::StrCat(o->version()));
+    times.push_back(PgTime(o->update_time()));
+    emails.push_back(o->customer().email());
+  }
+  tx.exec_prepared(kUpdateMany.name, pg::TextArray(ids), pg::TextArray(statuses),
+                   pg::TextArray(totals), pg::TextArray(search), pg::TextArray(bodies),
+                   pg::TextArray(versions), pg::TextArray(times), pg::TextArray(emails));
+}
+
+namespace {
+std::vector<OrderStore::OrderRef> Refs(const pqxx::result& r) {
+  std::vector<OrderStore::OrderRef> out;
+  out.reserve(r.size());
+  for (const auto& row : r) out.push_back({row[0].as<std::string>(), row[1].as<int64_t>()});
+  return out;
+}
+}  // namespace
+
+std::vector<OrderStore::OrderRef> OrderStore::FindRefs(pqxx::transaction_base& tx,
+                                                       const std::vector<std::string>& ids) {
+  if (ids.empty()) return {};
+  return Refs(tx.exec_prepared(kFindRefs.name, pg::TextArray(ids)));
+}
+
+std::vector<OrderStore::OrderRef> OrderStore::FindRefsByNumber(
+    pqxx::transaction_base& tx, const std::vector<int64_t>& numbers) {
+  if (numbers.empty()) return {};
+  std::vector<std::string> text;
+  for (int64_t n : numbers) text.push_back(absl::StrCat(n));
+  return Refs(tx.exec_prepared(kFindRefsByNumber.name, pg::TextArray(text)));
+}
+
+void OrderStore::AppendHistoryMany(pqxx::transaction_base& tx, const std::vector<HistoryRow>& rows,
+                                   const std::string& actor, absl::Time at,
+                                   const std::string& job_id) {
+  if (rows.empty()) return;
+  std::vector<std::string> ids, froms, tos, actions, reasons;
+  for (const HistoryRow& h : rows) {
+    ids.push_back(h.order_id);
+    froms.push_back(absl::StrCat(static_cast<int>(h.from)));
+    tos.push_back(absl::StrCat(static_cast<int>(h.to)));
+    actions.push_back(h.action);
+    reasons.push_back(h.reason);
+  }
+  tx.exec_prepared(kInsertHistoryMany.name, pg::TextArray(ids), pg::TextArray(froms),
+                   pg::TextArray(tos), pg::TextArray(actions), actor, PgTime(at), job_id,
+                   pg::TextArray(reasons));
+}
+
 void OrderStore::AppendHistory(pqxx::transaction_base& tx, const std::string& order_id,
                                v1::OrderStatus from, v1::OrderStatus to, const std::string& action,
                                const std::string& actor, const std::string& reason, absl::Time at) {
@@ -236,6 +330,7 @@ std::vector<v1::HistoryEntry> OrderStore::ListHistory(pqxx::transaction_base& tx
     e.set_actor(row[3].as<std::string>());
     e.set_reason(row[4].as<std::string>());
     *e.mutable_create_time() = TimestampFromMicros(row[5].as<int64_t>());
+    e.set_job_id(row[6].as<std::string>());
     out.push_back(std::move(e));
   }
   return out;

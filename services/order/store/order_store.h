@@ -58,10 +58,36 @@ class OrderStore {
 
   // Writes the aggregate back (body and projections).
   static void Update(pqxx::transaction_base& tx, const v1::Order& order);
+  // Bulk jobs: the orders of `ids` that exist, ordered by id, optionally
+  // locked for update (always in id order, so two jobs never deadlock).
+  static std::vector<v1::Order> LoadMany(pqxx::transaction_base& tx,
+                                         const std::vector<std::string>& ids, bool for_update);
+  // Update of many orders in one statement.
+  static void UpdateMany(pqxx::transaction_base& tx, const std::vector<const v1::Order*>& orders);
+  // Id and number of the orders with these ids, or with these numbers.
+  struct OrderRef {
+    std::string id;
+    int64_t number = 0;
+  };
+  static std::vector<OrderRef> FindRefs(pqxx::transaction_base& tx,
+                                        const std::vector<std::string>& ids);
+  static std::vector<OrderRef> FindRefsByNumber(pqxx::transaction_base& tx,
+                                                const std::vector<int64_t>& numbers);
 
   static void AppendHistory(pqxx::transaction_base& tx, const std::string& order_id,
                             v1::OrderStatus from, v1::OrderStatus to, const std::string& action,
                             const std::string& actor, const std::string& reason, absl::Time at);
+  // Many history entries in one statement, each naming `job_id` (a bulk
+  // job) when set.
+  struct HistoryRow {
+    std::string order_id;
+    v1::OrderStatus from = v1::ORDER_STATUS_UNSPECIFIED;
+    v1::OrderStatus to = v1::ORDER_STATUS_UNSPECIFIED;
+    std::string action;
+    std::string reason;
+  };
+  static void AppendHistoryMany(pqxx::transaction_base& tx, const std::vector<HistoryRow>& rows,
+                                const std::string& actor, absl::Time at, const std::string& job_id);
   static std::vector<v1::HistoryEntry> ListHistory(pqxx::transaction_base& tx,
                                                    const std::string& order_id);
 
