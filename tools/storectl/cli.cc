@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -201,6 +202,18 @@ int EnumFromLabel(const google::protobuf::EnumDescriptor* type, absl::string_vie
       type->FindValueByName(EnumPrefix(type) + upper);
   if (value == nullptr) value = type->FindValueByName(upper);
   return value == nullptr ? 0 : value->number();
+}
+
+absl::StatusOr<std::string> ReadFileFlag(const std::string& flag, const std::string& path) {
+  std::stringstream text;
+  if (path == "-") {
+    text << std::cin.rdbuf();
+    return text.str();
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::InvalidArgumentError(absl::StrCat("--", flag, ": cannot read ", path));
+  text << in.rdbuf();
+  return text.str();
 }
 
 }  // namespace store::cli

@@ -57,6 +57,9 @@ struct Global {
 
 std::unique_ptr<grpc::ClientContext> Context(const Global& g, int timeout_seconds = 30);
 
+// The contents of --flag's file `path` ("-" is stdin).
+absl::StatusOr<std::string> ReadFileFlag(const std::string& flag, const std::string& path);
+
 // One page of a List call, or every page when `all_pages` (--all), into
 // `out`: the rows of each page appended (MergeFrom) and the next_page_token
 // of the last page fetched. `call(context, request, response)` makes the

@@ -202,19 +202,6 @@ absl::Status PageOptions(const Args& args, Request* req) {
   return absl::OkStatus();
 }
 
-// The contents of --flag's file ("-" is stdin).
-absl::StatusOr<std::string> ReadFile(const std::string& flag, const std::string& path) {
-  std::stringstream text;
-  if (path == "-") {
-    text << std::cin.rdbuf();
-    return text.str();
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::InvalidArgumentError(absl::StrCat("--", flag, ": cannot read ", path));
-  text << in.rdbuf();
-  return text.str();
-}
-
 absl::Status Missing(absl::string_view usage) {
   return absl::InvalidArgumentError(absl::StrCat("usage: storectl newsletter ", usage));
 }
@@ -662,7 +649,7 @@ int Notice(const Env& e) {
          {std::pair<const char*, std::string*>{"html-file", t->mutable_html_body()},
           {"text-file", t->mutable_text_body()}}) {
       if (!a.Has(flag)) continue;
-      absl::StatusOr<std::string> text = ReadFile(flag, a.Get(flag));
+      absl::StatusOr<std::string> text = ReadFileFlag(flag, a.Get(flag));
       if (!text.ok()) return Fail(text.status());
       *body = *std::move(text);
       changed = true;
@@ -720,7 +707,7 @@ absl::Status ReadBodies(const Args& a, v1::Campaign* c, google::protobuf::FieldM
                                              "html-file", "html_body", c->mutable_html_body()},
                                          {"text-file", "text_body", c->mutable_text_body()}}) {
     if (!a.Has(flag)) continue;
-    absl::StatusOr<std::string> text = ReadFile(flag, a.Get(flag));
+    absl::StatusOr<std::string> text = ReadFileFlag(flag, a.Get(flag));
     if (!text.ok()) return text.status();
     *body = *std::move(text);
     if (mask != nullptr) mask->add_paths(path);

@@ -60,6 +60,7 @@ commands:
   notes     ID
   history   ID
   payments  ID
+  job       bulk jobs: storectl order job --help
 
 The address comes from --addr, else ORDER_SERVICE_ADDR (environment or .dev/env).
 Amounts are integer minor units (1250 = 12.50 USD). --json prints proto3 JSON.
@@ -213,7 +214,9 @@ int Place(const Global& g, const Args& args) {
   return 0;
 }
 
-absl::Status FillFilter(const Args& args, v1::OrderFilter* f) {
+}  // namespace
+
+absl::Status FillOrderFilter(const Args& args, v1::OrderFilter* f) {
   for (const auto& list : args.GetAll("status")) {
     for (absl::string_view name : absl::StrSplit(list, ',', absl::SkipEmpty())) {
       auto s = FromLabel<v1::OrderStatus>(name);
@@ -270,9 +273,11 @@ absl::Status FillFilter(const Args& args, v1::OrderFilter* f) {
   return absl::OkStatus();
 }
 
+namespace {
+
 int List(const Global& g, const Args& args) {
   v1::ListOrdersRequest req;
-  if (absl::Status s = FillFilter(args, req.mutable_filter()); !s.ok()) return Fail(s);
+  if (absl::Status s = FillOrderFilter(args, req.mutable_filter()); !s.ok()) return Fail(s);
   if (args.Get("sort") == "total") req.set_sort_field(v1::ORDER_SORT_FIELD_TOTAL);
   req.set_sort_direction(args.Has("asc") ? common::v1::SORT_DIRECTION_ASC
                                          : common::v1::SORT_DIRECTION_DESC);
@@ -303,7 +308,7 @@ int List(const Global& g, const Args& args) {
 
 int Export(const Global& g, const Args& args) {
   v1::ExportOrdersRequest req;
-  if (absl::Status s = FillFilter(args, req.mutable_filter()); !s.ok()) return Fail(s);
+  if (absl::Status s = FillOrderFilter(args, req.mutable_filter()); !s.ok()) return Fail(s);
   const std::string layout = args.Get("layout", "orders");
   if (layout == "orders") {
     req.set_layout(v1::ORDER_EXPORT_LAYOUT_ORDERS);
@@ -324,7 +329,7 @@ int Packing(const Global& g, const Args& args, bool pick_list) {
   v1::RenderPackingSlipsRequest req;
   for (int i = 1; !args.Positional(i).empty(); ++i) req.add_order_ids(args.Positional(i));
   if (req.order_ids().empty()) {
-    if (absl::Status s = FillFilter(args, req.mutable_filter()); !s.ok()) return Fail(s);
+    if (absl::Status s = FillOrderFilter(args, req.mutable_filter()); !s.ok()) return Fail(s);
   }
   const std::string format = args.Get("format", "pdf");
   if (format != "pdf" && format != "html") {
@@ -420,8 +425,8 @@ int Refund(const Global& g, const Args& args, const std::string& id) {
 }  // namespace
 
 int OrderCommand(const Global& g, const std::vector<std::string>& argv) {
-  auto parsed =
-      Args::Parse(argv, {"asc", "all", "shipping", "by-customer", "customer", "prices", "help"});
+  auto parsed = Args::Parse(
+      argv, {"asc", "all", "shipping", "by-customer", "customer", "prices", "wait", "help"});
   if (!parsed.ok()) return Fail(parsed.status());
   const Args& args = *parsed;
   const std::string cmd = args.Positional(0);
@@ -444,6 +449,7 @@ int OrderCommand(const Global& g, const std::vector<std::string>& argv) {
   if (cmd == "place") return Place(g, args);
   if (cmd == "list") return List(g, args);
   if (cmd == "export") return Export(g, args);
+  if (cmd == "job") return OrderJobCommand(g, args);
   if (cmd == "packing-slips") return Packing(g, args, /*pick_list=*/false);
   if (cmd == "pick-list") return Packing(g, args, /*pick_list=*/true);
   if (cmd == "count-unprocessed") {

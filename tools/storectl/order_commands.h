@@ -10,11 +10,17 @@
 #include "store/common/v1/address.pb.h"
 #include "store/common/v1/money.pb.h"
 #include "store/order/v1/order.pb.h"
+#include "store/order/v1/order_service.pb.h"
 #include "tools/storectl/cli.h"
 
 namespace store::cli {
 
 int OrderCommand(const Global& g, const std::vector<std::string>& argv);
+// `storectl order job ...` (order_job_commands.cc); `args` as OrderCommand
+// parsed them ("job" is positional 0).
+int OrderJobCommand(const Global& g, const Args& args);
+// The filters of `order list` (--status, --email, ...).
+absl::Status FillOrderFilter(const Args& args, order::v1::OrderFilter* f);
 int SeedCommand(const Global& g, const std::vector<std::string>& argv);
 // `storectl cart ...` and `storectl code ...` (cart_commands.cc).
 int CartCommand(const Global& g, const std::vector<std::string>& argv);
