@@ -24,11 +24,21 @@ void PeriodicTask::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+void PeriodicTask::Wake() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    woken_ = true;
+  }
+  cv_.notify_all();
+}
+
 void PeriodicTask::Loop() {
   std::unique_lock<std::mutex> lock(mu_);
   while (!stopping_) {
-    cv_.wait_for(lock, absl::ToChronoNanoseconds(interval_), [this] { return stopping_; });
+    cv_.wait_for(lock, absl::ToChronoNanoseconds(interval_),
+                 [this] { return stopping_ || woken_; });
     if (stopping_) break;
+    woken_ = false;
     lock.unlock();
     absl::Status s = run_();
     if (!s.ok()) log::Warning("scheduled task failed", {{"task", name_}, {"error", s.ToString()}});

@@ -1,5 +1,6 @@
 // A background job run every `interval` on its own thread (expiry, refresh
-// and clean-up schedulers). The first run comes one interval after Start;
+// and clean-up schedulers). The first run comes one interval after Start (or
+// at Wake);
 // Stop wakes the thread and waits for the current run to end.
 #ifndef STORE_LIBS_SERVICE_PERIODIC_H_
 #define STORE_LIBS_SERVICE_PERIODIC_H_
@@ -24,6 +25,9 @@ class PeriodicTask {
 
   void Start();
   void Stop();
+  // Runs the job soon (now, or once the current run ends) instead of at the
+  // end of the interval; the interval then starts again.
+  void Wake();
 
  private:
   void Loop();
@@ -34,6 +38,7 @@ class PeriodicTask {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
+  bool woken_ = false;
   std::thread thread_;
 };
 

@@ -33,9 +33,11 @@ class Runtime final : public ServiceRuntime {
         pool_, std::move(handler)));
   }
 
-  void AddPeriodic(const std::string& name, absl::Duration interval,
-                   std::function<absl::Status()> run) override {
+  std::function<void()> AddPeriodic(const std::string& name, absl::Duration interval,
+                                    std::function<absl::Status()> run) override {
     periodic_.push_back(std::make_unique<PeriodicTask>(name, interval, std::move(run)));
+    PeriodicTask* task = periodic_.back().get();
+    return [task] { task->Wake(); };
   }
 
   EnvConfig& env_;

@@ -52,9 +52,11 @@ class ServiceRuntime {
   virtual void AddConsumer(const std::string& name, std::vector<std::string> topics,
                            events::Handler handler) = 0;
   // Runs `run` every `interval` (libs/service/periodic.h) from start-up until
-  // shutdown. Jobs must be safe with several replicas running them.
-  virtual void AddPeriodic(const std::string& name, absl::Duration interval,
-                           std::function<absl::Status()> run) = 0;
+  // shutdown. Jobs must be safe with several replicas running them. Returns
+  // a call that runs it soon (PeriodicTask::Wake), e.g. when new work was
+  // stored; callable while the service serves.
+  virtual std::function<void()> AddPeriodic(const std::string& name, absl::Duration interval,
+                                            std::function<absl::Status()> run) = 0;
 };
 
 struct ServiceSpec {

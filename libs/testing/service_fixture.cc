@@ -40,9 +40,11 @@ class ServiceFixture::Runtime final : public ServiceRuntime {
                    events::Handler handler) override {
     consumers_[name] = {std::move(topics), std::move(handler)};
   }
-  void AddPeriodic(const std::string& name, absl::Duration,
-                   std::function<absl::Status()> run) override {
+  // Not started: tests run a job with RunPeriodic, so waking it does nothing.
+  std::function<void()> AddPeriodic(const std::string& name, absl::Duration,
+                                    std::function<absl::Status()> run) override {
     periodic_[name] = std::move(run);
+    return [] {};
   }
 
   std::map<std::string, std::string> vars_;

@@ -79,8 +79,10 @@ absl::Status Wire(ServiceRuntime& rt, Parts* parts, const Deps& deps) {
   job_options.zone = zone;
   auto jobs = std::make_shared<OrderJobApp>(rt.pool(), rt.clock(), job_options);
   rt.Keep(jobs);
-  rt.AddPeriodic("order-jobs", rt.env().Duration("ORDER_JOB_INTERVAL", absl::Seconds(1)),
-                 [jobs] { return jobs->RunPending(); });
+  jobs->SetWake(rt.AddPeriodic("order-jobs",
+                               rt.env().Duration("ORDER_JOB_INTERVAL", absl::Seconds(5)),
+                               [jobs] { return jobs->RunPending(); }));
+  jobs->Wake();  // jobs a stopped or crashed instance left unfinished resume at start-up
   rt.AddService(std::make_unique<OrderServiceImpl>(*orders, *exports, *packing, *jobs));
   auto carts =
       std::make_shared<CartApp>(rt.pool(), rt.clock(), *orders, CartOptionsFromEnv(rt.env()));

@@ -213,6 +213,7 @@ absl::StatusOr<v1::OrderJob> OrderJobApp::Create(const v1::CreateOrderJobRequest
     result = OrderJobStore::Get(tx, job.id);
     return absl::OkStatus();
   }));
+  wake_();
   log::Info("order job submitted", {{"job_id", result->id()},
                                     {"action", JobActionName(result->action())},
                                     {"orders", absl::StrCat(result->total_count())},
@@ -442,6 +443,7 @@ absl::StatusOr<v1::OrderJob> OrderJobApp::Undo(const v1::UndoOrderJobRequest& re
     result = OrderJobStore::Get(tx, undo.id);
     return absl::OkStatus();
   }));
+  wake_();
   log::Info("order job undo submitted",
             {{"job_id", result->id()}, {"undo_of", job_id}, {"actor", actor}});
   return *result;
@@ -551,7 +553,11 @@ absl::Status OrderJobApp::RunPending() {
       }
       if (*n == 0) break;
     }
-    if (absl::Now() >= deadline) break;
+    if (absl::Now() >= deadline) {
+      // Out of time with work left: run again at once (Stop can come first).
+      wake_();
+      break;
+    }
   }
   return absl::OkStatus();
 }

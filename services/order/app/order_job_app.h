@@ -8,6 +8,7 @@
 #ifndef STORE_SERVICES_ORDER_APP_ORDER_JOB_APP_H_
 #define STORE_SERVICES_ORDER_APP_ORDER_JOB_APP_H_
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -53,6 +54,10 @@ class OrderJobApp {
   // Works through unfinished jobs for up to options.run_budget (the
   // periodic task). Safe with several replicas.
   absl::Status RunPending();
+  // Called when a job was stored, so it starts now rather than at the next
+  // tick (the periodic task's Wake).
+  void SetWake(std::function<void()> wake) { wake_ = std::move(wake); }
+  void Wake() { wake_(); }
 
  private:
   // One transaction: up to `limit` pending items of `job` done. Returns how
@@ -65,6 +70,7 @@ class OrderJobApp {
   pg::Pool& pool_;
   const Clock& clock_;
   const OrderJobOptions options_;
+  std::function<void()> wake_ = [] {};
 };
 
 }  // namespace store::order
