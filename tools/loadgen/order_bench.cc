@@ -1,6 +1,7 @@
-// order-bench: data for `tools/dev bench exports` (PERF-5).
+// order-bench: data and load for `tools/dev bench exports` (PERF-5) and
+// `tools/dev bench bulk` (ORD-09).
 //
-//   order-bench copy-rows --orders N
+//   order-bench copy-rows --orders N --items PATH [--status processing]
 //     prints N orders of one year as rows for
 //     `\copy orders (id, number, request_id, request_hash, status,
 //      customer_id, customer_email, currency_code, payment_method,
@@ -9,27 +10,117 @@
 //     serialized store.order.v1.Order, as the order service stores it), and
 //     their lines for `\copy order_items (order_id, line_no, sku, name,
 //     quantity, unit_price_minor, total_minor)` to the file --items PATH.
+//     --status gives every order that status (default: a mix of five).
+//
+//   order-bench ship-rpc --addr HOST:PORT --first I --count N --clients C
+//     ships the copy-rows orders I .. I+N-1 with one ShipOrder call each,
+//     from C clients at once; prints "seconds orders errors".
+//
+//   order-bench ship-job --addr HOST:PORT --first I --count N
+//     ships the same orders with one bulk job (CreateOrderJob with a
+//     tracking CSV by order number), polling GetOrderJob every 10 ms until it
+//     is done; prints "seconds changed failed".
+#include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <map>
 #include <string>
+#include <thread>
+#include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "google/protobuf/util/time_util.h"
+#include "libs/core/ids.h"
+#include "libs/grpcx/server.h"
 #include "store/order/v1/order.pb.h"
+#include "store/order/v1/order_service.grpc.pb.h"
 
 namespace {
 
 namespace ov1 = store::order::v1;
 using google::protobuf::util::TimeUtil;
 
-constexpr char kHelp[] = R"(usage: order-bench copy-rows --orders N --items PATH
-  N orders of one year as COPY text rows for the orders table (stdout) and
-  their lines for order_items (PATH); see tools/dev bench exports.
+constexpr char kHelp[] = R"(usage: order-bench copy-rows --orders N --items PATH [--status S]
+       order-bench ship-rpc --addr HOST:PORT --first I --count N --clients C
+       order-bench ship-job --addr HOST:PORT --first I --count N
+  copy-rows: N orders of one year as COPY text rows for the orders table
+  (stdout) and their lines for order_items (PATH). ship-rpc / ship-job: ship
+  the copy-rows orders I .. I+N-1 one call at a time from C clients, or with
+  one bulk job. See tools/dev bench exports and bench bulk.
 )";
+
+// The id, number and tracking number copy-rows gives order i.
+std::string OrderId(int64_t i) { return absl::StrFormat("00000000-0000-4000-8000-%012d", i); }
+int64_t OrderNumber(int64_t i) { return 10001 + i; }
+std::string Tracking(int64_t i) { return absl::StrFormat("1Z%016d", i); }
+
+std::unique_ptr<grpc::ClientContext> Ctx() {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->AddMetadata("x-actor", "bench:bulk");
+  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  return ctx;
+}
+
+int ShipRpc(const std::string& addr, int64_t first, int64_t count, int clients) {
+  std::atomic<int64_t> next{first};
+  std::atomic<int64_t> errors{0};
+  std::vector<std::thread> threads;
+  const absl::Time t0 = absl::Now();
+  for (int c = 0; c < clients; ++c) {
+    threads.emplace_back([&] {
+      auto stub = ov1::OrderService::NewStub(store::grpcx::MakeChannel(addr));
+      for (int64_t i = next++; i < first + count; i = next++) {
+        ov1::ShipOrderRequest req;
+        req.set_order_id(OrderId(i));
+        req.set_carrier("ups");
+        req.set_tracking_number(Tracking(i));
+        ov1::Order out;
+        if (!stub->ShipOrder(Ctx().get(), req, &out).ok()) ++errors;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::printf("%.3f %lld %lld\n", absl::ToDoubleSeconds(absl::Now() - t0),
+              static_cast<long long>(count - errors), static_cast<long long>(errors.load()));
+  return errors == 0 ? 0 : 1;
+}
+
+int ShipJob(const std::string& addr, int64_t first, int64_t count) {
+  auto stub = ov1::OrderService::NewStub(store::grpcx::MakeChannel(addr));
+  ov1::CreateOrderJobRequest req;
+  req.set_request_id(store::NewUuid());
+  req.set_action(ov1::ORDER_JOB_ACTION_SHIP);
+  std::string csv = "order_number,carrier,tracking_number\n";
+  for (int64_t i = first; i < first + count; ++i) {
+    absl::StrAppend(&csv, OrderNumber(i), ",ups,", Tracking(i), "\n");
+  }
+  req.set_shipments_csv(csv);
+  ov1::OrderJob job;
+  const absl::Time t0 = absl::Now();
+  grpc::Status s = stub->CreateOrderJob(Ctx().get(), req, &job);
+  if (!s.ok()) {
+    std::fprintf(stderr, "order-bench: CreateOrderJob: %s\n", s.error_message().c_str());
+    return 1;
+  }
+  while (job.state() != ov1::ORDER_JOB_STATE_DONE) {
+    absl::SleepFor(absl::Milliseconds(10));
+    ov1::GetOrderJobRequest get;
+    get.set_job_id(job.id());
+    s = stub->GetOrderJob(Ctx().get(), get, &job);
+    if (!s.ok()) {
+      std::fprintf(stderr, "order-bench: GetOrderJob: %s\n", s.error_message().c_str());
+      return 1;
+    }
+  }
+  std::printf("%.3f %d %d\n", absl::ToDoubleSeconds(absl::Now() - t0), job.changed_count(),
+              job.failed_count());
+  return job.failed_count() == 0 ? 0 : 1;
+}
 
 std::string Hex(const std::string& bytes) {
   static const char kDigits[] = "0123456789abcdef";
@@ -46,7 +137,7 @@ std::string Ts(absl::Time t) {
   return absl::FormatTime("%Y-%m-%d %H:%M:%E6S+00", t, absl::UTCTimeZone());
 }
 
-int CopyRows(int64_t orders, const std::string& items_path) {
+int CopyRows(int64_t orders, const std::string& items_path, ov1::OrderStatus status) {
   std::ofstream items(items_path);
   if (!items) {
     std::fprintf(stderr, "order-bench: cannot write %s\n", items_path.c_str());
@@ -61,9 +152,9 @@ int CopyRows(int64_t orders, const std::string& items_path) {
   std::string line;
   for (int64_t i = 0; i < orders; ++i) {
     ov1::Order o;
-    o.set_id(absl::StrFormat("00000000-0000-4000-8000-%012d", i));
-    o.set_number(10001 + i);
-    o.set_status(kStatuses[i % 5]);
+    o.set_id(OrderId(i));
+    o.set_number(OrderNumber(i));
+    o.set_status(status != ov1::ORDER_STATUS_UNSPECIFIED ? status : kStatuses[i % 5]);
     o.set_currency_code("USD");
     o.set_version(3);
     auto* c = o.mutable_customer();
@@ -111,7 +202,7 @@ int CopyRows(int64_t orders, const std::string& items_path) {
     *o.mutable_update_time() = o.create_time();
     if (o.status() == ov1::ORDER_STATUS_SHIPPED || o.status() == ov1::ORDER_STATUS_COMPLETED) {
       o.mutable_shipment()->set_carrier("ups");
-      o.mutable_shipment()->set_tracking_number(absl::StrFormat("1Z%016d", i));
+      o.mutable_shipment()->set_tracking_number(Tracking(i));
       *o.mutable_shipment()->mutable_shipped_at() = o.create_time();
     }
     const std::string body = o.SerializeAsString();
@@ -138,11 +229,29 @@ int main(int argc, char** argv) {
   }
   std::map<std::string, std::string> flags;
   for (int i = 2; i + 1 < argc; i += 2) flags[argv[i]] = argv[i + 1];
-  int64_t orders = 0;
-  if (std::string(argv[1]) != "copy-rows" || !flags.count("--items") ||
-      !absl::SimpleAtoi(flags["--orders"], &orders) || orders < 1) {
-    std::fputs(kHelp, stderr);
-    return 2;
+  const std::string mode = argv[1];
+  auto number = [&](const char* flag, int64_t* out) {
+    return flags.count(flag) && absl::SimpleAtoi(flags[flag], out) && *out >= 0;
+  };
+  int64_t orders = 0, first = 0, count = 0, clients = 0;
+  if (mode == "copy-rows" && flags.count("--items") && number("--orders", &orders) && orders > 0) {
+    ov1::OrderStatus status = ov1::ORDER_STATUS_UNSPECIFIED;
+    if (flags.count("--status") &&
+        !ov1::OrderStatus_Parse("ORDER_STATUS_" + absl::AsciiStrToUpper(flags["--status"]),
+                                &status)) {
+      std::fprintf(stderr, "order-bench: unknown --status %s\n", flags["--status"].c_str());
+      return 2;
+    }
+    return CopyRows(orders, flags["--items"], status);
   }
-  return CopyRows(orders, flags["--items"]);
+  if (mode == "ship-rpc" && flags.count("--addr") && number("--first", &first) &&
+      number("--count", &count) && number("--clients", &clients) && clients > 0) {
+    return ShipRpc(flags["--addr"], first, count, static_cast<int>(clients));
+  }
+  if (mode == "ship-job" && flags.count("--addr") && number("--first", &first) &&
+      number("--count", &count)) {
+    return ShipJob(flags["--addr"], first, count);
+  }
+  std::fputs(kHelp, stderr);
+  return 2;
 }
