@@ -18,8 +18,13 @@
 #      a mask naming group_id is refused (400 naming update_mask);
 #   6. downloads: B fetches their invoice PDF (application/pdf, %PDF),
 #      staff export the invoices as CSV (chunked), A gets 404 for B's PDF;
-#   7. roles: a marketing or storefront token cannot cancel B's order (403);
-#   8. /metrics counts the requests by route template; `tools/dev down`
+#   7. the seeds' morning (ORD-09, ORD-16): three orders paid by one bulk
+#      job, the processing filter, a dry run of shipping from a tracking CSV
+#      (an unknown number fails, nothing changes; a bad row is 400 naming its
+#      line), the ship job (a retry is the same job), its results CSV, the
+#      history naming the job, one PDF of packing slips, ordered products;
+#   8. roles: a marketing or storefront token cannot cancel B's order (403);
+#   9. /metrics counts the requests by route template; `tools/dev down`
 #      leaves no process behind.
 # Every wait is a deadline loop (E2E_EVENT_DEADLINE_S, default 60 s).
 set -euo pipefail
@@ -199,6 +204,93 @@ http POST "/v1/orders/$ORDER_B/returns" "$RETURN_BODY" -H "$(auth "$TOKEN_B")"
 expect 403 "a customer records a return"
 http GET "/v1/orders:export?filter.customerId=nope" "" -H "$(auth "$STAFF_TOKEN")"
 expect 400 "an export with a bad filter"
+
+step "the seeds' morning: pay in bulk, filter processing, dry run, ship from a tracking CSV, slips, products (ORD-09, ORD-16)"
+uuid() { cat /proc/sys/kernel/random/uuid; }
+MORNING_NUMBERS=()
+for i in 1 2 3; do
+  body="${ORDER_BODY/b@e2e.example.com/morning$i@e2e.example.com}"
+  body="${body/\"customerId\":\"$ID_B\",/}"
+  http POST /v1/orders "$body" -H "$(auth "$STOREFRONT_TOKEN")" -H "Idempotency-Key: $(uuid)"
+  expect 200 "the storefront places morning order $i"
+  MORNING_NUMBERS+=("$(json_get number <<<"$BODY")")
+done
+# await_job ID: polls the job until it is done; BODY is the job.
+await_job() {
+  local deadline=$((SECONDS + DEADLINE_S))
+  while :; do
+    http GET "/v1/orderJobs/$1" "" -H "$(auth "$STAFF_TOKEN")"
+    expect 200 "read job $1"
+    [[ "$(json_get state <<<"$BODY")" == ORDER_JOB_STATE_DONE ]] && return 0
+    ((SECONDS < deadline)) || fail "job $1 not done after ${DEADLINE_S}s: $BODY"
+    sleep 0.2
+  done
+}
+PAY_JOB="{\"requestId\":\"$(uuid)\",\"action\":\"ORDER_JOB_ACTION_MARK_PAID\",\"filter\":{\"query\":\"morning\",\"statuses\":[\"ORDER_STATUS_PENDING\"]}}"
+http POST /v1/orderJobs "$PAY_JOB" -H "$(auth "$STAFF_TOKEN")"
+expect 200 "staff mark the morning's orders paid in one job"
+await_job "$(json_get id <<<"$BODY")"
+[[ "$(json_get changedCount <<<"$BODY")" == 3 ]] || fail "the pay job did not change 3 orders: $BODY"
+http GET "/v1/orders?filter.query=morning&filter.statuses=ORDER_STATUS_PROCESSING" "" -H "$(auth "$STAFF_TOKEN")"
+expect 200 "staff filter the processing orders"
+[[ "$(python3 -c 'import json,sys; print(len(json.load(sys.stdin)["orders"]))' <<<"$BODY")" == 3 ]] ||
+  fail "the processing filter does not list the 3 paid orders: $BODY"
+TRACKING_CSV="order_number,carrier,tracking_number
+${MORNING_NUMBERS[0]},UPS,1Z999AA10000000001
+#${MORNING_NUMBERS[1]},dhl,JD0146000000000002
+${MORNING_NUMBERS[2]},usps,9400100000000000000003"
+ship_job() {
+  python3 -c 'import json,sys; print(json.dumps({"requestId": sys.argv[1], "action": "ORDER_JOB_ACTION_SHIP", "shipmentsCsv": sys.argv[2]}))' "$1" "$2"
+}
+http POST /v1/orderJobs:preview "$(ship_job "$(uuid)" "$TRACKING_CSV
+99999999,ups,1Z000")" -H "$(auth "$STAFF_TOKEN")"
+expect 200 "the dry run of shipping from a tracking CSV"
+[[ "$(json_get changeCount <<<"$BODY")" == 3 && "$(json_get failCount <<<"$BODY")" == 1 ]] ||
+  fail "the dry run should change 3 and fail the unknown number: $BODY"
+http GET "/v1/orders/$(python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["orderId"])' <<<"$BODY")" "" -H "$(auth "$STAFF_TOKEN")"
+[[ "$(json_get status <<<"$BODY")" == ORDER_STATUS_PROCESSING ]] || fail "the dry run changed an order: $BODY"
+http POST /v1/orderJobs:preview "$(ship_job "$(uuid)" "order_number,carrier,tracking_number
+${MORNING_NUMBERS[0]},ups,not a number")" -H "$(auth "$STAFF_TOKEN")"
+expect 400 "a tracking CSV with a bad row"
+grep -q "line 2" <<<"$BODY" || fail "the bad row's error does not name its line: $BODY"
+SHIP_REQUEST="$(uuid)"
+http POST /v1/orderJobs "$(ship_job "$SHIP_REQUEST" "$TRACKING_CSV")" -H "$(auth "$STAFF_TOKEN")"
+expect 200 "staff ship the morning's parcels from the tracking CSV"
+SHIP_JOB="$(json_get id <<<"$BODY")"
+http POST /v1/orderJobs "$(ship_job "$SHIP_REQUEST" "$TRACKING_CSV")" -H "$(auth "$STAFF_TOKEN")"
+[[ "$(json_get id <<<"$BODY")" == "$SHIP_JOB" ]] || fail "a retried submission made another job: $BODY"
+await_job "$SHIP_JOB"
+[[ "$(json_get changedCount <<<"$BODY")" == 3 ]] || fail "the ship job did not ship 3 orders: $BODY"
+code="$(curl -sS -o "$CSV" -w '%{http_code} %{content_type}' -H "$(auth "$STAFF_TOKEN")" \
+  "$GATEWAY_URL/v1/orderJobs/$SHIP_JOB/items:export")"
+[[ "$code" == "200 text/csv; charset=utf-8" ]] || fail "the job's results CSV: $code $(head -c 300 "$CSV")"
+[[ "$(grep -c ',changed,' "$CSV")" == 3 ]] || fail "the results CSV: $(cat "$CSV")"
+http GET "/v1/orders?filter.query=morning&filter.statuses=ORDER_STATUS_SHIPPED" "" -H "$(auth "$STAFF_TOKEN")"
+MORNING_ID="$(python3 -c 'import json,sys; o=json.load(sys.stdin)["orders"]; print(len(o), o[0]["id"])' <<<"$BODY")"
+[[ "${MORNING_ID%% *}" == 3 ]] || fail "the shipped filter does not list the 3 orders: $BODY"
+http GET "/v1/orders/${MORNING_ID#* }/history" "" -H "$(auth "$STAFF_TOKEN")"
+[[ "$(python3 -c 'import json,sys; print(json.load(sys.stdin)["entries"][-1].get("jobId",""))' <<<"$BODY")" == "$SHIP_JOB" ]] ||
+  fail "the order's history does not name the job: $BODY"
+code="$(curl -sS -o "$PDF" -w '%{http_code} %{content_type}' -H "$(auth "$STAFF_TOKEN")" \
+  "$GATEWAY_URL/v1/orders:packingSlips?filter.query=morning&sort=PACKING_SLIP_SORT_SKU")"
+[[ "$code" == "200 application/pdf" ]] || fail "the morning's packing slips: $code $(head -c 300 "$PDF")"
+if command -v pdfinfo >/dev/null; then
+  [[ "$(pdfinfo "$PDF" | awk '/^Pages:/ {print $2}')" == 3 ]] || fail "the batch of packing slips is not 3 pages"
+fi
+code="$(curl -sS -o "$CSV" -w '%{http_code} %{content_type}' -H "$(auth "$STAFF_TOKEN")" \
+  "$GATEWAY_URL/v1/orders:export?layout=ORDER_EXPORT_LAYOUT_PRODUCTS&filter.query=morning")"
+[[ "$code" == "200 text/csv; charset=utf-8" ]] || fail "the ordered products export: $code"
+python3 - "$CSV" <<'PY' || fail "the ordered products export: $(cat "$CSV")"
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+assert len(rows) == 1 and rows[0]["sku"] == "MUG-1", rows
+sold = next(v for k, v in rows[0].items() if k.startswith("quantity_sold") or k == "sold")
+assert int(sold) == 6, rows
+PY
+http POST /v1/orderJobs "$PAY_JOB" -H "$(auth "$TOKEN_B")"
+expect 403 "a customer submits a bulk job"
+http POST "/v1/orderJobs/$SHIP_JOB:undo" "{\"requestId\":\"$(uuid)\"}" -H "$(auth "$STOREFRONT_TOKEN")"
+expect 403 "the storefront undoes a job"
 
 step "roles: marketing cannot cancel an order, the storefront cannot run the back office"
 MARKETING="$("$STORECTL" token issue --role marketing --ttl 10m)"
