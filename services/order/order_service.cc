@@ -243,6 +243,21 @@ grpc::Status OrderServiceImpl::UpdateOrderSettings(grpc::ServerContext* ctx,
   return Reply(app_.UpdateSettings(*req), resp);
 }
 
+grpc::Status OrderServiceImpl::EditOrder(grpc::ServerContext* ctx, const v1::EditOrderRequest* req,
+                                         v1::OrderEditResult* resp) {
+  grpcx::CallScope scope(*ctx);
+  if (scope.is_customer()) return grpcx::StaffOnly();
+  return Reply(app_.EditOrder(*req, scope.actor()), resp);
+}
+
+grpc::Status OrderServiceImpl::PreviewOrderEdit(grpc::ServerContext* ctx,
+                                                const v1::EditOrderRequest* req,
+                                                v1::OrderEditResult* resp) {
+  grpcx::CallScope scope(*ctx);
+  if (scope.is_customer()) return grpcx::StaffOnly();
+  return Reply(app_.PreviewEdit(*req), resp);
+}
+
 grpc::Status OrderServiceImpl::CreateOrderJob(grpc::ServerContext* ctx,
                                               const v1::CreateOrderJobRequest* req,
                                               v1::OrderJob* resp) {

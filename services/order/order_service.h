@@ -66,6 +66,10 @@ class OrderServiceImpl final : public v1::OrderService::Service {
   grpc::Status UpdateOrderSettings(grpc::ServerContext* ctx,
                                    const v1::UpdateOrderSettingsRequest* req,
                                    v1::OrderSettings* resp) override;
+  grpc::Status EditOrder(grpc::ServerContext* ctx, const v1::EditOrderRequest* req,
+                         v1::OrderEditResult* resp) override;
+  grpc::Status PreviewOrderEdit(grpc::ServerContext* ctx, const v1::EditOrderRequest* req,
+                                v1::OrderEditResult* resp) override;
   grpc::Status CreateOrderJob(grpc::ServerContext* ctx, const v1::CreateOrderJobRequest* req,
                               v1::OrderJob* resp) override;
   grpc::Status PreviewOrderJob(grpc::ServerContext* ctx, const v1::CreateOrderJobRequest* req,

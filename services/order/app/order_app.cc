@@ -367,13 +367,22 @@ absl::StatusOr<v1::RecordPaymentResponse> OrderApp::RecordPayment(
           payment.mutable_amount()->set_currency_code(order.currency_code());
           return NoChange();
         }
-        if (order.status() != v1::ORDER_STATUS_PENDING &&
-            order.status() != v1::ORDER_STATUS_AWAITING_VERIFICATION) {
+        // An edit (ORD-06) can leave a processing order owing a balance.
+        const bool awaiting = order.status() == v1::ORDER_STATUS_PENDING ||
+                              order.status() == v1::ORDER_STATUS_AWAITING_VERIFICATION;
+        const bool owes_edit_balance =
+            !awaiting && IsEditable(order) && BalanceOf(order).amount_due > 0;
+        if (!awaiting && !owes_edit_balance) {
           return Precondition("ORDER_NOT_AWAITING_PAYMENT",
                               absl::StrCat("payments are recorded for pending or "
-                                           "awaiting_verification orders; this order is ",
-                                           StatusName(order.status())),
+                                           "awaiting_verification orders, or for the balance of "
+                                           "an edit; this order is ",
+                                           StatusName(order.status()), " and owes nothing"),
                               {{"status", StatusName(order.status())}});
+        }
+        if (owes_edit_balance && request.outcome() != v1::PAYMENT_OUTCOME_SUCCEEDED &&
+            request.outcome() != v1::PAYMENT_OUTCOME_FAILED) {
+          return InvalidField("outcome", "the balance of an edit is paid (succeeded) or failed");
         }
         payment.set_id(NewUuid());
         payment.set_provider(request.provider());
@@ -489,6 +498,58 @@ absl::StatusOr<v1::RefundOrderResponse> OrderApp::RefundOrder(
   *resp.mutable_order() = *order;
   *resp.mutable_refund() = refund;
   return resp;
+}
+
+namespace {
+
+void FillBalance(v1::OrderEditResult& result) {
+  const EditBalance balance = BalanceOf(result.order());
+  const std::string& currency = result.order().currency_code();
+  result.mutable_amount_due()->set_amount_minor(balance.amount_due);
+  result.mutable_amount_due()->set_currency_code(currency);
+  result.mutable_refundable()->set_amount_minor(balance.refundable);
+  result.mutable_refundable()->set_currency_code(currency);
+}
+
+}  // namespace
+
+absl::StatusOr<v1::OrderEditResult> OrderApp::PreviewEdit(const v1::EditOrderRequest& request) {
+  STORE_ASSIGN_OR_RETURN(v1::Order order, GetOrder(request.order_id()));
+  v1::OrderEditResult result;
+  result.set_base_version(order.version());
+  *result.mutable_previous_total() = order.totals().total();
+  STORE_RETURN_IF_ERROR(Edit(order, request).status());
+  *result.mutable_order() = std::move(order);
+  FillBalance(result);
+  return result;
+}
+
+absl::StatusOr<v1::OrderEditResult> OrderApp::EditOrder(const v1::EditOrderRequest& request,
+                                                        const std::string& actor) {
+  if (request.expected_version() <= 0) {
+    return InvalidField("expected_version",
+                        "is required: the version the edit was previewed on (PreviewOrderEdit's "
+                        "base_version)");
+  }
+  v1::OrderEditResult result;
+  absl::StatusOr<v1::Order> order =
+      Mutate(pool_, clock_, request.order_id(), actor,
+             [&](pqxx::transaction_base&, v1::Order& order) -> absl::StatusOr<OrderChange> {
+               if (order.version() != request.expected_version()) {
+                 return MakeError(absl::StatusCode::kAborted, "VERSION_CHANGED", "expected_version",
+                                  absl::StrCat("the order changed since the preview (version ",
+                                               request.expected_version(), " then, ",
+                                               order.version(), " now); preview the edit again"),
+                                  {{"version", absl::StrCat(order.version())}});
+               }
+               result.set_base_version(order.version());
+               *result.mutable_previous_total() = order.totals().total();
+               return Edit(order, request);
+             });
+  if (!order.ok()) return order.status();
+  *result.mutable_order() = *order;
+  FillBalance(result);
+  return result;
 }
 
 absl::StatusOr<v1::OrderNote> OrderApp::AddNote(const v1::AddOrderNoteRequest& request,

@@ -73,6 +73,12 @@ class OrderApp {
                                         const std::string& actor);
   absl::StatusOr<v1::RefundOrderResponse> RefundOrder(const v1::RefundOrderRequest& request,
                                                       const std::string& actor);
+  // ORD-06: an edit before shipping, previewed (nothing written) or
+  // committed on the version it was previewed on (ABORTED VERSION_CHANGED
+  // otherwise).
+  absl::StatusOr<v1::OrderEditResult> PreviewEdit(const v1::EditOrderRequest& request);
+  absl::StatusOr<v1::OrderEditResult> EditOrder(const v1::EditOrderRequest& request,
+                                                const std::string& actor);
   absl::StatusOr<v1::OrderNote> AddNote(const v1::AddOrderNoteRequest& request,
                                         const std::string& actor);
   absl::StatusOr<v1::ListOrderNotesResponse> ListNotes(const v1::ListOrderNotesRequest& request);

@@ -63,6 +63,28 @@ absl::StatusOr<OrderChange> Reject(v1::Order& order, const std::string& reason);
 absl::StatusOr<OrderChange> MarkPaid(v1::Order& order, const std::string& payment_id,
                                      const std::string& reference, absl::Time now);
 
+// What an edited order still owes, or was paid beyond its total: the total
+// less what was paid net of refunds, split into its two signs.
+struct EditBalance {
+  int64_t amount_due = 0;
+  int64_t refundable = 0;
+};
+EditBalance BalanceOf(const v1::Order& order);
+
+// Whether an order can still be edited: it has not shipped and is not
+// cancelled, rejected or refunded (pending, awaiting_verification,
+// processing, or partially refunded before shipping).
+bool IsEditable(const v1::Order& order);
+
+// ORD-06: applies `request.changes` to an editable order
+// (FAILED_PRECONDITION ORDER_NOT_EDITABLE otherwise) and
+// prices it again (PriceOrder). INVALID_ARGUMENT naming
+// "changes[i].<field>" for a bad change (an unknown sku, a quantity below
+// the refunded units, a sku or discount code already there, no line left,
+// a new total below what was refunded). OrderEdited, history action
+// "edited". The version check is the caller's.
+absl::StatusOr<OrderChange> Edit(v1::Order& order, const v1::EditOrderRequest& request);
+
 }  // namespace store::order
 
 #endif  // STORE_SERVICES_ORDER_DOMAIN_ORDER_CHANGES_H_

@@ -120,6 +120,30 @@ absl::StatusOr<v1::DeliveryMethod> CheckDeliveryMethod(absl::string_view f,
   return delivery;
 }
 
+absl::StatusOr<v1::Discount> CheckDiscount(absl::string_view field, const v1::Discount& src,
+                                           const std::string& currency) {
+  STORE_RETURN_IF_ERROR(ValidateText(absl::StrCat(field, ".code"), src.code(), 0, 64));
+  STORE_RETURN_IF_ERROR(
+      ValidateText(absl::StrCat(field, ".description"), src.description(), 0, 200));
+  v1::Discount d;
+  d.set_code(src.code());
+  d.set_description(src.description());
+  switch (src.value_case()) {
+    case v1::Discount::kPercentBp:
+      STORE_RETURN_IF_ERROR(CheckPercent(absl::StrCat(field, ".percent_bp"), src.percent_bp()));
+      d.set_percent_bp(src.percent_bp());
+      break;
+    case v1::Discount::kAmount:
+      STORE_RETURN_IF_ERROR(
+          CheckMoney(absl::StrCat(field, ".amount"), src.amount(), currency, false));
+      *d.mutable_amount() = MakeMoney(src.amount().amount_minor(), currency);
+      break;
+    default:
+      return InvalidField(field, "needs percent_bp or amount");
+  }
+  return d;
+}
+
 absl::StatusOr<v1::Order> BuildNewOrder(const v1::PlaceOrderRequest& request) {
   if (!IsUuid(request.request_id())) {
     return InvalidField("request_id", "must be a UUID chosen by the caller (it makes retries safe)");
@@ -186,23 +210,7 @@ absl::StatusOr<v1::Order> BuildNewOrder(const v1::PlaceOrderRequest& request) {
   for (int i = 0; i < request.discounts_size(); ++i) {
     const v1::Discount& src = request.discounts(i);
     const std::string f = absl::StrCat("discounts[", i, "]");
-    STORE_RETURN_IF_ERROR(ValidateText(absl::StrCat(f, ".code"), src.code(), 0, 64));
-    STORE_RETURN_IF_ERROR(ValidateText(absl::StrCat(f, ".description"), src.description(), 0, 200));
-    v1::Discount* d = order.add_discounts();
-    d->set_code(src.code());
-    d->set_description(src.description());
-    switch (src.value_case()) {
-      case v1::Discount::kPercentBp:
-        STORE_RETURN_IF_ERROR(CheckPercent(absl::StrCat(f, ".percent_bp"), src.percent_bp()));
-        d->set_percent_bp(src.percent_bp());
-        break;
-      case v1::Discount::kAmount:
-        STORE_RETURN_IF_ERROR(CheckMoney(absl::StrCat(f, ".amount"), src.amount(), currency, false));
-        *d->mutable_amount() = MakeMoney(src.amount().amount_minor(), currency);
-        break;
-      default:
-        return InvalidField(f, "needs percent_bp or amount");
-    }
+    STORE_ASSIGN_OR_RETURN(*order.add_discounts(), CheckDiscount(f, src, currency));
   }
   STORE_RETURN_IF_ERROR(ValidateMultilineText("customer_note", request.customer_note(), 0, 2000));
   order.set_customer_note(request.customer_note());

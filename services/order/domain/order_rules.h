@@ -41,6 +41,10 @@ absl::Status CheckAddress(absl::string_view field, common::v1::Address* address)
 // stored (output fields dropped).
 absl::StatusOr<v1::OrderItem> CheckItem(absl::string_view field, const v1::OrderItem& item,
                                         const std::string& currency);
+// Code, description, and a percentage or an amount in `currency`; the
+// discount as stored (`applied` left for PriceOrder).
+absl::StatusOr<v1::Discount> CheckDiscount(absl::string_view field, const v1::Discount& discount,
+                                           const std::string& currency);
 // Code, name, fee in `currency`, tax rate; the method as stored.
 absl::StatusOr<v1::DeliveryMethod> CheckDeliveryMethod(absl::string_view field,
                                                        const v1::DeliveryMethod& method,
