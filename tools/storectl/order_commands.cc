@@ -53,6 +53,12 @@ commands:
   reject    ID --reason TEXT
   refund    ID --reason TEXT [--amount MINOR] [--line SKU:QTY[:restock]]... [--shipping]
             [--request-id UUID]
+  edit      ID [--quantity SKU:QTY]... [--add-item SKU:NAME:QTY:UNIT_PRICE_MINOR[:TAX_BP]]...
+            [--remove SKU]... [--address "NAME|LINE1|CITY|COUNTRY[|POSTAL]"]
+            [--discount-percent BP --discount-code C] [--remove-discount CODE] [--reason TEXT]
+            [--preview] [--version N]
+            before shipping: prints the new total and the balance; without --preview it
+            previews, then commits on the previewed version (or on --version N)
   return    ID --line SKU:RECEIVED[:DAMAGED]... [--reason TEXT] [--request-id UUID]
             goods that came back: received units are restocked, damaged ones are not
   returns   ID
@@ -388,6 +394,70 @@ int Pay(const Global& g, const Args& args, const std::string& id) {
   return 0;
 }
 
+int Edit(const Global& g, const Args& args, const std::string& id) {
+  v1::EditOrderRequest req;
+  req.set_order_id(id);
+  req.set_reason(args.Get("reason"));
+  for (const auto& spec : args.GetAll("quantity")) {
+    std::vector<std::string> p = absl::StrSplit(spec, ':');
+    int qty = 0;
+    if (p.size() != 2 || !absl::SimpleAtoi(p[1], &qty)) {
+      return Fail(absl::InvalidArgumentError("--quantity SKU:QTY"));
+    }
+    auto* c = req.add_changes()->mutable_set_quantity();
+    c->set_sku(p[0]);
+    c->set_quantity(qty);
+  }
+  for (const auto& spec : args.GetAll("add-item")) {
+    if (absl::Status s = ParseItem(spec, req.add_changes()->mutable_add_item()); !s.ok()) {
+      return Fail(s);
+    }
+  }
+  for (const auto& sku : args.GetAll("remove")) req.add_changes()->set_remove_sku(sku);
+  if (args.Has("address")) {
+    if (absl::Status s = ParseAddress(args.Get("address"),
+                                      req.add_changes()->mutable_shipping_address());
+        !s.ok()) {
+      return Fail(s);
+    }
+  }
+  if (args.Has("discount-percent")) {
+    auto bp = Int(args, "discount-percent");
+    if (!bp.ok()) return Fail(bp.status());
+    auto* d = req.add_changes()->mutable_add_discount();
+    d->set_code(args.Get("discount-code"));
+    d->set_percent_bp(static_cast<int32_t>(*bp));
+  }
+  for (const auto& code : args.GetAll("remove-discount")) {
+    req.add_changes()->set_remove_discount_code(code);
+  }
+  auto stub = Stub(args);
+  v1::OrderEditResult result;
+  auto print = [&](const char* what) {
+    if (g.json) return PrintJson(result);
+    std::printf("%s order #%lld (version %lld): total %s -> %s; amount due %s, refundable %s\n",
+                what, static_cast<long long>(result.order().number()),
+                static_cast<long long>(result.base_version()),
+                Money(result.previous_total()).c_str(),
+                Money(result.order().totals().total()).c_str(), Money(result.amount_due()).c_str(),
+                Money(result.refundable()).c_str());
+  };
+  if (args.Has("version")) {
+    auto v = Int(args, "version");
+    if (!v.ok()) return Fail(v.status());
+    req.set_expected_version(*v);
+  } else {
+    grpc::Status s = stub->PreviewOrderEdit(Context(g).get(), req, &result);
+    if (!s.ok()) return Fail(s);
+    if (args.Has("preview")) return print("preview of"), 0;
+    req.set_expected_version(result.base_version());
+  }
+  grpc::Status s = stub->EditOrder(Context(g).get(), req, &result);
+  if (!s.ok()) return Fail(s);
+  print("edited");
+  return 0;
+}
+
 int Refund(const Global& g, const Args& args, const std::string& id) {
   v1::RefundOrderRequest req;
   req.set_order_id(id);
@@ -426,7 +496,7 @@ int Refund(const Global& g, const Args& args, const std::string& id) {
 
 int OrderCommand(const Global& g, const std::vector<std::string>& argv) {
   auto parsed = Args::Parse(
-      argv, {"asc", "all", "shipping", "by-customer", "customer", "prices", "wait", "help"});
+      argv, {"asc", "all", "shipping", "by-customer", "customer", "prices", "wait", "preview", "help"});
   if (!parsed.ok()) return Fail(parsed.status());
   const Args& args = *parsed;
   const std::string cmd = args.Positional(0);
@@ -472,6 +542,7 @@ int OrderCommand(const Global& g, const std::vector<std::string>& argv) {
   }
   if (cmd == "pay") return Pay(g, args, id);
   if (cmd == "refund") return Refund(g, args, id);
+  if (cmd == "edit") return Edit(g, args, id);
   if (cmd == "ship") {
     v1::ShipOrderRequest req;
     req.set_order_id(id);
