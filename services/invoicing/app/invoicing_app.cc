@@ -114,6 +114,49 @@ absl::Status CancelIn(pqxx::transaction_base& tx, v1::Invoice& inv, const std::s
   return absl::OkStatus();
 }
 
+// ORD-06: an invoiced order was edited. If the edit changed what the
+// invoice says (lines or totals), the invoice is credited in full (a credit
+// note from the credit-note series), marked corrected, and a new invoice is
+// issued for the edited order. Nothing invoiced yet, or cancelled: nothing to
+// correct (the edited order is invoiced when its time comes).
+absl::Status CorrectAfterEdit(pqxx::transaction_base& tx, const ov1::OrderEdited& e, absl::Time now,
+                              absl::Time occurred) {
+  std::optional<v1::Invoice> inv = InvoiceStore::InvoiceOfOrder(tx, e.order().id(), true);
+  if (!inv.has_value() || inv->status() != v1::INVOICE_STATUS_ISSUED) return absl::OkStatus();
+  const v1::InvoicingSettings settings = SettingsIn(tx);
+  const v1::Invoice edited = BuildInvoice(e.order(), settings, now);
+  if (SameContent(*inv, edited)) return absl::OkStatus();  // e.g. a new shipping address only
+  const int64_t left = inv->total().amount_minor() - inv->credited_total().amount_minor();
+  const std::string reason =
+      absl::StrCat("order #", e.order().number(), " edited: replaced by a new invoice");
+  if (left > 0) {
+    absl::StatusOr<v1::Invoice> note = BuildCreditNote(*inv, left, reason, settings, now);
+    if (!note.ok()) return note.status();
+    Store(tx, *note, settings, "", occurred);
+    inv->mutable_credited_total()->set_amount_minor(inv->credited_total().amount_minor() + left);
+    inv->set_status(v1::INVOICE_STATUS_CORRECTED);
+    inv->set_reason(reason);
+    inv->set_version(inv->version() + 1);
+    InvoiceStore::Update(tx, *inv);
+    v1::CreditNoteIssued event;
+    *event.mutable_credit_note() = *note;
+    *event.mutable_invoice() = *inv;
+    Publish(tx, event, *inv, now);
+    Issued().Add({{"kind", "credit_note"}}).Increment();
+  } else {
+    inv->set_status(v1::INVOICE_STATUS_CORRECTED);
+    inv->set_reason(reason);
+    inv->set_version(inv->version() + 1);
+    InvoiceStore::Update(tx, *inv);
+  }
+  absl::StatusOr<v1::Invoice> issued = IssueIn(tx, e.order(), settings, now, occurred);
+  if (!issued.ok()) return issued.status();
+  Issued().Add({{"kind", "invoice"}}).Increment();
+  log::Info("invoice corrected after an order edit",
+            {{"order_id", e.order().id()}, {"replaced", inv->number()}, {"new", issued->number()}});
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status InvoicingApp::HandleOrderEvent(pqxx::work& tx, const common::v1::EventEnvelope& env) {
@@ -189,6 +232,12 @@ absl::Status InvoicingApp::HandleOrderEvent(pqxx::work& tx, const common::v1::Ev
     Publish(tx, event, *inv, now);
     Issued().Add({{"kind", "credit_note"}}).Increment();
     return absl::OkStatus();
+  }
+  if (type == "store.order.v1.OrderEdited") {
+    ov1::OrderEdited e;
+    STORE_RETURN_IF_ERROR(events::UnpackPayload(env, &e));
+    snapshot(e.order());
+    return CorrectAfterEdit(tx, e, now, occurred);
   }
   // Other order events only refresh the snapshot.
   if (type == "store.order.v1.OrderShipped") {

@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "google/protobuf/util/time_util.h"
 #include "libs/core/contact.h"
 #include "libs/core/money.h"
@@ -236,6 +237,20 @@ absl::StatusOr<v1::Invoice> BuildCreditNote(const v1::Invoice& invoice, int64_t 
   *note.mutable_issue_time() = Ts(issue_time);
   *note.mutable_due_time() = Ts(issue_time);
   return note;
+}
+
+bool SameContent(const v1::Invoice& a, const v1::Invoice& b) {
+  auto content = [](const v1::Invoice& inv) {
+    v1::Invoice c;
+    *c.mutable_buyer() = inv.buyer();
+    *c.mutable_lines() = inv.lines();
+    *c.mutable_taxes() = inv.taxes();
+    *c.mutable_net_total() = inv.net_total();
+    *c.mutable_tax_total() = inv.tax_total();
+    *c.mutable_total() = inv.total();
+    return c;
+  };
+  return google::protobuf::util::MessageDifferencer::Equals(content(a), content(b));
 }
 
 }  // namespace store::invoicing

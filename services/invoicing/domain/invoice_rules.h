@@ -38,6 +38,10 @@ std::string FormatNumber(const std::string& series, int64_t sequence);
 // The invoice of `order` (without id and number): seller from the settings,
 // buyer from the billing address and the customer, one line per item plus
 // the shipping fee, tax per rate, totals. Amounts match the order's.
+// Whether two invoices say the same (buyer, lines, taxes, totals), numbers
+// and times aside: an edit that changes none of it needs no correction.
+bool SameContent(const v1::Invoice& a, const v1::Invoice& b);
+
 v1::Invoice BuildInvoice(const order::v1::Order& order, const v1::InvoicingSettings& settings,
                          absl::Time issue_time);
 

@@ -34,11 +34,14 @@ const pg::Statement kInsert(
 const pg::Statement kLoad("invoice_load", "SELECT body FROM invoices WHERE id = $1::uuid");
 const pg::Statement kLoadForUpdate("invoice_load_for_update",
                                    "SELECT body FROM invoices WHERE id = $1::uuid FOR UPDATE");
-const pg::Statement kOfOrder("invoice_of_order",
-                             "SELECT body FROM invoices WHERE order_id = $1::uuid AND kind = 1");
+// The order's current invoice: not one an edit replaced (status 3).
+const pg::Statement kOfOrder(
+    "invoice_of_order",
+    "SELECT body FROM invoices WHERE order_id = $1::uuid AND kind = 1 AND status <> 3");
 const pg::Statement kOfOrderForUpdate(
     "invoice_of_order_for_update",
-    "SELECT body FROM invoices WHERE order_id = $1::uuid AND kind = 1 FOR UPDATE");
+    "SELECT body FROM invoices WHERE order_id = $1::uuid AND kind = 1 AND status <> 3"
+    " FOR UPDATE");
 const pg::Statement kUpdate("invoice_update",
                             "UPDATE invoices SET status = $2::smallint, body = $3 WHERE id = $1::uuid");
 const pg::Statement kSaveSnapshot(

@@ -322,6 +322,59 @@ TEST_F(InvoicingTest, RefundsIssueCreditNotesNeverAboveTheInvoice) {
   EXPECT_EQ(invoice.version(), 3);
 }
 
+// ORD-06: an invoiced order edited before shipping gets a credit note for
+// its invoice and a new invoice, numbers from their series; an edit that
+// changes nothing on the invoice (a new shipping address) corrects nothing.
+TEST_F(InvoicingTest, AnEditedInvoicedOrderGetsACreditNoteAndANewInvoice) {
+  ov1::Order o = NewOrder();
+  Paid(o);
+  auto edited = [&](std::function<void(ov1::Order&)> change) {
+    const ov1::Order before = o;
+    change(o);
+    ASSERT_TRUE(order::PriceOrder(&o).ok());
+    o.set_version(o.version() + 1);
+    ov1::OrderEdited e;
+    *e.mutable_order() = o;
+    e.set_from_version(before.version());
+    e.set_to_version(o.version());
+    *e.mutable_previous_total() = before.totals().total();
+    Send(e, o);
+  };
+  edited([](ov1::Order& order) { order.mutable_shipping_address()->set_line1("Arbat 2"); });
+  edited([](ov1::Order& order) { order.mutable_items(0)->set_quantity(3); });
+  StartConsumer();
+  ASSERT_TRUE(testing::WaitFor([&] { return Count("SELECT count(*) FROM inbox") == 3; },
+                               absl::Seconds(30)));
+  v1::ListInvoicesResponse list = ListFor(o.id());
+  ASSERT_EQ(list.invoices_size(), 3);
+  std::map<std::string, v1::Invoice> by_number;
+  for (const auto& d : list.invoices()) by_number[d.number()] = d;
+  ASSERT_EQ(by_number.count("INV-2026-000001"), 1u);
+  ASSERT_EQ(by_number.count("INV-2026-000002"), 1u);
+  ASSERT_EQ(by_number.count("CN-2026-000001"), 1u);
+  const v1::Invoice& old_invoice = by_number["INV-2026-000001"];
+  const v1::Invoice& note = by_number["CN-2026-000001"];
+  const v1::Invoice& fresh = by_number["INV-2026-000002"];
+  EXPECT_EQ(old_invoice.status(), v1::INVOICE_STATUS_CORRECTED);
+  EXPECT_EQ(old_invoice.credited_total().amount_minor(), old_invoice.total().amount_minor());
+  EXPECT_EQ(note.credited_invoice_number(), "INV-2026-000001");
+  EXPECT_EQ(note.total().amount_minor(), old_invoice.total().amount_minor());
+  EXPECT_THAT(note.reason(), ::testing::HasSubstr("edited"));
+  EXPECT_EQ(fresh.status(), v1::INVOICE_STATUS_ISSUED);
+  EXPECT_EQ(fresh.total().amount_minor(), o.totals().total().amount_minor());
+  EXPECT_EQ(fresh.lines(0).quantity(), 3);
+  // One current invoice per order: a refund now credits the new one.
+  Refunded(o, 100);
+  ASSERT_TRUE(
+      testing::WaitFor([&] { return ListFor(o.id()).invoices_size() == 4; }, absl::Seconds(30)));
+  const v1::ListInvoicesResponse after = ListFor(o.id());
+  for (const auto& d : after.invoices()) {
+    if (d.number() == "CN-2026-000002") {
+      EXPECT_EQ(d.credited_invoice_number(), "INV-2026-000002");
+    }
+  }
+}
+
 TEST_F(InvoicingTest, SettingsDecideWhenAndForWhom) {
   SetSettings([](v1::InvoicingSettings* s) {
     s->set_mode(v1::ISSUE_MODE_ON_ORDER_PLACED);
