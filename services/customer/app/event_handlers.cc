@@ -37,6 +37,8 @@ bool OrderOf(const common::v1::EventEnvelope& env, order::v1::Order* out) {
   if (type == "store.order.v1.OrderShipped") return take(order::v1::OrderShipped());
   if (type == "store.order.v1.OrderRefunded") return take(order::v1::OrderRefunded());
   if (type == "store.order.v1.OrderStatusChanged") return take(order::v1::OrderStatusChanged());
+  // ORD-06: the purchase facts follow an edit (the order's new total).
+  if (type == "store.order.v1.OrderEdited") return take(order::v1::OrderEdited());
   return false;
 }
 

@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "libs/auth/digest.h"
 #include "libs/core/contact.h"
 #include "libs/core/ids.h"
@@ -26,6 +27,49 @@ namespace store::newsletter {
 namespace {
 
 using namespace internal;  // NOLINT: this service's own helpers
+
+// An edit's changes as the customer reads them, one per line.
+std::string DescribeEdit(const ov1::OrderEdited& e) {
+  std::vector<std::string> lines;
+  auto name_of = [&](const std::string& sku) {
+    for (const ov1::OrderItem& item : e.order().items()) {
+      if (item.sku() == sku) return item.name();
+    }
+    return sku;
+  };
+  for (const ov1::OrderEditChange& c : e.changes()) {
+    switch (c.change_case()) {
+      case ov1::OrderEditChange::kAddItem:
+        lines.push_back(
+            absl::StrCat("- added: ", c.add_item().quantity(), " x ", c.add_item().name()));
+        break;
+      case ov1::OrderEditChange::kSetQuantity:
+        lines.push_back(c.set_quantity().quantity() == 0
+                            ? absl::StrCat("- removed: ", c.set_quantity().sku())
+                            : absl::StrCat("- ", name_of(c.set_quantity().sku()), ": now ",
+                                           c.set_quantity().quantity()));
+        break;
+      case ov1::OrderEditChange::kRemoveSku:
+        lines.push_back(absl::StrCat("- removed: ", c.remove_sku()));
+        break;
+      case ov1::OrderEditChange::kShippingAddress:
+        lines.push_back(absl::StrCat("- new shipping address: ", c.shipping_address().line1(), ", ",
+                                     c.shipping_address().city()));
+        break;
+      case ov1::OrderEditChange::kAddDiscount:
+        lines.push_back(absl::StrCat("- discount added: ", c.add_discount().code().empty()
+                                                               ? c.add_discount().description()
+                                                               : c.add_discount().code()));
+        break;
+      case ov1::OrderEditChange::kRemoveDiscountCode:
+        lines.push_back(absl::StrCat("- discount removed: ", c.remove_discount_code()));
+        break;
+      default:
+        break;
+    }
+  }
+  return absl::StrJoin(lines, "\n");
+}
 
 }  // namespace
 
@@ -121,6 +165,17 @@ absl::Status NewsletterApp::HandleOrderEvent(pqxx::work& tx, const common::v1::E
              {{"reason", e.status_change().reason().empty() ? "no reason given"
                                                             : e.status_change().reason()}});
     }
+  } else if (type == "store.order.v1.OrderEdited") {
+    ov1::OrderEdited e;
+    STORE_RETURN_IF_ERROR(events::UnpackPayload(env, &e));
+    std::string balance = "What you paid stays as it is.";
+    if (e.amount_due().amount_minor() > 0) {
+      balance = absl::StrCat("Still to pay: ", Money(e.amount_due()), ".");
+    } else if (e.refundable().amount_minor() > 0) {
+      balance = absl::StrCat("We will refund you ", Money(e.refundable()), ".");
+    }
+    notice(v1::NOTICE_TYPE_ORDER_UPDATED, e.order(),
+           {{"changes", DescribeEdit(e)}, {"balance", balance}});
   } else if (type == "store.order.v1.OrderRefunded") {
     ov1::OrderRefunded e;
     STORE_RETURN_IF_ERROR(events::UnpackPayload(env, &e));

@@ -120,6 +120,14 @@ const Builtin& BuiltinOf(v1::NoticeType type) {
         "newsletter.</p><p><a href=\"{confirm_url}\">Yes, subscribe me</a></p>"
         "<p>If you did not sign up, ignore this mail and you will hear nothing more from "
         "us.</p>"}},
+      {v1::NOTICE_TYPE_ORDER_UPDATED,
+       {{"order_number", "order_total", "changes", "balance", "order_url"},
+        "Your order #{order_number} was updated",
+        "Hello {firstname},\n\nyour order #{order_number} was updated:\n{changes}\n"
+        "The new total is {order_total}. {balance}\n\n{order_url}\n",
+        "<p>Hello {firstname},</p><p>your order <b>#{order_number}</b> was updated:</p>"
+        "<p>{changes}</p><p>The new total is <b>{order_total}</b>. {balance}</p>"
+        "<p><a href=\"{order_url}\">Your order</a></p>"}},
       {v1::NOTICE_TYPE_ABANDONED_CART,
        {{"cart_url", "cart_total", "cart_items"},
         "You left something in your cart at {store_name}",

@@ -11,7 +11,7 @@ namespace {
 using ::testing::HasSubstr;
 
 TEST(NoticesTest, EveryTypeHasABuiltinTemplateThatUsesOnlyItsOwnTags) {
-  EXPECT_EQ(AllNoticeTypes().size(), 12u);
+  EXPECT_EQ(AllNoticeTypes().size(), 13u);
   for (v1::NoticeType type : AllNoticeTypes()) {
     const v1::NoticeTemplate t = DefaultNotice(type);
     EXPECT_TRUE(t.enabled()) << NoticeName(type);

@@ -90,6 +90,15 @@ TEST_F(EventsTest, GuestOrdersMakeAGuestAndFactsCountOnceAndRefundsSubtract) {
   EXPECT_EQ(TimeUtil::TimestampToMicroseconds(c.facts().last_order_time()),
             TimeUtil::TimestampToMicroseconds(o2.create_time()));
 
+  // ORD-06: an edit before shipping changes what the order counts for.
+  order::v1::Order edited = o2;
+  edited.set_version(3);
+  edited.mutable_totals()->mutable_total()->set_amount_minor(4500);
+  order::v1::OrderEdited ed;
+  *ed.mutable_order() = edited;
+  ASSERT_TRUE(Deliver(events::MakeEnvelope(ed, o2.id(), 3, "order-service", absl::Now())).ok());
+  EXPECT_EQ(Get(gus).facts().total_spent().amount_minor(), 12000 - 2000 + 4500);
+
   // A cancelled order stops counting.
   order::v1::Order cancelled = o2;
   cancelled.set_version(5);

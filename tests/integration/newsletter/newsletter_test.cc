@@ -419,6 +419,57 @@ TEST_F(NewsletterTest, ShippedOrderSendsOneTrackingMailWhateverTheBusRedelivers)
   EXPECT_EQ(log[0].origin(), "event:" + env.event_id());
 }
 
+TEST_F(NewsletterTest, AnEditedOrderSendsOneOrderUpdatedMailUnlessSwitchedOff) {  // ORD-06
+  ov1::Order order = Order("edited@example.com");
+  order.mutable_totals()->mutable_total()->set_amount_minor(4250);
+  auto* item = order.add_items();
+  item->set_sku("MUG-1");
+  item->set_name("Blue mug");
+  item->set_quantity(3);
+  ov1::OrderEdited e;
+  *e.mutable_order() = order;
+  auto* change = e.add_changes()->mutable_set_quantity();
+  change->set_sku("MUG-1");
+  change->set_quantity(3);
+  e.mutable_amount_due()->set_amount_minor(1250);
+  e.mutable_amount_due()->set_currency_code("USD");
+  const common::v1::EventEnvelope env = Publish(order::v1::kOrdersTopic, e, order.id());
+  kafka_->Produce(order::v1::kOrdersTopic, order.id(), env.SerializeAsString());  // redelivered
+  ASSERT_TRUE(WaitForQueued("edited@example.com", 1));
+  EXPECT_EQ(SendAll(), 1);
+  ASSERT_TRUE(smtp_->WaitForMessages("edited@example.com", 1));
+  const auto mails = smtp_->MessagesContaining("edited@example.com");
+  ASSERT_EQ(mails.size(), 1u);
+  EXPECT_THAT(mails[0], HasSubstr("Subject: Your order #10042 was updated"));
+  const std::string body = Bodies(mails[0]);
+  EXPECT_THAT(body, HasSubstr("- Blue mug: now 3"));
+  EXPECT_THAT(body, HasSubstr("42.50"));
+  EXPECT_THAT(body, HasSubstr("Still to pay: 12.50"));
+  EXPECT_EQ(Mails("edited@example.com")[0].notice_type(), v1::NOTICE_TYPE_ORDER_UPDATED);
+
+  // Switched off: recorded, no mail.
+  v1::GetNoticeTemplateRequest get;
+  get.set_type(v1::NOTICE_TYPE_ORDER_UPDATED);
+  v1::UpdateNoticeTemplateRequest off;
+  ASSERT_TRUE(stub_->GetNoticeTemplate(Ctx().get(), get, off.mutable_template_()).ok());
+  off.mutable_template_()->set_enabled(false);
+  v1::NoticeTemplate saved;
+  grpc::Status s = stub_->UpdateNoticeTemplate(Ctx().get(), off, &saved);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ov1::Order other = Order("quiet@example.com");
+  *e.mutable_order() = other;
+  Publish(order::v1::kOrdersTopic, e, other.id());
+  Shipped(other);  // a later notice of the same buyer does go
+  ASSERT_TRUE(WaitForQueued("quiet@example.com", 1));
+  EXPECT_EQ(SendAll(), 1);
+  const std::vector<v1::Mail> log = Mails("quiet@example.com");
+  for (const auto& m : log) {
+    if (m.status() == v1::MAIL_STATUS_SENT) {
+      EXPECT_NE(m.notice_type(), v1::NOTICE_TYPE_ORDER_UPDATED);
+    }
+  }
+}
+
 TEST_F(NewsletterTest, SwitchedOffAndEditedNotices) {
   v1::UpdateNoticeTemplateRequest update;
   update.mutable_template_()->set_type(v1::NOTICE_TYPE_ORDER_RECEIVED);
@@ -710,7 +761,7 @@ TEST_F(NewsletterTest, ReportedBouncesAndComplaintsAndTheNoticeList) {
   v1::ListNoticeTemplatesResponse notices;
   ASSERT_TRUE(
       stub_->ListNoticeTemplates(Ctx().get(), v1::ListNoticeTemplatesRequest(), &notices).ok());
-  EXPECT_EQ(notices.templates_size(), 12);
+  EXPECT_EQ(notices.templates_size(), 13);
   for (const auto& t : notices.templates()) {
     EXPECT_TRUE(t.enabled());
     EXPECT_FALSE(t.customized());
