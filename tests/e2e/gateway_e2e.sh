@@ -235,6 +235,41 @@ http GET "/v1/orders?filter.query=morning&filter.statuses=ORDER_STATUS_PROCESSIN
 expect 200 "staff filter the processing orders"
 [[ "$(python3 -c 'import json,sys; print(len(json.load(sys.stdin)["orders"]))' <<<"$BODY")" == 3 ]] ||
   fail "the processing filter does not list the 3 paid orders: $BODY"
+# A customer phones before the parcels go: one more mug on the first order
+# (ORD-06): preview, commit on the previewed version, pay the balance; the
+# invoicing service replaces the invoice (credit note + new invoice).
+http GET "/v1/orders?filter.number=${MORNING_NUMBERS[0]}" "" -H "$(auth "$STAFF_TOKEN")"
+EDIT_ID="$(python3 -c 'import json,sys; print(json.load(sys.stdin)["orders"][0]["id"])' <<<"$BODY")"
+EDIT='{"changes":[{"setQuantity":{"sku":"MUG-1","quantity":3}}],"reason":"customer phoned"}'
+http POST "/v1/orders/$EDIT_ID:previewEdit" "$EDIT" -H "$(auth "$STAFF_TOKEN")"
+expect 200 "staff preview an edit"
+EDIT_VERSION="$(json_get baseVersion <<<"$BODY")"
+[[ "$(json_get amountDue.amountMinor <<<"$BODY")" == 1250 ]] || fail "the preview's amount due: $BODY"
+http POST "/v1/orders/$EDIT_ID:edit" "${EDIT%\}},\"expectedVersion\":\"$((EDIT_VERSION - 1))\"}" -H "$(auth "$STAFF_TOKEN")"
+expect 409 "an edit on a stale version"
+http POST "/v1/orders/$EDIT_ID:edit" "${EDIT%\}},\"expectedVersion\":\"$EDIT_VERSION\"}" -H "$(auth "$STAFF_TOKEN")"
+expect 200 "staff commit the edit on the previewed version"
+http POST "/v1/orders/$EDIT_ID:edit" "${EDIT%\}},\"expectedVersion\":\"$EDIT_VERSION\"}" -H "$(auth "$TOKEN_B")"
+expect 403 "a customer edits an order"
+BALANCE="{\"orderId\":\"$EDIT_ID\",\"provider\":\"manual\",\"reference\":\"edit-$EDIT_ID\",\"amount\":{\"amountMinor\":\"1250\",\"currencyCode\":\"USD\"},\"outcome\":\"PAYMENT_OUTCOME_SUCCEEDED\"}"
+http POST "/v1/orders/$EDIT_ID/payments" "$BALANCE" -H "$(auth "$STAFF_TOKEN")"
+expect 200 "staff record the edit's balance"
+deadline=$((SECONDS + DEADLINE_S))
+until http GET "/v1/invoices?filter.orderId=$EDIT_ID" "" -H "$(auth "$STAFF_TOKEN")" &&
+  python3 - "$BODY" <<'PY'
+import json, sys
+docs = json.loads(sys.argv[1]).get("invoices", [])
+kinds = sorted((d.get("kind"), d.get("status")) for d in docs)
+assert kinds == [("DOCUMENT_KIND_CREDIT_NOTE", "INVOICE_STATUS_ISSUED"),
+                 ("DOCUMENT_KIND_INVOICE", "INVOICE_STATUS_CORRECTED"),
+                 ("DOCUMENT_KIND_INVOICE", "INVOICE_STATUS_ISSUED")], kinds
+new = next(d for d in docs if d.get("status") == "INVOICE_STATUS_ISSUED" and d["kind"] == "DOCUMENT_KIND_INVOICE")
+assert new["total"]["amountMinor"] == "4250", new["total"]
+PY
+do
+  ((SECONDS < deadline)) || fail "the edited order's invoice was not replaced: $BODY"
+  sleep 0.3
+done
 TRACKING_CSV="order_number,carrier,tracking_number
 ${MORNING_NUMBERS[0]},UPS,1Z999AA10000000001
 #${MORNING_NUMBERS[1]},dhl,JD0146000000000002
@@ -285,7 +320,7 @@ import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1], newline="")))
 assert len(rows) == 1 and rows[0]["sku"] == "MUG-1", rows
 sold = next(v for k, v in rows[0].items() if k.startswith("quantity_sold") or k == "sold")
-assert int(sold) == 6, rows
+assert int(sold) == 7, rows  # 2 + 2 + 3 (one order edited)
 PY
 http POST /v1/orderJobs "$PAY_JOB" -H "$(auth "$TOKEN_B")"
 expect 403 "a customer submits a bulk job"
