@@ -69,6 +69,15 @@ absl::Status ReportingApp::ApplyOrderEvent(pqxx::work& tx, const common::v1::Eve
     ov1::OrderShipped e;
     STORE_RETURN_IF_ERROR(events::UnpackPayload(env, &e));
     order = e.order();
+  } else if (type == "store.order.v1.OrderEdited") {
+    // ORD-06: the edited lines and totals replace the order's figures.
+    ov1::OrderEdited e;
+    STORE_RETURN_IF_ERROR(events::UnpackPayload(env, &e));
+    order = e.order();
+  } else if (type == "store.order.v1.OrderReturned") {
+    ov1::OrderReturned e;
+    STORE_RETURN_IF_ERROR(events::UnpackPayload(env, &e));
+    order = e.order();
   } else if (type == "store.order.v1.OrderPaid") {
     STORE_RETURN_IF_ERROR(events::UnpackPayload(env, &paid));
     order = paid.order();

@@ -36,14 +36,6 @@ class OrderEditTest : public OrderServiceFixture {
     req.set_expected_version(version);
     return stub_->EditOrder(Ctx().get(), req, out);
   }
-
-  v1::Order Get(const std::string& id) {
-    v1::GetOrderRequest req;
-    req.set_id(id);
-    v1::Order o;
-    EXPECT_TRUE(stub_->GetOrder(Ctx().get(), req, &o).ok());
-    return o;
-  }
 };
 
 TEST_F(OrderEditTest, PreviewThenCommitOnItsVersionAndPayTheBalance) {
@@ -61,8 +53,8 @@ TEST_F(OrderEditTest, PreviewThenCommitOnItsVersionAndPayTheBalance) {
   EXPECT_EQ(preview.amount_due().amount_minor(), 1250);
   EXPECT_EQ(preview.refundable().amount_minor(), 0);
   // Nothing changed.
-  EXPECT_EQ(Get(paid.id()).version(), paid.version());
-  EXPECT_EQ(Get(paid.id()).items(0).quantity(), 2);
+  EXPECT_EQ(GetOrder(paid.id()).version(), paid.version());
+  EXPECT_EQ(GetOrder(paid.id()).items(0).quantity(), 2);
   EXPECT_EQ(Count("SELECT count(*) FROM outbox"), outbox);
 
   v1::OrderEditResult done;
@@ -130,7 +122,7 @@ TEST_F(OrderEditTest, AStaleVersionIsAbortedAndChangesNothing) {
   grpc::Status s = Commit(Quantity(order, 5), preview.base_version(), &out);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::ABORTED);
   EXPECT_EQ(ReasonOf(s), "VERSION_CHANGED");
-  const v1::Order now = Get(order.id());
+  const v1::Order now = GetOrder(order.id());
   EXPECT_EQ(now.items(0).quantity(), 2);
   EXPECT_EQ(now.version(), moved.order().version());
   EXPECT_EQ(Count("SELECT count(*) FROM outbox WHERE event_type = 'store.order.v1.OrderEdited'"),
@@ -185,7 +177,7 @@ TEST_F(OrderEditTest, AShippedOrderAndACustomerCannotEdit) {
   req.set_expected_version(open.version());
   s = stub_->EditOrder(&ctx, req, &out);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_EQ(Get(open.id()).version(), open.version());
+  EXPECT_EQ(GetOrder(open.id()).version(), open.version());
 }
 
 }  // namespace

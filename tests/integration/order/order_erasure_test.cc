@@ -50,14 +50,6 @@ class OrderErasureTest : public OrderServiceFixture {
     return r;
   }
 
-  v1::Order Get(const std::string& id) {
-    v1::GetOrderRequest r;
-    r.set_id(id);
-    v1::Order o;
-    EXPECT_TRUE(stub_->GetOrder(Ctx().get(), r, &o).ok());
-    return o;
-  }
-
   // Publishes a customer event the way the customer service does.
   std::string Publish(const google::protobuf::Message& event, const std::string& customer_id) {
     common::v1::EventEnvelope env =
@@ -138,7 +130,7 @@ TEST_F(OrderErasureTest, AnonymisesTheCustomersOrdersAndGuestOrdersAndReportsOnc
   ASSERT_GT(RowsHolding(kEmail), 0);
   ASSERT_GT(RowsHolding(kName), 0);
   ASSERT_GT(RowsHolding(kPhone), 0);
-  const v1::Order yara_before = Get(yara.id());
+  const v1::Order yara_before = GetOrder(yara.id());
   // Open carts: Xavier's, a guest cart with his email, and Yara's.
   for (const auto& [customer, email] :
        std::vector<std::pair<std::string, std::string>>{
@@ -180,7 +172,7 @@ TEST_F(OrderErasureTest, AnonymisesTheCustomersOrdersAndGuestOrdersAndReportsOnc
             0);
 
   for (const v1::Order& before : {x1, x2, guest}) {
-    const v1::Order after = Get(before.id());
+    const v1::Order after = GetOrder(before.id());
     SCOPED_TRACE(before.id());
     const std::string tag = before.customer().customer_id().empty()
                                 ? before.id().substr(0, 8)
@@ -210,12 +202,12 @@ TEST_F(OrderErasureTest, AnonymisesTheCustomersOrdersAndGuestOrdersAndReportsOnc
                                std::string(kXavier).substr(0, 8), "@invalid'")),
             2);
   // The others are untouched.
-  EXPECT_EQ(Get(yara.id()).SerializeAsString(), yara_before.SerializeAsString());
-  EXPECT_EQ(Get(other_guest.id()).customer().email(), "zed@example.com");
-  EXPECT_EQ(Get(other_guest.id()).version(), 1);
+  EXPECT_EQ(GetOrder(yara.id()).SerializeAsString(), yara_before.SerializeAsString());
+  EXPECT_EQ(GetOrder(other_guest.id()).customer().email(), "zed@example.com");
+  EXPECT_EQ(GetOrder(other_guest.id()).version(), 1);
 
   // Redelivered: skipped by the inbox. Erased again (a new event): harmless.
-  const std::string first = Get(x1.id()).SerializeAsString();
+  const std::string first = GetOrder(x1.id()).SerializeAsString();
   kafka_->Produce(customer::v1::kCustomersTopic, kXavier, Erased("e-2"));
   ASSERT_TRUE(testing::WaitFor([&] { return Steps().size() >= 2; }, absl::Seconds(20)));
   // One per distinct event: e-2 was published twice (Erased() and the
@@ -231,7 +223,7 @@ TEST_F(OrderErasureTest, AnonymisesTheCustomersOrdersAndGuestOrdersAndReportsOnc
   EXPECT_EQ(Steps()[1].erasure_id(), "e-2");
   EXPECT_EQ(Steps()[1].step().records(), 0);
   EXPECT_EQ(Steps()[1].step().summary(), "0 orders anonymised, 0 carts deleted");
-  EXPECT_EQ(Get(x1.id()).SerializeAsString(), first);
+  EXPECT_EQ(GetOrder(x1.id()).SerializeAsString(), first);
 }
 
 TEST_F(OrderErasureTest, AnEventWithoutACustomerIdIsRejected) {

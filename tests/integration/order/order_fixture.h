@@ -126,6 +126,16 @@ class OrderServiceFixture : public testing::ServiceFixture {
     return out;
   }
 
+  // The order as stored now.
+  v1::Order GetOrder(const std::string& id) {
+    v1::GetOrderRequest req;
+    req.set_id(id);
+    v1::Order o;
+    grpc::Status s = stub_->GetOrder(Ctx().get(), req, &o);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return o;
+  }
+
   // The reason and field of an error's ErrorInfo ("" when none).
   static std::string ReasonOf(const grpc::Status& s) {
     auto info = grpcx::ErrorInfoOf(s);

@@ -109,14 +109,6 @@ class OrderJobTest : public OrderServiceFixture {
     return rows;
   }
 
-  v1::Order Get(const std::string& id) {
-    v1::GetOrderRequest req;
-    req.set_id(id);
-    v1::Order o;
-    EXPECT_TRUE(stub_->GetOrder(Ctx().get(), req, &o).ok());
-    return o;
-  }
-
   static v1::CreateOrderJobRequest JobOf(v1::OrderJobAction action) {
     v1::CreateOrderJobRequest req;
     req.set_request_id(NewUuid());
@@ -168,8 +160,8 @@ TEST_F(OrderJobTest, DryRunPredictsAndChangesNothing) {
   EXPECT_EQ(Count("SELECT count(*) FROM order_history"), history);
   EXPECT_EQ(Count("SELECT count(*) FROM order_jobs"), 0);
   EXPECT_EQ(Count("SELECT count(*) FROM order_payments WHERE provider = 'manual'"), 0);
-  EXPECT_EQ(Get(orders[3].id()).status(), v1::ORDER_STATUS_PENDING);
-  EXPECT_EQ(Get(orders[3].id()).version(), orders[3].version());
+  EXPECT_EQ(GetOrder(orders[3].id()).status(), v1::ORDER_STATUS_PENDING);
+  EXPECT_EQ(GetOrder(orders[3].id()).version(), orders[3].version());
 
   // The same mistakes as CreateOrderJob, by field.
   req.set_action(v1::ORDER_JOB_ACTION_SHIP);
@@ -213,7 +205,7 @@ TEST_F(OrderJobTest, AJobOverTwoThousandOrdersChangesTheEligibleOnesOnceAndRepor
   job = AwaitDone(job.id());
   EXPECT_EQ(job.changed_count(), 1993);
   EXPECT_EQ(job.failed_count(), 7);
-  EXPECT_EQ(Get(late.id()).status(), v1::ORDER_STATUS_PENDING);
+  EXPECT_EQ(GetOrder(late.id()).status(), v1::ORDER_STATUS_PENDING);
   // One payment, one history entry naming the job and one OrderPaid per
   // changed order.
   EXPECT_EQ(Events("store.order.v1.OrderPaid") - paid_events, 1993);
@@ -224,7 +216,7 @@ TEST_F(OrderJobTest, AJobOverTwoThousandOrdersChangesTheEligibleOnesOnceAndRepor
   EXPECT_EQ(Count("SELECT count(*) FROM (SELECT order_id FROM order_history WHERE job_id = '" +
                   job.id() + "' GROUP BY order_id HAVING count(*) = 1) x"),
             1993);
-  const v1::Order paid = Get(orders[1].id());
+  const v1::Order paid = GetOrder(orders[1].id());
   EXPECT_EQ(paid.status(), v1::ORDER_STATUS_PROCESSING);
   EXPECT_EQ(paid.totals().paid().amount_minor(), paid.totals().total().amount_minor());
   v1::ListOrderHistoryRequest hreq;
@@ -288,12 +280,12 @@ TEST_F(OrderJobTest, ShipsFromATrackingCsvAndReportsAnUnknownNumber) {
   ASSERT_EQ(failed.size(), 1u);
   EXPECT_EQ(failed[0].order_number(), 99999999);
   EXPECT_EQ(failed[0].error_code(), "ORDER_NOT_FOUND");
-  const v1::Order ups = Get(orders[0].id());
+  const v1::Order ups = GetOrder(orders[0].id());
   EXPECT_EQ(ups.status(), v1::ORDER_STATUS_SHIPPED);
   EXPECT_EQ(ups.shipment().carrier(), "ups");
   EXPECT_EQ(ups.shipment().tracking_number(), "1Z999AA10123456784");
   EXPECT_THAT(ups.shipment().tracking_url(), HasSubstr("1Z999AA10123456784"));
-  EXPECT_EQ(Get(orders[1].id()).shipment().tracking_number(), "JD014600006281230704");
+  EXPECT_EQ(GetOrder(orders[1].id()).shipment().tracking_number(), "JD014600006281230704");
   // One OrderShipped (one tracking mail) per order, carrying the job.
   EXPECT_EQ(Events("store.order.v1.OrderShipped") - shipped_events, 3);
   EXPECT_EQ(Count("SELECT count(DISTINCT aggregate_id) FROM outbox WHERE event_type = "
@@ -337,9 +329,9 @@ TEST_F(OrderJobTest, UndoTakesBackWhatTheJobDidAndReportsConflicts) {
   ASSERT_EQ(conflicts.size(), 1u);
   EXPECT_EQ(conflicts[0].order_id(), orders[2].id());
   EXPECT_EQ(conflicts[0].error_code(), "CHANGED_SINCE_JOB");
-  EXPECT_EQ(Get(orders[2].id()).status(), v1::ORDER_STATUS_COMPLETED);
+  EXPECT_EQ(GetOrder(orders[2].id()).status(), v1::ORDER_STATUS_COMPLETED);
   for (int i = 0; i < 2; ++i) {
-    const v1::Order back = Get(orders[i].id());
+    const v1::Order back = GetOrder(orders[i].id());
     EXPECT_EQ(back.status(), v1::ORDER_STATUS_PROCESSING);
     EXPECT_FALSE(back.has_shipment());
   }

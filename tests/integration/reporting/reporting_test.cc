@@ -376,6 +376,34 @@ TEST_F(ReportingTest, ProductsSalesAndTheirCsvReconcile) {
   EXPECT_EQ(csv_net, sales.totals().net_sales().amount_minor());
 }
 
+// ORD-06: an edit before shipping replaces the order's figures and lines on
+// the day it counts on.
+TEST_F(ReportingTest, AnEditedOrderCountsItsNewLinesAndTotals) {
+  ov1::Order o = NewOrder(At(3, 20, 15), "c1", 0);
+  Placed(o);
+  Paid(o, At(3, 20, 16));
+  const v1::ReportRange range = Range("2026-03-01", "2026-03-31", v1::GRANULARITY_MONTH);
+  const int64_t before = Sales(range).totals().gross_sales().amount_minor();
+  o.mutable_items(0)->set_quantity(5);  // MUG 2 -> 5
+  ASSERT_TRUE(order::PriceOrder(&o).ok());
+  o.set_version(o.version() + 1);
+  ov1::OrderEdited e;
+  *e.mutable_order() = o;
+  Apply(Envelope(e, o, At(3, 21, 9)));
+  ASSERT_FALSE(HasFailure());
+  const v1::SalesReport sales = Sales(range);
+  EXPECT_EQ(sales.totals().gross_sales().amount_minor(), before + 3 * 1000);
+  EXPECT_EQ(sales.totals().orders(), 1);
+  const v1::ProductsReport products = Products(range);
+  bool mug = false;
+  for (const auto& p : products.products()) {
+    if (p.sku() != "MUG") continue;
+    mug = true;
+    EXPECT_EQ(p.units_sold(), 5);
+  }
+  EXPECT_TRUE(mug);
+}
+
 TEST_F(ReportingTest, DrillDownListsExactlyTheOrdersCounted) {
   March();
   ASSERT_FALSE(HasFailure());
