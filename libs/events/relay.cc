@@ -63,6 +63,9 @@ class OutboxRelay::Impl final : public RdKafka::DeliveryReportCb {
     if (message.err() == RdKafka::ERR_NO_ERROR) {
       delivered_.push_back(id);
       metrics::EventsPublished().Add({{"topic", message.topic_name()}}).Increment();
+    } else if (message.err() == RdKafka::ERR__PURGE_QUEUE ||
+               message.err() == RdKafka::ERR__PURGE_INFLIGHT) {
+      in_flight_.erase(id);  // purged at shutdown: stays pending, sent after the restart
     } else {
       in_flight_.erase(id);
       metrics::EventsPublishFailures().Add({{"topic", message.topic_name()}}).Increment();
@@ -130,6 +133,19 @@ class OutboxRelay::Impl final : public RdKafka::DeliveryReportCb {
     } catch (const std::exception& e) {
       log::Warning("outbox relay: could not mark the last deliveries; they will be resent",
                    {{"error", e.what()}});
+    }
+    // Whatever the broker does, the producer is destroyed at once: what it
+    // still holds is dropped here and stays pending in the outbox.
+    if (const size_t undelivered =
+            in_flight_.size() - std::min(in_flight_.size(), delivered_.size());
+        undelivered > 0) {
+      producer_->purge(RdKafka::Producer::PURGE_QUEUE | RdKafka::Producer::PURGE_INFLIGHT |
+                       RdKafka::Producer::PURGE_NON_BLOCKING);
+      producer_->poll(0);
+      log::Warning(
+          "outbox relay stopped with events not delivered; they stay pending and go "
+          "out after the restart",
+          {{"events", absl::StrCat(undelivered)}});
     }
   }
 
