@@ -72,11 +72,7 @@ The address comes from --addr, else ORDER_SERVICE_ADDR (environment or .dev/env)
 Amounts are integer minor units (1250 = 12.50 USD). --json prints proto3 JSON.
 )";
 
-std::unique_ptr<v1::OrderService::Stub> Stub(const Args& args) {
-  std::string addr = args.Get("addr", Setting("ORDER_SERVICE_ADDR"));
-  if (addr.empty()) addr = "127.0.0.1:50051";
-  return v1::OrderService::NewStub(grpcx::MakeChannel(addr));
-}
+std::unique_ptr<v1::OrderService::Stub> Stub(const Args& args) { return OrderServiceStub(args); }
 
 void PrintOrderLine(const v1::Order& o) {
   std::printf("#%-7lld %-22s %16s  %-28s %s  %s\n", static_cast<long long>(o.number()),
@@ -221,6 +217,12 @@ int Place(const Global& g, const Args& args) {
 }
 
 }  // namespace
+
+std::unique_ptr<v1::OrderService::Stub> OrderServiceStub(const Args& args) {
+  std::string addr = args.Get("addr", Setting("ORDER_SERVICE_ADDR"));
+  if (addr.empty()) addr = "127.0.0.1:50051";
+  return v1::OrderService::NewStub(grpcx::MakeChannel(addr));
+}
 
 absl::Status FillOrderFilter(const Args& args, v1::OrderFilter* f) {
   for (const auto& list : args.GetAll("status")) {

@@ -10,7 +10,7 @@
 #include "store/common/v1/address.pb.h"
 #include "store/common/v1/money.pb.h"
 #include "store/order/v1/order.pb.h"
-#include "store/order/v1/order_service.pb.h"
+#include "store/order/v1/order_service.grpc.pb.h"
 #include "tools/storectl/cli.h"
 
 namespace store::cli {
@@ -19,6 +19,8 @@ int OrderCommand(const Global& g, const std::vector<std::string>& argv);
 // `storectl order job ...` (order_job_commands.cc); `args` as OrderCommand
 // parsed them ("job" is positional 0).
 int OrderJobCommand(const Global& g, const Args& args);
+// The order service at --addr, else ORDER_SERVICE_ADDR.
+std::unique_ptr<order::v1::OrderService::Stub> OrderServiceStub(const Args& args);
 // The filters of `order list` (--status, --email, ...).
 absl::Status FillOrderFilter(const Args& args, order::v1::OrderFilter* f);
 int SeedCommand(const Global& g, const std::vector<std::string>& argv);

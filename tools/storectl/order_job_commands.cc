@@ -38,12 +38,6 @@ order_number, carrier, tracking_number (and optionally tracking_url); "-" reads 
 The other actions take ORDER_IDs, or every order matching the filters.
 )";
 
-std::unique_ptr<v1::OrderService::Stub> Stub(const Args& args) {
-  std::string addr = args.Get("addr", Setting("ORDER_SERVICE_ADDR"));
-  if (addr.empty()) addr = "127.0.0.1:50051";
-  return v1::OrderService::NewStub(grpcx::MakeChannel(addr));
-}
-
 void PrintJob(const v1::OrderJob& j) {
   std::printf("job %s  %-10s %-8s orders %d: changed %d, failed %d, conflicts %d, pending %d%s\n",
               j.id().c_str(), Label(j.action()).c_str(), Label(j.state()).c_str(), j.total_count(),
@@ -112,7 +106,7 @@ int OrderJobCommand(const Global& g, const Args& args) {
     std::fputs(kJobHelp, stdout);
     return cmd.empty() && !args.Has("help") ? 2 : 0;
   }
-  auto stub = Stub(args);
+  auto stub = OrderServiceStub(args);
   const std::string id = args.Positional(2);
   if (cmd == "preview" || cmd == "create") {
     v1::CreateOrderJobRequest req;

@@ -28,7 +28,6 @@
 namespace store::order {
 namespace {
 
-using google::protobuf::Message;
 using google::protobuf::util::TimeUtil;
 
 prometheus::Counter& OrdersPlaced() {

@@ -116,17 +116,22 @@ absl::StatusOr<std::vector<JobItemRow>> ResolveItems(pqxx::transaction_base& tx,
       return InvalidField("shipments", absl::StrCat("order ", row.item.order_number(),
                                                     " is listed twice (by id and by number)"));
     }
-    v1::ShipOrderRequest ship;  // normalised as ShipOrder does (checked already)
-    ship.set_carrier(s.carrier());
-    ship.set_tracking_number(s.tracking_number());
-    ship.set_tracking_url(s.tracking_url());
-    STORE_ASSIGN_OR_RETURN(v1::Shipment shipment, BuildShipment(ship));
+    STORE_ASSIGN_OR_RETURN(v1::Shipment shipment, ShipmentOf(s));
     row.item.set_carrier(shipment.carrier());
     row.item.set_tracking_number(shipment.tracking_number());
     row.tracking_url = shipment.tracking_url();
     items.push_back(std::move(row));
   }
   return items;
+}
+
+std::map<std::string, v1::Order> ById(std::vector<v1::Order> orders) {
+  std::map<std::string, v1::Order> out;
+  for (v1::Order& o : orders) {
+    std::string id = o.id();
+    out.emplace(std::move(id), std::move(o));
+  }
+  return out;
 }
 
 JobStep StepFor(const JobRow& job, const std::optional<JobRow>& undone, const JobItemRow& row) {
@@ -243,11 +248,7 @@ absl::StatusOr<v1::PreviewOrderJobResponse> OrderJobApp::Preview(
               ids.push_back(items[i].item.order_id());
             }
           }
-          std::map<std::string, v1::Order> orders;
-          for (v1::Order& o : OrderStore::LoadMany(tx, ids, false)) {
-            std::string id = o.id();
-            orders.emplace(std::move(id), std::move(o));
-          }
+          std::map<std::string, v1::Order> orders = ById(OrderStore::LoadMany(tx, ids, false));
           for (size_t i = start; i < end; ++i) {
             JobItemRow& row = items[i];
             if (row.item.outcome() == v1::ORDER_JOB_ITEM_OUTCOME_PENDING) {
@@ -464,11 +465,8 @@ absl::StatusOr<int> OrderJobApp::RunBatch(const JobRow& job, const std::optional
     }
     std::vector<std::string> ids;
     for (const JobItemRow& row : items) ids.push_back(row.item.order_id());
-    std::map<std::string, v1::Order> orders;
-    for (v1::Order& o : OrderStore::LoadMany(tx, ids, /*for_update=*/true)) {
-      std::string id = o.id();
-      orders.emplace(std::move(id), std::move(o));
-    }
+    std::map<std::string, v1::Order> orders =
+        ById(OrderStore::LoadMany(tx, ids, /*for_update=*/true));
     ChangeBatch batch(job.actor, job.id, now);
     for (JobItemRow& row : items) {
       auto it = orders.find(row.item.order_id());

@@ -26,11 +26,7 @@ std::string ShortName(const std::string& full, absl::string_view prefix) {
 }
 
 absl::Status CheckShipment(absl::string_view field, const v1::OrderJobShipment& s) {
-  v1::ShipOrderRequest ship;
-  ship.set_carrier(s.carrier());
-  ship.set_tracking_number(s.tracking_number());
-  ship.set_tracking_url(s.tracking_url());
-  absl::StatusOr<v1::Shipment> built = BuildShipment(ship);
+  absl::StatusOr<v1::Shipment> built = ShipmentOf(s);
   if (!built.ok()) return field.empty() ? built.status() : WithFieldPrefix(field, built.status());
   return absl::OkStatus();
 }
@@ -89,6 +85,14 @@ absl::StatusOr<std::vector<v1::OrderJobShipment>> ParseShipmentsCsv(absl::string
 }
 
 }  // namespace
+
+absl::StatusOr<v1::Shipment> ShipmentOf(const v1::OrderJobShipment& s) {
+  v1::ShipOrderRequest ship;
+  ship.set_carrier(s.carrier());
+  ship.set_tracking_number(s.tracking_number());
+  ship.set_tracking_url(s.tracking_url());
+  return BuildShipment(ship);
+}
 
 std::string JobActionName(v1::OrderJobAction action) {
   return ShortName(v1::OrderJobAction_Name(action), "ORDER_JOB_ACTION_");

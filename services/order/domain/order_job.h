@@ -43,6 +43,10 @@ absl::Status ValidateJobRequest(const v1::CreateOrderJobRequest& request);
 absl::StatusOr<std::vector<v1::OrderJobShipment>> JobShipments(
     const v1::CreateOrderJobRequest& request);
 
+// The shipment a ship job's row makes, checked and normalised as ShipOrder
+// does (BuildShipment: carrier lower-cased, tracking URL derived).
+absl::StatusOr<v1::Shipment> ShipmentOf(const v1::OrderJobShipment& shipment);
+
 // What a job does to one of its orders.
 struct JobStep {
   v1::OrderJobAction action = v1::ORDER_JOB_ACTION_UNSPECIFIED;
