@@ -5,6 +5,8 @@
 #include <prometheus/text_serializer.h>
 
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
@@ -38,6 +40,32 @@ using google::protobuf::Message;
 const std::string kOtherMethod = "OTHER";
 
 constexpr absl::string_view kAuthService = "store.api.v1.AuthService";
+
+// GET /docs: Swagger UI over the live document, every file from this gateway.
+constexpr absl::string_view kDocsPage = R"html(<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>store-backend API</title>
+<link rel="stylesheet" href="/docs/swagger-ui.css">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="/docs/swagger-ui-bundle.js"></script>
+<script>
+window.ui = SwaggerUIBundle({
+  url: "/v1/openapi.json",
+  dom_id: "#swagger-ui",
+  deepLinking: true,
+  persistAuthorization: true,
+  displayRequestDuration: true,
+  filter: true,
+});
+</script>
+</body>
+</html>
+)html";
 constexpr absl::string_view kAllowedHeaders =
     "Authorization, Content-Type, Idempotency-Key, X-Request-Id, Store-Signature";
 
@@ -209,7 +237,48 @@ Gateway::Gateway(GatewayOptions options, RouteTable routes, Backends* backends, 
       clock_(clock),
       by_token_(options_.token_rate, options_.token_burst),
       by_address_(options_.address_rate, options_.address_burst),
-      openapi_(OpenApiDocument(routes_, "store-backend", "1.0.0")) {}
+      openapi_(OpenApiDocument(routes_, "store-backend", "1.0.0")) {
+  if (options_.docs_dir.empty()) return;
+  const std::pair<const char*, const char*> files[] = {
+      {"swagger-ui-bundle.js", "text/javascript; charset=utf-8"},
+      {"swagger-ui.css", "text/css; charset=utf-8"},
+  };
+  for (const auto& [name, type] : files) {
+    const std::string path = absl::StrCat(options_.docs_dir, "/", name);
+    std::ifstream in(path, std::ios::binary);
+    std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!in.good() && !in.eof()) body.clear();
+    if (body.empty()) {
+      log::Warning("the API reference (/docs) is not installed",
+                   {{"missing", path}, {"hint", "build the gateway_docs target (npm)"}});
+      docs_.clear();
+      return;
+    }
+    docs_[absl::StrCat("/docs/", name)] = StaticFile{type, std::move(body)};
+  }
+  docs_["/docs"] = StaticFile{"text/html; charset=utf-8", std::string(kDocsPage)};
+}
+
+bool Gateway::DocsEndpoint(const std::shared_ptr<Call>& call) {
+  if (call->path != "/docs" && !absl::StartsWith(call->path, "/docs/")) return false;
+  auto it = docs_.find(call->path);
+  if (it == docs_.end()) {
+    if (call->path != "/docs") return false;  // an unknown file: the router's 404
+    call->route_label = "/docs";
+    call->Fail(MakeError(absl::StatusCode::kNotFound, "DOCS_NOT_INSTALLED", "",
+                         "the API reference is not installed on this gateway (GATEWAY_DOCS_DIR); "
+                         "the document itself is at /v1/openapi.json"));
+    return true;
+  }
+  http::Response response;
+  response.content_type = it->second.content_type;
+  response.body = it->second.body;
+  response.headers.emplace_back("Cache-Control",
+                                it->first == "/docs" ? "no-cache" : "public, max-age=3600");
+  call->route_label = it->first;
+  call->Finish(std::move(response));
+  return true;
+}
 
 void Gateway::Handle(std::shared_ptr<http::Exchange> exchange) {
   auto call = std::make_shared<Call>();
@@ -277,7 +346,7 @@ bool Gateway::FixedEndpoint(const std::shared_ptr<Call>& call) {
   } else if (call->path == "/v1/openapi.json") {
     response.body = openapi_;
   } else {
-    return false;
+    return DocsEndpoint(call);
   }
   call->route_label = call->path;
   call->Finish(std::move(response));

@@ -1,7 +1,7 @@
 // The gateway's request pipeline (GW-01 … GW-07), independent of sockets:
 //
 //   CORS preflight / fixed endpoints (/healthz, /readyz, /metrics,
-//   /v1/openapi.json) → per-address rate limit → route (404/405) → token
+//   /v1/openapi.json, /docs) → per-address rate limit → route (404/405) → token
 //   (401) and role (403) → per-token rate limit → HMAC signature for signed
 //   public routes → request message from path, query and JSON body (400
 //   naming the field) → Idempotency-Key into request_id, page_size capped,
@@ -52,6 +52,10 @@ struct GatewayOptions {
   // Behind a trusted load balancer: the client address is the first entry
   // of X-Forwarded-For.
   bool trust_forwarded_for = false;
+  // Swagger UI's files (swagger-ui-bundle.js, swagger-ui.css), installed at
+  // build time; GET /docs is the API reference of /v1/openapi.json, served
+  // from here with no CDN. Empty or without the files: /docs answers 404.
+  std::string docs_dir;
 };
 
 class Gateway {
@@ -97,6 +101,14 @@ class Gateway {
   RateLimiter by_token_;
   RateLimiter by_address_;
   std::string openapi_;
+  // GET /docs and its files ("/docs/swagger-ui.css" -> the file), read at
+  // start-up from docs_dir; empty when they are not installed.
+  struct StaticFile {
+    std::string content_type;
+    std::string body;
+  };
+  std::map<std::string, StaticFile> docs_;
+  bool DocsEndpoint(const std::shared_ptr<Call>& call);
   std::atomic<bool> draining_{false};
 };
 

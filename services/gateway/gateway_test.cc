@@ -10,7 +10,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <set>
@@ -855,6 +856,35 @@ TEST_F(GatewayTest, HealthReadinessMetricsAndOpenApi) {
   Reply doc = Get("/v1/openapi.json");
   EXPECT_EQ(doc.status, 200);
   EXPECT_EQ(doc.body, OpenApiDocument(gateway_->routes(), "store-backend", "1.0.0"));
+}
+
+TEST_F(GatewayTest, DocsPageServesSwaggerUiFromTheGatewayItself) {
+  EXPECT_EQ(Get("/docs").status, 404);  // not installed: says so
+  EXPECT_NE(Get("/docs").body.find("DOCS_NOT_INSTALLED"), std::string::npos);
+
+  const std::string dir = ::testing::TempDir() + "/gateway-docs";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/swagger-ui-bundle.js") << "window.SwaggerUIBundle = function () {};";
+  std::ofstream(dir + "/swagger-ui.css") << ".swagger-ui {}";
+  Stop();
+  GatewayOptions options = Options();
+  options.docs_dir = dir;
+  Start(options);
+  Reply page = Get("/docs");
+  EXPECT_EQ(page.status, 200);
+  EXPECT_EQ(page.Header("content-type"), "text/html; charset=utf-8");
+  EXPECT_NE(page.body.find(R"(src="/docs/swagger-ui-bundle.js")"), std::string::npos);
+  EXPECT_NE(page.body.find(R"(href="/docs/swagger-ui.css")"), std::string::npos);
+  EXPECT_NE(page.body.find(R"(url: "/v1/openapi.json")"), std::string::npos);
+  EXPECT_EQ(page.body.find("https://"), std::string::npos) << "no CDN";
+  Reply js = Get("/docs/swagger-ui-bundle.js");
+  EXPECT_EQ(js.status, 200);
+  EXPECT_EQ(js.Header("content-type"), "text/javascript; charset=utf-8");
+  EXPECT_EQ(js.body, "window.SwaggerUIBundle = function () {};");
+  EXPECT_EQ(Get("/docs/swagger-ui.css").Header("content-type"), "text/css; charset=utf-8");
+  // Only the two files: no path into the directory.
+  EXPECT_EQ(Get("/docs/../gateway-docs/swagger-ui.css").status, 404);
+  EXPECT_EQ(Get("/docs/index.html").status, 404);
 }
 
 TEST(ParseQueryTest, DecodesAndRejects) {

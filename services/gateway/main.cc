@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <thread>
@@ -27,6 +28,15 @@ std::string AddressVariable(const google::protobuf::ServiceDescriptor* service) 
   std::vector<std::string> parts = absl::StrSplit(service->file()->package(), '.');
   return absl::StrCat(absl::AsciiStrToUpper(parts.size() > 1 ? parts[1] : parts[0]),
                       "_SERVICE_ADDR");
+}
+
+// Where the build installs Swagger UI's files: <dir of this binary>/../share/
+// gateway-docs (build/bin -> build/share, /usr/local/bin -> /usr/local/share).
+std::string DefaultDocsDir() {
+  std::error_code error;
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (error) return "";
+  return (exe.parent_path().parent_path() / "share" / "gateway-docs").string();
 }
 
 }  // namespace
@@ -67,6 +77,7 @@ int main() {
   options.address_rate = env.Int("GATEWAY_RATE_PER_ADDRESS", 100, 0, 1000000);
   options.address_burst = env.Int("GATEWAY_BURST_PER_ADDRESS", 200, 1, 1000000);
   options.trust_forwarded_for = env.Bool("GATEWAY_TRUST_FORWARDED_FOR", false);
+  options.docs_dir = env.Optional("GATEWAY_DOCS_DIR", DefaultDocsDir());
   for (absl::string_view origin :
        absl::StrSplit(env.Optional("GATEWAY_CORS_ORIGINS", ""), ',', absl::SkipWhitespace())) {
     options.cors_origins.emplace_back(absl::StripAsciiWhitespace(origin));

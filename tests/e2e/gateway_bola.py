@@ -85,12 +85,16 @@ for template, item in sorted(doc["paths"].items()):
         for param in op.get("parameters", []):
             if param["in"] != "path":
                 continue
-            value = resource_for(template, param["name"])
+            # The request field a path variable fills (x-field): one path
+            # shape names its variables alike across routes ({id} for both
+            # `id` and `customer.id`).
+            field = param.get("x-field", param["name"])
+            value = resource_for(template, field)
             if value is None:
-                failures.append(f"{method.upper()} {template}: no resource of B for {{{param['name']}}}; teach gateway_bola.py")
+                failures.append(f"{method.upper()} {template}: no resource of B for {{{param['name']}}} ({field}); teach gateway_bola.py")
                 continue
             path = path.replace("{" + param["name"] + "}", value)
-            bound.add(param["name"])
+            bound.add(field)
         owner = op.get("x-owner-field")
         body = {} if "requestBody" in op else None
         if owner and owner not in bound:

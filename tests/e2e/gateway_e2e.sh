@@ -59,6 +59,11 @@ done
 http POST /v1/auth/login '{"email":"a@e2e.example.com","password":"wrong-password"}'
 expect 401 "login with a wrong password"
 
+step "an empty list is [] with every key present (B has no orders yet; camelCase query names)"
+http GET "/v1/orders?filter.customerId=$ID_B&pageSize=5" "" -H "$(auth "$TOKEN_B")"
+expect 200 "B lists their orders"
+[[ "$BODY" == '{"orders":[],"nextPageToken":""'* ]] || fail "B's empty order list: $BODY"
+
 step "price authority: a customer token cannot set its own prices (ORD-18)"
 http GET "/v1/orders?page_size=100" "" -H "$(auth "$STAFF_TOKEN")"
 ORDERS_BEFORE="$(python3 -c 'import json,sys; print(len(json.load(sys.stdin).get("orders",[])))' <<<"$BODY")"

@@ -199,7 +199,11 @@ absl::Status BuildRequest(const Route& route, const Bindings& bindings, const Qu
 std::string ResponseJson(const Message& response) {
   std::string out;
   google::protobuf::util::JsonPrintOptions options;
-  options.always_print_primitive_fields = false;
+  // Every field is printed, holding its default or not: a list the frontend
+  // iterates is `[]` rather than missing, a count `0`, a flag `false` (what
+  // typed clients and JavaScript code expect; grpc-gateway's EmitUnpopulated).
+  // Unset messages and unset members of a oneof stay out.
+  options.always_print_primitive_fields = true;
   (void)google::protobuf::util::MessageToJsonString(response, &out, options);
   return out;
 }

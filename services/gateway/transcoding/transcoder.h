@@ -28,7 +28,8 @@ absl::Status ParseQuery(absl::string_view query, QueryParams* out);
 absl::Status BuildRequest(const Route& route, const Bindings& bindings, const QueryParams& query,
                           absl::string_view body, google::protobuf::Message* request);
 
-// The proto3 JSON of a response message.
+// The proto3 JSON of a response message, every field printed (defaults and
+// empty lists too; unset messages and oneof members left out).
 std::string ResponseJson(const google::protobuf::Message& response);
 
 }  // namespace store::gateway

@@ -11,6 +11,7 @@
 #include "services/gateway/transcoding/services.h"
 #include "services/gateway/transcoding/transcoder.h"
 #include "store/api/v1/annotations.pb.h"
+#include "store/customer/v1/customer_service.pb.h"
 #include "store/invoicing/v1/invoicing_service.pb.h"
 #include "store/order/v1/order_service.pb.h"
 
@@ -21,6 +22,7 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 namespace ov1 = store::order::v1;
 namespace iv1 = store::invoicing::v1;
+namespace cv1 = store::customer::v1;
 
 const google::protobuf::ServiceDescriptor* Exposed(absl::string_view name) {
   for (const auto* s : ExposedServices()) {
@@ -238,10 +240,19 @@ TEST_F(TranscodingTest, ResponsesUseTheProto3JsonMapping) {
   EXPECT_THAT(json, HasSubstr(R"("number":"10001")"));
   EXPECT_THAT(json, HasSubstr(R"("status":"ORDER_STATUS_AWAITING_VERIFICATION")"));
   EXPECT_THAT(json, HasSubstr(R"("amountMinor":"1250")"));
-  // Fields holding their default value are left out (the standard proto3 JSON
-  // mapping; clients read a missing field as its default).
-  EXPECT_THAT(json, Not(HasSubstr("customerNote")));
-  EXPECT_THAT(json, Not(HasSubstr("version")));
+  // Every field is there, holding its default or not: an empty list is [],
+  // an empty text "", a zero "0"; an unset message stays out.
+  EXPECT_THAT(json, HasSubstr(R"("customerNote":"")"));
+  EXPECT_THAT(json, HasSubstr(R"("version":"0")"));
+  EXPECT_THAT(json, HasSubstr(R"("items":[])"));
+  EXPECT_THAT(json, Not(HasSubstr("shippingAddress")));
+
+  // proto3 optional fields (presence of their own) stay out when unset.
+  cv1::CustomerFilter filter;
+  filter.set_orders_count_min(0);
+  const std::string filter_json = ResponseJson(filter);
+  EXPECT_THAT(filter_json, HasSubstr(R"("ordersCountMin":"0")"));
+  EXPECT_THAT(filter_json, Not(HasSubstr("ordersCountMax")));
 }
 
 TEST_F(TranscodingTest, OpenApiDocumentDescribesEveryRoute) {
@@ -269,7 +280,7 @@ TEST_F(TranscodingTest, OpenApiDocumentDescribesEveryRoute) {
     names.push_back(p.struct_value().fields().at("name").string_value());
   }
   EXPECT_THAT(names, ::testing::Contains("filter.statuses"));
-  EXPECT_THAT(names, ::testing::Contains("page_token"));
+  EXPECT_THAT(names, ::testing::Contains("pageToken"));
 }
 
 }  // namespace
