@@ -333,13 +333,20 @@ bool Gateway::FixedEndpoint(const std::shared_ptr<Call>& call) {
   if (call->path == "/healthz") {
     response.body = R"({"status":"ok"})";
   } else if (call->path == "/readyz") {
-    std::vector<std::string> not_ready = backends_->NotReady();
-    if (draining_.load()) not_ready.push_back("gateway (shutting down)");
-    response.status = not_ready.empty() ? 200 : 503;
+    // Ready while it can route: one backend down does not take the gateway
+    // out of the load balancer (every replica sees the same backends; its
+    // routes answer 503 at once, the others keep working). Not ready while
+    // draining; `?backends=all` also wants every backend SERVING (scripts
+    // that wait for the whole stack).
+    const std::vector<std::string> not_ready = backends_->NotReady();
+    const bool draining = draining_.load();
+    const bool strict = call->query == "backends=all";
     std::vector<std::string> quoted;
     for (const std::string& name : not_ready) quoted.push_back(log::JsonQuote(name));
-    response.body = absl::StrCat(R"({"status":")", not_ready.empty() ? "ready" : "not ready",
-                                 R"(","notReady":[)", absl::StrJoin(quoted, ","), "]}");
+    const char* status = draining ? "draining" : not_ready.empty() ? "ready" : "degraded";
+    response.status = draining || (strict && !not_ready.empty()) ? 503 : 200;
+    response.body = absl::StrCat(R"({"status":")", status, R"(","notReady":[)",
+                                 absl::StrJoin(quoted, ","), "]}");
   } else if (call->path == "/metrics") {
     response.content_type = "text/plain; version=0.0.4";
     response.body = prometheus::TextSerializer().Serialize(metrics::Registry().Collect());

@@ -448,8 +448,18 @@ TEST_F(GatewayTest, UnreachableBackendIs503WithoutDetail) {
   Reply r = Get("/v1/orders/o-1", Bearer(staff_));
   EXPECT_EQ(r.status, 503) << r.body;
   EXPECT_EQ(r.body.find("127.0.0.1"), std::string::npos) << r.body;
+  // A backend down degrades the gateway, it does not take it out of the load
+  // balancer; only ?backends=all (the whole stack) says 503.
   r = Get("/readyz");
-  EXPECT_EQ(r.status, 503);
+  for (int i = 0; i < 100 && r.body.find("degraded") == std::string::npos; ++i) {
+    absl::SleepFor(absl::Milliseconds(20));
+    r = Get("/readyz");
+  }
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find(R"("status":"degraded")"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("store.order.v1.OrderService"), std::string::npos) << r.body;
+  r = Get("/readyz?backends=all");
+  EXPECT_EQ(r.status, 503) << r.body;
   EXPECT_NE(r.body.find("store.order.v1.OrderService"), std::string::npos) << r.body;
 }
 
@@ -835,14 +845,18 @@ TEST_F(GatewayTest, StreamedDownloadIsChunked) {
 TEST_F(GatewayTest, HealthReadinessMetricsAndOpenApi) {
   EXPECT_EQ(Get("/healthz").status, 200);
   const absl::Time until = absl::Now() + absl::Seconds(10);
-  Reply ready = Get("/readyz");
+  Reply ready = Get("/readyz?backends=all");
   while (ready.status != 200 && absl::Now() < until) {
     absl::SleepFor(absl::Milliseconds(20));
-    ready = Get("/readyz");
+    ready = Get("/readyz?backends=all");
   }
   EXPECT_EQ(ready.status, 200) << ready.body;
+  EXPECT_EQ(ready.body, R"({"status":"ready","notReady":[]})");
+  EXPECT_EQ(Get("/readyz").status, 200);
   gateway_->Drain();
-  EXPECT_EQ(Get("/readyz").status, 503);
+  ready = Get("/readyz");
+  EXPECT_EQ(ready.status, 503);
+  EXPECT_EQ(ready.body, R"({"status":"draining","notReady":[]})");
 
   ASSERT_EQ(Get("/v1/orders/o-1", Bearer(staff_)).status, 200);
   Reply metrics = Get("/metrics");
