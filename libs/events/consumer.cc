@@ -1,6 +1,7 @@
 #include "libs/events/consumer.h"
 
 #include <librdkafka/rdkafkacpp.h>
+#include <prometheus/gauge.h>
 
 #include <algorithm>
 #include <map>
@@ -150,6 +151,7 @@ class Consumer::Impl {
   void Stop() {
     stop_ = true;
     if (thread_.joinable()) thread_.join();
+    RemoveLagSeries();
     if (consumer_ && !closed_) {
       consumer_->close();
       closed_ = true;
@@ -193,30 +195,50 @@ class Consumer::Impl {
     }
   }
 
-  // consumer_lag_messages for each subscribed topic, from the watermarks the
-  // fetches brought (no broker round trip).
+  // consumer_lag_messages{consumer,topic,partition} for each partition
+  // assigned to this instance, from the watermarks the fetches brought (no
+  // broker round trip): the high watermark minus the position (0 until the
+  // first fetch after an assignment). A partition that moved to another
+  // instance loses its series here; that instance reports it.
   void UpdateLag() {
-    std::map<std::string, int64_t> lag;
-    for (const std::string& topic : options_.topics) lag[topic] = 0;
+    std::map<std::pair<std::string, int32_t>, int64_t> lag;
     std::vector<RdKafka::TopicPartition*> parts;
     if (consumer_->assignment(parts) == RdKafka::ERR_NO_ERROR && !parts.empty()) {
       consumer_->position(parts);
       for (RdKafka::TopicPartition* tp : parts) {
         int64_t low = 0, high = 0;
-        if (consumer_->get_watermark_offsets(tp->topic(), tp->partition(), &low, &high) !=
-                RdKafka::ERR_NO_ERROR ||
-            high < 0 || tp->offset() < 0) {
-          continue;  // no position yet: nothing consumed since the assignment
+        int64_t n = 0;
+        if (consumer_->get_watermark_offsets(tp->topic(), tp->partition(), &low, &high) ==
+                RdKafka::ERR_NO_ERROR &&
+            high >= 0 && tp->offset() >= 0) {
+          n = std::max<int64_t>(0, high - tp->offset());
         }
-        lag[tp->topic()] += std::max<int64_t>(0, high - tp->offset());
+        lag[{tp->topic(), tp->partition()}] = n;
       }
     }
     RdKafka::TopicPartition::destroy(parts);
-    for (const auto& [topic, n] : lag) {
-      metrics::ConsumerLag()
-          .Add({{"consumer", options_.name}, {"topic", topic}})
-          .Set(static_cast<double>(n));
+    for (auto it = lag_gauges_.begin(); it != lag_gauges_.end();) {
+      if (lag.count(it->first) == 0) {
+        metrics::ConsumerLag().Remove(it->second);
+        it = lag_gauges_.erase(it);
+      } else {
+        ++it;
+      }
     }
+    for (const auto& [key, n] : lag) {
+      prometheus::Gauge*& gauge = lag_gauges_[key];
+      if (gauge == nullptr) {
+        gauge = &metrics::ConsumerLag().Add({{"consumer", options_.name},
+                                             {"topic", key.first},
+                                             {"partition", absl::StrCat(key.second)}});
+      }
+      gauge->Set(static_cast<double>(n));
+    }
+  }
+
+  void RemoveLagSeries() {
+    for (const auto& [key, gauge] : lag_gauges_) metrics::ConsumerLag().Remove(gauge);
+    lag_gauges_.clear();
   }
 
   void StoreOffset(RdKafka::Message& msg) {
@@ -403,6 +425,9 @@ class Consumer::Impl {
   // The next offset to apply per (topic, partition), once one was applied.
   std::mutex applied_mu_;
   std::map<std::pair<std::string, int32_t>, int64_t> applied_;
+  // This instance's consumer_lag_messages series (the consuming thread's,
+  // then Stop()'s).
+  std::map<std::pair<std::string, int32_t>, prometheus::Gauge*> lag_gauges_;
   std::thread thread_;
 };
 

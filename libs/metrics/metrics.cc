@@ -51,7 +51,8 @@ STORE_FAMILY(Counter, EventsConsumed, "events_consumed_total",
              "Events consumed, by topic and result (ok, duplicate, retry, dead_letter).")
 
 STORE_FAMILY(Gauge, ConsumerLag, "consumer_lag_messages",
-             "Records on the broker not yet applied by a consumer group, by consumer and topic.")
+             "Records on the broker not yet applied by a consumer group, by consumer, topic and "
+             "partition (each partition reported by the instance it is assigned to).")
 
 #undef STORE_FAMILY
 

@@ -41,9 +41,10 @@ prometheus::Family<prometheus::Counter>& EventsPublished();
 prometheus::Family<prometheus::Counter>& EventsPublishFailures();
 // events_consumed_total{topic,result}: result = ok|duplicate|retry|dead_letter
 prometheus::Family<prometheus::Counter>& EventsConsumed();
-// consumer_lag_messages{consumer,topic}: records on the broker not yet
-// applied by the consumer group (high watermark − position, over its
-// assigned partitions), refreshed every few seconds.
+// consumer_lag_messages{consumer,topic,partition}: records on the broker not
+// yet applied by the consumer group (high watermark − position), per
+// partition, reported by the instance the partition is assigned to, refreshed
+// every few seconds.
 prometheus::Family<prometheus::Gauge>& ConsumerLag();
 // db_pool_in_use, db_pool_size
 prometheus::Gauge& DbPoolInUse();

@@ -61,7 +61,7 @@ KNOWN_METRICS = {
     # invoicing: store_invoices_issued_total{kind="invoice|credit_note"}
     "store_invoices_issued_total",
     "store_invoices_cancelled_total",
-    # consumer_lag_messages{consumer,topic}: libs/events/consumer.cc
+    # consumer_lag_messages{consumer,topic,partition}: libs/events/consumer.cc
     "consumer_lag_messages",
 }
 

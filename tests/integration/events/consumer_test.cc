@@ -3,7 +3,10 @@
 // feeding it end to end.
 #include "libs/events/consumer.h"
 
+#include <prometheus/metric_family.h>
+
 #include <atomic>
+#include <map>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
@@ -14,6 +17,7 @@
 #include "libs/events/migrations.h"
 #include "libs/events/outbox.h"
 #include "libs/events/relay.h"
+#include "libs/metrics/metrics.h"
 #include "libs/testing/test_database.h"
 #include "libs/testing/test_kafka.h"
 #include "libs/testing/wait.h"
@@ -201,6 +205,42 @@ TEST_F(ConsumerTest, StaticMembersShareThePartitionsWithoutAGroupAndResumeFromTh
   absl::StatusOr<int64_t> lag = none.Lag(absl::Seconds(5));
   ASSERT_TRUE(lag.ok()) << lag.status();
   EXPECT_EQ(*lag, 0);
+}
+
+// consumer_lag_messages{consumer,topic,partition}: one series per partition
+// the consumer holds, 0 once it has caught up, gone when it stops (another
+// instance reports the partition then).
+std::map<std::string, double> LagSeries(const std::string& consumer) {
+  std::map<std::string, double> out;
+  for (const prometheus::MetricFamily& family : metrics::Registry().Collect()) {
+    if (family.name != "consumer_lag_messages") continue;
+    for (const prometheus::ClientMetric& m : family.metric) {
+      std::map<std::string, std::string> labels;
+      for (const prometheus::ClientMetric::Label& l : m.label) labels[l.name] = l.value;
+      if (labels["consumer"] != consumer) continue;
+      out[labels["topic"] + "/" + labels["partition"]] = m.gauge.value;
+    }
+  }
+  return out;
+}
+
+TEST_F(ConsumerTest, LagIsReportedPerPartitionAndDropsToZero) {
+  constexpr char kTwo[] = "store.test.lag.v1";
+  kafka_->CreateTopic(kTwo, 2);
+  for (int i = 0; i < 6; ++i) kafka_->Produce(kTwo, absl::StrCat("thing-", i), Envelope(i + 1));
+  Consumer consumer(
+      ConsumerOptions{.name = "lag-tester", .brokers = kafka_->brokers(), .topics = {kTwo}}, *pool_,
+      Recorder());
+  ASSERT_TRUE(consumer.Start().ok());
+  ASSERT_TRUE(testing::WaitFor([&] { return Count("SELECT count(*) FROM applied") == 6; }));
+  // Refreshed every 5 s on the consuming thread.
+  const std::map<std::string, double> caught_up = {{std::string(kTwo) + "/0", 0},
+                                                   {std::string(kTwo) + "/1", 0}};
+  ASSERT_TRUE(
+      testing::WaitFor([&] { return LagSeries("lag-tester") == caught_up; }, absl::Seconds(20)))
+      << ::testing::PrintToString(LagSeries("lag-tester"));
+  consumer.Stop();
+  EXPECT_TRUE(LagSeries("lag-tester").empty()) << ::testing::PrintToString(LagSeries("lag-tester"));
 }
 
 TEST_F(ConsumerTest, OutboxToConsumerEndToEnd) {
