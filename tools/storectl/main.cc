@@ -11,8 +11,12 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "libs/core/log.h"
+#include "libs/core/status.h"
 #include "libs/events/consumer.h"
+#include "libs/events/replay.h"
 #include "libs/grpcx/server.h"
 #include "tools/storectl/cli.h"
 #include "tools/storectl/customer_commands.h"
@@ -51,6 +55,9 @@ commands:
                        about one gRPC service of the server
   dlq redrive --topic TOPIC.CONSUMER.dlq [--max N] [--brokers B]
                        copy dead-lettered events back to their topic
+  replay --group G --topic T (--from-beginning | --from-offset N | --from-time T)
+                       reset a consumer group's offsets so its service reads the
+                       events again (storectl replay --help)
   token issue --role admin|staff|marketing|storefront [--ttl 12h] [--subject NAME]
                        print a staff access token for the gateway
   webhook sign --body JSON
@@ -155,6 +162,131 @@ int Dlq(const std::vector<std::string>& argv) {
   return 0;
 }
 
+constexpr char kReplayHelp[] =
+    R"(usage: storectl replay --group GROUP --topic TOPIC
+                      (--from-beginning | --from-offset N | --from-time RFC3339)
+                      [--wait SECONDS] [--follow SECONDS] [--brokers B]
+
+Moves consumer group GROUP's committed offsets on every partition of TOPIC, so
+the group's service reads those events again when it consumes next. Safe:
+every consumer applies an event at most once (its inbox), so events applied
+before are skipped and only the missing ones take effect. Use it after
+restoring a service's database from a backup, or to re-read a range after a
+bug fix. Groups are the services' consumer names (invoicing, customer-facts,
+newsletter, reporting-orders, ...; `consumer_lag_messages` lists them).
+
+The group coordinator accepts the reset only while the group has no live
+members: stop the service's consumers first (scale it to 0), run this, start
+them again.
+  --wait SECONDS    while the group still has members, retry every 2 s for up
+                    to SECONDS (e.g. while its pods terminate) instead of failing
+  --follow SECONDS  after the reset, print progress every 2 s until the group has
+                    caught up (its service must be running again) or SECONDS pass;
+                    0 (the default) returns at once
+Exit: 0 reset (and caught up when following), 1 an error, 3 group still has
+members, 4 not caught up within --follow.
+)";
+
+void PrintOffsets(const std::vector<events::PartitionOffsets>& parts, bool reset) {
+  std::printf("%-10s %12s %12s %12s %12s\n", "PARTITION", "COMMITTED", reset ? "RESET TO" : "HIGH",
+              "LOW", reset ? "TO REPLAY" : "REMAINING");
+  for (const events::PartitionOffsets& p : parts) {
+    const std::string committed = p.committed >= 0 ? absl::StrCat(p.committed) : "-";
+    if (reset) {
+      std::printf("%-10d %12s %12lld %12lld %12lld\n", p.partition, committed.c_str(),
+                  static_cast<long long>(p.reset_to), static_cast<long long>(p.low),
+                  static_cast<long long>(p.high - p.reset_to));
+    } else {
+      std::printf("%-10d %12s %12lld %12lld %12lld\n", p.partition, committed.c_str(),
+                  static_cast<long long>(p.high), static_cast<long long>(p.low),
+                  static_cast<long long>(p.Remaining()));
+    }
+  }
+}
+
+int Replay(const std::vector<std::string>& argv) {
+  auto args = Args::Parse(argv, {"help", "from-beginning"});
+  if (!args.ok()) return Fail(args.status());
+  const std::string group = args->Get("group");
+  const std::string topic = args->Get("topic");
+  const std::string brokers = args->Get("brokers", Setting("KAFKA_BROKERS"));
+  const int starts = (args->Has("from-beginning") ? 1 : 0) + (args->Has("from-offset") ? 1 : 0) +
+                     (args->Has("from-time") ? 1 : 0);
+  if (args->Has("help") || group.empty() || topic.empty() || starts != 1) {
+    std::fputs(kReplayHelp, args->Has("help") ? stdout : stderr);
+    if (!args->Has("help")) {
+      std::fputs(starts > 1 ? "error: give one of --from-beginning, --from-offset, --from-time\n"
+                            : "error: --group, --topic and where to start are required\n",
+                 stderr);
+    }
+    return args->Has("help") ? 0 : 2;
+  }
+  if (brokers.empty()) {
+    return Fail(absl::InvalidArgumentError("--brokers (or KAFKA_BROKERS) is required"));
+  }
+  events::ReplayFrom from;
+  if (args->Has("from-offset")) {
+    from.kind = events::ReplayFrom::Kind::kOffset;
+    if (!absl::SimpleAtoi(args->Get("from-offset"), &from.offset) || from.offset < 0) {
+      return Fail(absl::InvalidArgumentError("--from-offset must be a whole number >= 0"));
+    }
+  } else if (args->Has("from-time")) {
+    from.kind = events::ReplayFrom::Kind::kTime;
+    std::string error;
+    if (!absl::ParseTime(absl::RFC3339_full, args->Get("from-time"), &from.time, &error)) {
+      return Fail(absl::InvalidArgumentError(
+          "--from-time must be an RFC 3339 time (2026-03-01T00:00:00Z): " + error));
+    }
+  }
+  int wait_s = 0, follow_s = 0;
+  if (!absl::SimpleAtoi(args->Get("wait", "0"), &wait_s) || wait_s < 0 ||
+      !absl::SimpleAtoi(args->Get("follow", "0"), &follow_s) || follow_s < 0) {
+    return Fail(absl::InvalidArgumentError("--wait and --follow take whole seconds >= 0"));
+  }
+  const absl::Time wait_until = absl::Now() + absl::Seconds(wait_s);
+  absl::StatusOr<std::vector<events::PartitionOffsets>> reset;
+  while (true) {
+    reset = events::ResetGroupOffsets(brokers, group, topic, from, absl::Seconds(10));
+    const bool busy = !reset.ok() && GetErrorInfo(reset.status()).has_value() &&
+                      GetErrorInfo(reset.status())->reason() == "GROUP_HAS_MEMBERS";
+    if (!busy) break;
+    if (absl::Now() >= wait_until) {
+      std::fprintf(stderr, "error: %s\n", std::string(reset.status().message()).c_str());
+      return 3;
+    }
+    std::printf("group %s still has live members; waiting...\n", group.c_str());
+    std::fflush(stdout);
+    absl::SleepFor(absl::Seconds(2));
+  }
+  if (!reset.ok()) return Fail(reset.status());
+  int64_t total = 0;
+  for (const auto& p : *reset) total += p.high - p.reset_to;
+  std::printf("reset group %s on %s: %lld event(s) to read again\n", group.c_str(), topic.c_str(),
+              static_cast<long long>(total));
+  PrintOffsets(*reset, /*reset=*/true);
+  if (follow_s == 0) return 0;
+  const absl::Time follow_until = absl::Now() + absl::Seconds(follow_s);
+  while (true) {
+    auto now = events::GroupOffsets(brokers, group, topic, absl::Seconds(10));
+    if (!now.ok()) return Fail(now.status());
+    int64_t remaining = 0;
+    for (const auto& p : *now) remaining += p.Remaining();
+    std::printf("replayed %lld of %lld, %lld to go\n", static_cast<long long>(total - remaining),
+                static_cast<long long>(total), static_cast<long long>(remaining));
+    std::fflush(stdout);
+    if (remaining == 0) {
+      std::printf("group %s has caught up on %s\n", group.c_str(), topic.c_str());
+      return 0;
+    }
+    if (absl::Now() >= follow_until) {
+      PrintOffsets(*now, /*reset=*/false);
+      std::fprintf(stderr, "not caught up after %d s (is its service running?)\n", follow_s);
+      return 4;
+    }
+    absl::SleepFor(absl::Seconds(2));
+  }
+}
+
 }  // namespace
 }  // namespace store::cli
 
@@ -197,6 +329,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (cmd == "dlq") return Dlq(sub);
+  if (cmd == "replay") return Replay(sub);
   if (cmd == "token") return TokenCommand(sub);
   if (cmd == "webhook") return WebhookCommand(sub);
   std::fprintf(stderr, "error: unknown command '%s'\n\n%s", cmd.c_str(), kHelp);

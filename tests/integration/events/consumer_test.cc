@@ -12,11 +12,13 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/core/clock.h"
+#include "libs/core/status.h"
 #include "libs/events/envelope.h"
 #include "libs/events/kafka.h"
 #include "libs/events/migrations.h"
 #include "libs/events/outbox.h"
 #include "libs/events/relay.h"
+#include "libs/events/replay.h"
 #include "libs/metrics/metrics.h"
 #include "libs/testing/test_database.h"
 #include "libs/testing/test_kafka.h"
@@ -241,6 +243,71 @@ TEST_F(ConsumerTest, LagIsReportedPerPartitionAndDropsToZero) {
       << ::testing::PrintToString(LagSeries("lag-tester"));
   consumer.Stop();
   EXPECT_TRUE(LagSeries("lag-tester").empty()) << ::testing::PrintToString(LagSeries("lag-tester"));
+}
+
+TEST_F(ConsumerTest, ReplayResetsTheGroupAndTheInboxSkipsWhatWasAppliedButNotWhileItRuns) {
+  for (int i = 1; i <= 5; ++i) kafka_->Produce(kTopic, "thing-1", Envelope(i));
+  auto consumer = StartConsumer();
+  ASSERT_TRUE(testing::WaitFor([&] { return Count("SELECT count(*) FROM applied") == 5; }));
+  consumer->Stop();  // commits and leaves the group
+
+  auto before = GroupOffsets(kafka_->brokers(), "tester", kTopic, absl::Seconds(10));
+  ASSERT_TRUE(before.ok()) << before.status();
+  ASSERT_EQ(before->size(), 1u);
+  EXPECT_EQ((*before)[0].committed, 5);
+  EXPECT_EQ((*before)[0].high, 5);
+  EXPECT_EQ((*before)[0].Remaining(), 0);
+
+  ReplayFrom from_two;
+  from_two.kind = ReplayFrom::Kind::kOffset;
+  from_two.offset = 2;
+  auto reset = ResetGroupOffsets(kafka_->brokers(), "tester", kTopic, from_two, absl::Seconds(10));
+  ASSERT_TRUE(reset.ok()) << reset.status();
+  EXPECT_EQ((*reset)[0].committed, 5);
+  EXPECT_EQ((*reset)[0].reset_to, 2);
+  ReplayFrom later;
+  later.kind = ReplayFrom::Kind::kTime;
+  later.time = absl::Now() + absl::Hours(1);
+  auto to_end = ResetGroupOffsets(kafka_->brokers(), "tester", kTopic, later, absl::Seconds(10));
+  ASSERT_TRUE(to_end.ok()) << to_end.status();
+  EXPECT_EQ((*to_end)[0].committed, 2);
+  EXPECT_EQ((*to_end)[0].reset_to, 5) << "no record after the time: the end";
+  auto beginning =
+      ResetGroupOffsets(kafka_->brokers(), "tester", kTopic, ReplayFrom{}, absl::Seconds(10));
+  ASSERT_TRUE(beginning.ok()) << beginning.status();
+  EXPECT_EQ((*beginning)[0].reset_to, 0);
+  auto after = GroupOffsets(kafka_->brokers(), "tester", kTopic, absl::Seconds(10));
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_EQ(after->at(0).committed, 0);
+  EXPECT_EQ(after->at(0).Remaining(), 5);
+
+  // The service starts again: it reads all five again, the inbox skips them
+  // (the handler never sees them), nothing is applied twice, and the group
+  // catches up.
+  calls_ = 0;
+  auto again = StartConsumer();
+  ASSERT_TRUE(testing::WaitFor(
+      [&] {
+        auto now = GroupOffsets(kafka_->brokers(), "tester", kTopic, absl::Seconds(10));
+        return now.ok() && now->at(0).committed == 5;
+      },
+      absl::Seconds(30)));
+  EXPECT_EQ(Count("SELECT count(*) FROM applied"), 5);
+  EXPECT_EQ(Count("SELECT count(*) FROM inbox"), 5);
+  EXPECT_EQ(calls_.load(), 0) << "replayed events already applied are skipped before the handler";
+
+  // While it runs, its group has a live member: the reset is refused.
+  auto busy =
+      ResetGroupOffsets(kafka_->brokers(), "tester", kTopic, ReplayFrom{}, absl::Seconds(10));
+  ASSERT_FALSE(busy.ok());
+  EXPECT_EQ(busy.status().code(), absl::StatusCode::kFailedPrecondition) << busy.status();
+  ASSERT_TRUE(GetErrorInfo(busy.status()).has_value()) << busy.status();
+  EXPECT_EQ(GetErrorInfo(busy.status())->reason(), "GROUP_HAS_MEMBERS");
+  again->Stop();
+
+  auto unknown =
+      GroupOffsets(kafka_->brokers(), "tester", "store.test.nothing.v1", absl::Seconds(5));
+  EXPECT_EQ(unknown.status().code(), absl::StatusCode::kNotFound) << unknown.status();
 }
 
 TEST_F(ConsumerTest, OutboxToConsumerEndToEnd) {
