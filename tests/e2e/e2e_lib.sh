@@ -57,7 +57,7 @@ def free(port):
 # Below the kernel's ephemeral range (32768+), so broker ports cannot collide.
 for _ in range(200):
     base = random.randrange(20000, 32000 - 300, 10)
-    ports = [base + i for i in range(10)] + [base + 50] + [base + 100 + i for i in range(10)] + [base + 200]
+    ports = [base + i for i in range(10)] + [base + 50, base + 60, base + 70] + [base + 100 + i for i in range(10)] + [base + 200]
     if all(free(p) for p in ports):
         print(base + 200, base)
         break
@@ -67,6 +67,8 @@ PY
 )
   export DEV_HOME DEV_PG_PORT DEV_PORT_BASE
   export DEV_BUILD_DIR="$BUILD_DIR" DEV_SKIP_DEPS=1 DEV_SKIP_BUILD=1 DEV_SKIP_SEED=1
+  # Prometheus only where a test asks for it (e2e.dashboard).
+  export DEV_PROMETHEUS="${DEV_PROMETHEUS:-0}"
   trap e2e_cleanup EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
