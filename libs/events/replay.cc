@@ -223,7 +223,13 @@ absl::StatusOr<std::vector<PartitionOffsets>> ResetGroupOffsets(const std::strin
       std::unique_ptr<RdKafka::Message> discarded(consumer.consume(200));
     }
     if (!watch.joined()) {
-      return finish(absl::UnavailableError("could not join the consumer group"));
+      // An empty group takes a new member in within seconds; a rebalance
+      // that does not finish waits on the members it already has.
+      return finish(MakeError(
+          absl::StatusCode::kFailedPrecondition, "GROUP_HAS_MEMBERS", "group",
+          absl::StrCat("consumer group ", group,
+                       " did not let the reset in (a rebalance waiting on live members): stop "
+                       "its service's consumers first")));
     }
     if (watch.assigned() < offsets->size()) return finish(has_members);
     RdKafka::TopicPartition::destroy(commit.parts);  // fresh, without the refusal's errors

@@ -154,24 +154,30 @@ absl::Status ServerHost::Start() {
 }
 
 void ServerHost::HealthLoop() {
-  bool last = false;
-  bool first = true;
+  std::vector<int> last(checks_.size(), -1);  // -1: not reported yet
+  int last_overall = -1;
   while (!stopping_) {
-    bool ok = true;
-    for (const ReadinessCheck& c : checks_) {
-      absl::Status s = c.check();
+    bool overall = true;
+    for (size_t i = 0; i < checks_.size() && !stopping_; ++i) {
+      const ReadinessCheck& c = checks_[i];
+      const absl::Status s = c.check();
+      const int ok = s.ok() ? 1 : 0;
+      if (c.gates && !s.ok()) overall = false;
+      if (ok == last[i]) continue;
       if (!s.ok()) {
-        ok = false;
-        if (last || first) log::Warning("not ready", {{"check", c.name}, {"error", s.ToString()}});
-        break;
+        log::Warning(c.gates ? "not ready" : "degraded",
+                     {{"check", c.name}, {"error", s.ToString()}});
+      } else if (last[i] == 0) {
+        log::Info("check passes again", {{"check", c.name}});
       }
+      server_->GetHealthCheckService()->SetServingStatus(c.name, s.ok());
+      last[i] = ok;
     }
     if (stopping_) break;
-    if (ok != last || first) {
-      server_->GetHealthCheckService()->SetServingStatus("", ok);
-      if (ok) log::Info("serving");
-      last = ok;
-      first = false;
+    if (static_cast<int>(overall) != last_overall) {
+      server_->GetHealthCheckService()->SetServingStatus("", overall);
+      if (overall) log::Info("serving");
+      last_overall = overall ? 1 : 0;
     }
     for (int i = 0; i < 20 && !stopping_; ++i) absl::SleepFor(absl::Milliseconds(50));
   }

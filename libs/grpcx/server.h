@@ -38,10 +38,17 @@ struct ServerOptions {
   int max_threads = 64;
 };
 
-// A named readiness check (returns OK when the dependency is reachable).
+// A named readiness check (returns OK when the dependency is reachable),
+// evaluated every second. Each check is also reported as a health-check
+// service of its own name ("database", "kafka"): SERVING while it passes.
+// The server as a whole ("") is SERVING while every check that `gates` it
+// passes: a dependency the service can work without for a while (the broker:
+// the outbox keeps the events) reports its state without taking the service
+// out of load balancing.
 struct ReadinessCheck {
   std::string name;
   std::function<absl::Status()> check;
+  bool gates = true;
 };
 
 class ServerHost {

@@ -126,12 +126,19 @@ int RunService(int argc, char** argv, const ServiceSpec& spec) {
 
   grpcx::ServerHost host({.listen = grpc_listen, .shutdown_grace = shutdown_grace});
   for (auto& service : runtime.services_) host.AddService(service.get());
-  host.AddReadinessCheck({"database", [&pool] { return pool.Ping(); }});
-  host.AddReadinessCheck({"kafka", [&relay] {
-                            return relay.BrokerHealthy()
-                                       ? absl::OkStatus()
-                                       : absl::UnavailableError("kafka brokers unreachable");
-                          }});
+  host.AddReadinessCheck(
+      {.name = "database", .check = [&pool] { return pool.Ping(); }, .gates = true});
+  // The broker does not gate readiness: while it is away the service keeps
+  // serving (its events wait in the outbox, its consumers resume after);
+  // health service "kafka" says NOT_SERVING meanwhile (REL-2).
+  host.AddReadinessCheck({.name = "kafka",
+                          .check =
+                              [&relay] {
+                                return relay.BrokerHealthy()
+                                           ? absl::OkStatus()
+                                           : absl::UnavailableError("kafka brokers unreachable");
+                              },
+                          .gates = false});
   // Stop hooks run in reverse: consumers commit and leave first, then the
   // relay flushes what is in flight.
   host.AddStopHook([&relay] { relay.Stop(absl::Seconds(5)); });

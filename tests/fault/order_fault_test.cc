@@ -1,9 +1,10 @@
-// Fault tests of the order service as a real process (REL-1, REL-8, REL-10):
+// Fault tests of the order service as a real process (REL-1, REL-2, REL-8, REL-10):
 // clients place orders (or a bulk job runs) while the service is killed with
 // SIGKILL at random points, or stopped with SIGTERM, and restarted. Each test
 // prints its figures.
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -128,12 +129,16 @@ class OrderFaultTest : public ::testing::Test {
     std::atomic<int> retryable_failures{0};
     std::atomic<int> other_failures{0};
   };
-  void RunClients(Load& load, std::atomic<bool>& stop, int clients) {
+  // `pause` between a client's orders keeps the load at a pace the test's
+  // checks (every event read back, every invoice issued) can follow.
+  void RunClients(Load& load, std::atomic<bool>& stop, int clients,
+                  absl::Duration pause = absl::ZeroDuration()) {
     std::vector<std::thread> threads;
     for (int c = 0; c < clients; ++c) {
       threads.emplace_back([&] {
         auto stub = v1::OrderService::NewStub(grpcx::MakeChannel(addr_));
         while (!stop) {
+          if (pause > absl::ZeroDuration()) absl::SleepFor(pause);
           const std::string request_id = NewUuid();
           const v1::PlaceOrderRequest req = Request(request_id);
           const absl::Time give_up = absl::Now() + absl::Seconds(60);
@@ -296,6 +301,82 @@ TEST_F(OrderFaultTest, SigtermUnderLoadDrainsCleanly) {  // REL-8
               "failures %d, retried calls %d, redelivered events %d\n",
               restarts, load.acked.size(), load.other_failures.load(),
               load.retryable_failures.load(), redeliveries);
+}
+
+// REL-2: every broker down for 15 s while four clients place orders (about
+// 25 a second each). The
+// order service stays ready (health "" SERVING throughout, health "kafka"
+// NOT_SERVING meanwhile), every order is accepted, the outbox backlog grows
+// and drains after; the invoicing process catches up: one invoice per order,
+// nothing lost, nothing doubled.
+TEST_F(OrderFaultTest, BrokerDownWhilePlacingKeepsServingAndLosesNothing) {
+  StartService();
+  StartInvoicing();
+  auto channel = grpcx::MakeChannel(addr_);
+  Load load;
+  std::atomic<bool> stop{false};
+  std::thread clients([&] { RunClients(load, stop, 4, absl::Milliseconds(40)); });
+  absl::SleepFor(absl::Seconds(2));
+  const size_t before_outage = load.acked.size();
+  kafka_->SetAllBrokersDown(true);
+  const absl::Time down_at = absl::Now();
+  int not_ready = 0, polls = 0;
+  bool kafka_reported_down = false;
+  int64_t max_backlog = 0;
+  while (absl::Now() - down_at < absl::Seconds(15)) {
+    ++polls;
+    if (!grpcx::CheckHealth(channel, "", absl::Seconds(1)).ok()) ++not_ready;
+    if (!grpcx::CheckHealth(channel, "kafka", absl::Seconds(1)).ok()) kafka_reported_down = true;
+    max_backlog = std::max(max_backlog, Count("SELECT count(*) FROM outbox WHERE sent_at IS NULL"));
+    absl::SleepFor(absl::Milliseconds(500));
+  }
+  size_t during_outage = 0;
+  {
+    std::lock_guard<std::mutex> lock(load.mu);
+    during_outage = load.acked.size() - before_outage;
+  }
+  kafka_->SetAllBrokersDown(false);
+  const absl::Time up_at = absl::Now();
+  EXPECT_TRUE(
+      testing::WaitFor([&] { return grpcx::CheckHealth(channel, "kafka", absl::Seconds(1)).ok(); },
+                       absl::Seconds(30)))
+      << "health kafka did not come back; log: " << log_;
+  absl::SleepFor(absl::Seconds(1));
+  stop = true;
+  clients.join();
+  EXPECT_TRUE(testing::WaitFor(
+      [&] { return Count("SELECT count(*) FROM outbox WHERE sent_at IS NULL") == 0; },
+      absl::Seconds(60)));
+  const absl::Duration drained = absl::Now() - up_at;
+  const int redeliveries = VerifyNothingLostOrDuplicated(load);
+  EXPECT_EQ(load.other_failures.load(), 0);
+  EXPECT_EQ(not_ready, 0) << "the order service left readiness while only the broker was down";
+  EXPECT_TRUE(kafka_reported_down) << "health kafka never said NOT_SERVING";
+  EXPECT_GT(during_outage, 0u) << "no order was accepted while the broker was down";
+  EXPECT_GT(max_backlog, 0);
+  auto invoicing_count = [&](const std::string& sql) {
+    pqxx::connection conn(invoicing_db_->url());
+    pqxx::nontransaction tx(conn);
+    return tx.exec1(sql)[0].as<int64_t>();
+  };
+  EXPECT_TRUE(testing::WaitFor(
+      [&] {
+        return invoicing_count("SELECT count(*) FROM invoices") >=
+               static_cast<int64_t>(load.acked.size());
+      },
+      absl::Seconds(60)));
+  const absl::Duration caught_up = absl::Now() - up_at;
+  const int64_t invoices = invoicing_count("SELECT count(*) FROM invoices");
+  EXPECT_EQ(invoices, static_cast<int64_t>(load.acked.size()));
+  EXPECT_EQ(invoicing_count("SELECT count(DISTINCT order_id) FROM invoices"), invoices);
+  std::printf(
+      "REL-2: brokers down 15 s; %zu orders acknowledged (%zu while down), lost 0, duplicated "
+      "0; readiness checks failed %d of %d; health kafka NOT_SERVING seen: %s; outbox backlog "
+      "peak %lld; drained %s after the brokers came back; invoices %lld (one per order) after "
+      "%s; OrderPlaced redelivered (same event id) %d\n",
+      load.acked.size(), during_outage, not_ready, polls, kafka_reported_down ? "yes" : "no",
+      static_cast<long long>(max_backlog), absl::FormatDuration(drained).c_str(),
+      static_cast<long long>(invoices), absl::FormatDuration(caught_up).c_str(), redeliveries);
 }
 
 // Shutdown with the broker gone (issue 16): a service holding undelivered

@@ -80,7 +80,7 @@ for _ in $(seq 30); do
   ((rc == 3)) && break
   sleep 0.5
 done
-((rc == 3)) && grep -q "has live members" "$work/out" || fail "a group with a member was reset: rc=$rc $(cat "$work/out")"
+((rc == 3)) && grep -q "live members" "$work/out" || fail "a group with a member was reset: rc=$rc $(cat "$work/out")"
 echo "ok: bad arguments refused; reset from the beginning, from an offset and to the end; a live group refused (exit 3)"
 
 echo "-- dlq redrive"
