@@ -215,7 +215,9 @@ absl::StatusOr<std::vector<PartitionOffsets>> ResetGroupOffsets(const std::strin
     //    from outside any group it knows (the dev broker): join and commit
     //    as a member. Alone in the group, this client is given every
     //    partition; fewer means other members hold the rest, and the reset
-    //    is refused.
+    //    is refused. (A topic of one partition cannot show it: the one
+    //    partition may come to this client with a member beside it. Every
+    //    topic of the store has several.)
     code = consumer.subscribe({topic});
     if (code != RdKafka::ERR_NO_ERROR) return finish(Unavailable("joining the group", code));
     const absl::Time deadline = absl::Now() + timeout + absl::Seconds(10);
