@@ -22,6 +22,22 @@ struct PartsGuard {
 
 int Ms(absl::Duration d) { return static_cast<int>(absl::ToInt64Milliseconds(d)); }
 
+// The coordinator's answer to a commit that the group's members would undo.
+bool RefusedByTheGroup(RdKafka::ErrorCode code) {
+  return code == RdKafka::ERR_UNKNOWN_MEMBER_ID || code == RdKafka::ERR_ILLEGAL_GENERATION ||
+         code == RdKafka::ERR_REBALANCE_IN_PROGRESS;
+}
+
+// `parts` set to commit each partition's reset_to (replacing what it held).
+void CommitList(const std::string& topic, const std::vector<PartitionOffsets>& offsets,
+                PartsGuard& parts) {
+  RdKafka::TopicPartition::destroy(parts.parts);
+  parts.parts.clear();
+  for (const PartitionOffsets& o : offsets) {
+    parts.parts.push_back(RdKafka::TopicPartition::create(topic, o.partition, o.reset_to));
+  }
+}
+
 absl::Status Unavailable(absl::string_view what, RdKafka::ErrorCode err) {
   return absl::UnavailableError(absl::StrCat(what, ": ", RdKafka::err2str(err)));
 }
@@ -201,16 +217,11 @@ absl::StatusOr<std::vector<PartitionOffsets>> ResetGroupOffsets(const std::strin
     if (members > 0) return finish(has_members);
   }
   PartsGuard commit;
-  for (const PartitionOffsets& o : *offsets) {
-    commit.parts.push_back(RdKafka::TopicPartition::create(topic, o.partition, o.reset_to));
-  }
+  CommitList(topic, *offsets, commit);
   // 2. Commit from outside the group, as Kafka's own tools do: the
   //    coordinator accepts it only while the group is empty.
   RdKafka::ErrorCode code = consumer.commitSync(commit.parts);
-  const bool refused = code == RdKafka::ERR_UNKNOWN_MEMBER_ID ||
-                       code == RdKafka::ERR_ILLEGAL_GENERATION ||
-                       code == RdKafka::ERR_REBALANCE_IN_PROGRESS;
-  if (refused && listed != RD_KAFKA_RESP_ERR_NO_ERROR) {
+  if (RefusedByTheGroup(code) && listed != RD_KAFKA_RESP_ERR_NO_ERROR) {
     // 3. A coordinator that could not list the group and refuses commits
     //    from outside any group it knows (the dev broker): join and commit
     //    as a member. Alone in the group, this client is given every
@@ -234,19 +245,11 @@ absl::StatusOr<std::vector<PartitionOffsets>> ResetGroupOffsets(const std::strin
                        "its service's consumers first")));
     }
     if (watch.assigned() < offsets->size()) return finish(has_members);
-    RdKafka::TopicPartition::destroy(commit.parts);  // fresh, without the refusal's errors
-    commit.parts.clear();
-    for (const PartitionOffsets& o : *offsets) {
-      commit.parts.push_back(RdKafka::TopicPartition::create(topic, o.partition, o.reset_to));
-    }
+    CommitList(topic, *offsets, commit);  // fresh, without the refusal's errors
     code = consumer.commitSync(commit.parts);
-  } else if (refused) {
-    return finish(has_members);  // a member joined since the listing
   }
-  if (code == RdKafka::ERR_UNKNOWN_MEMBER_ID || code == RdKafka::ERR_ILLEGAL_GENERATION ||
-      code == RdKafka::ERR_REBALANCE_IN_PROGRESS) {
-    return finish(has_members);  // someone joined meanwhile
-  }
+  // Refused after all: a member joined since the listing (or the join).
+  if (RefusedByTheGroup(code)) return finish(has_members);
   if (code != RdKafka::ERR_NO_ERROR) return finish(Unavailable("offset commit", code));
   for (RdKafka::TopicPartition* tp : commit.parts) {
     if (tp->err() != RdKafka::ERR_NO_ERROR) {

@@ -247,8 +247,8 @@ int Replay(const std::vector<std::string>& argv) {
   absl::StatusOr<std::vector<events::PartitionOffsets>> reset;
   while (true) {
     reset = events::ResetGroupOffsets(brokers, group, topic, from, absl::Seconds(10));
-    const bool busy = !reset.ok() && GetErrorInfo(reset.status()).has_value() &&
-                      GetErrorInfo(reset.status())->reason() == "GROUP_HAS_MEMBERS";
+    const auto info = reset.ok() ? std::nullopt : GetErrorInfo(reset.status());
+    const bool busy = info.has_value() && info->reason() == "GROUP_HAS_MEMBERS";
     if (!busy) break;
     if (absl::Now() >= wait_until) {
       std::fprintf(stderr, "error: %s\n", std::string(reset.status().message()).c_str());
