@@ -19,7 +19,7 @@
 #include "libs/events/envelope.h"
 #include "libs/events/migrations.h"
 #include "libs/grpcx/server.h"
-#include "libs/testing/process.h"
+#include "libs/testing/service_process.h"
 #include "libs/testing/test_database.h"
 #include "libs/testing/test_kafka.h"
 #include "libs/testing/wait.h"
@@ -44,27 +44,23 @@ class OrderFaultTest : public ::testing::Test {
     kafka_ = std::make_unique<testing::TestKafka>();
     kafka_->CreateTopic(order::v1::kOrdersTopic, 3);
     kafka_->CreateTopic(customer::v1::kCustomersTopic, 3);  // the erasure consumer's
-    port_ = testing::FreePort();
-    addr_ = absl::StrCat("127.0.0.1:", port_);
-    log_ = absl::StrCat(::testing::TempDir(), "order-service-", NewUuid(), ".log");
   }
 
+  // Starts the order service (again, on the same address, after a kill);
+  // `extra_env` counts at the first start.
   void StartService(const std::map<std::string, std::string>& extra_env = {}) {
-    std::map<std::string, std::string> env = {
-        {"DATABASE_URL", db_->url()},
-        {"KAFKA_BROKERS", kafka_->brokers()},
-        {"GRPC_LISTEN", addr_},
-        {"CUSTOMER_SERVICE_ADDR", "disabled"},  // no customer service here
-        {"METRICS_LISTEN", absl::StrCat("127.0.0.1:", testing::FreePort())},
-        {"SHUTDOWN_GRACE", "10s"},
-        {"LOG_LEVEL", "warning"}};
-    for (const auto& [k, v] : extra_env) env[k] = v;
-    service_ = std::make_unique<testing::ChildProcess>("order-service", env, log_);
-    auto channel = grpcx::MakeChannel(addr_);
-    ASSERT_TRUE(testing::WaitFor(
-        [&] { return grpcx::CheckHealth(channel, "", absl::Milliseconds(300)).ok(); },
-        absl::Seconds(30)))
-        << "order-service did not become SERVING; log: " << log_;
+    if (service_ == nullptr) {
+      std::map<std::string, std::string> env = {
+          {"DATABASE_URL", db_->url()},
+          {"KAFKA_BROKERS", kafka_->brokers()},
+          {"CUSTOMER_SERVICE_ADDR", "disabled"}};  // no customer service here
+      for (const auto& [k, v] : extra_env) env[k] = v;
+      service_ = std::make_unique<testing::ServiceProcess>("order", env);
+      addr_ = service_->addr();
+      log_ = service_->log();
+    }
+    const absl::Status started = service_->Start();
+    ASSERT_TRUE(started.ok()) << started;
   }
 
   // The invoicing service as a process of its own, consuming the same topic,
@@ -74,21 +70,13 @@ class OrderFaultTest : public ::testing::Test {
         {{"events", &EventsMigrations()}, {"invoicing", &InvoicingMigrations()}});
     ASSERT_TRUE(db.ok()) << db.status();
     invoicing_db_ = std::move(*db);
-    const std::string addr = absl::StrCat("127.0.0.1:", testing::FreePort());
-    invoicing_ = std::make_unique<testing::ChildProcess>(
-        "invoicing-service",
-        std::map<std::string, std::string>{
-            {"DATABASE_URL", invoicing_db_->url()},
-            {"KAFKA_BROKERS", kafka_->brokers()},
-            {"GRPC_LISTEN", addr},
-            {"METRICS_LISTEN", absl::StrCat("127.0.0.1:", testing::FreePort())},
-            {"ORDER_SERVICE_ADDR", addr_},
-            {"LOG_LEVEL", "warning"}},
-        log_ + ".invoicing");
-    auto channel = grpcx::MakeChannel(addr);
-    ASSERT_TRUE(testing::WaitFor(
-        [&] { return grpcx::CheckHealth(channel, "", absl::Milliseconds(300)).ok(); },
-        absl::Seconds(30)));
+    invoicing_ = std::make_unique<testing::ServiceProcess>(
+        "invoicing", std::map<std::string, std::string>{{"DATABASE_URL", invoicing_db_->url()},
+                                                        {"KAFKA_BROKERS", kafka_->brokers()},
+                                                        {"ORDER_SERVICE_ADDR", addr_}});
+    const absl::Status started = invoicing_->Start();
+    ASSERT_TRUE(started.ok()) << started;
+    auto channel = invoicing_->channel();
     auto stub = invoicing::v1::InvoicingService::NewStub(channel);
     invoicing::v1::UpdateSettingsRequest req;
     req.mutable_settings()->set_mode(invoicing::v1::ISSUE_MODE_ON_ORDER_PLACED);
@@ -216,9 +204,8 @@ class OrderFaultTest : public ::testing::Test {
   std::unique_ptr<testing::TestDatabase> db_;
   std::unique_ptr<testing::TestDatabase> invoicing_db_;
   std::unique_ptr<testing::TestKafka> kafka_;
-  std::unique_ptr<testing::ChildProcess> service_;
-  std::unique_ptr<testing::ChildProcess> invoicing_;
-  int port_ = 0;
+  std::unique_ptr<testing::ServiceProcess> service_;
+  std::unique_ptr<testing::ServiceProcess> invoicing_;
   std::string addr_;
   std::string log_;
 };

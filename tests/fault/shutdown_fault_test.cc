@@ -16,8 +16,7 @@
 #include "gtest/gtest.h"
 #include "libs/core/ids.h"
 #include "libs/events/migrations.h"
-#include "libs/grpcx/server.h"
-#include "libs/testing/process.h"
+#include "libs/testing/service_process.h"
 #include "libs/testing/test_database.h"
 #include "libs/testing/test_kafka.h"
 #include "libs/testing/wait.h"
@@ -49,39 +48,27 @@ TEST_P(ShutdownFaultTest, SigtermWithTheBrokerGoneExitsWithinTheGrace) {
   const std::string dir = ::testing::TempDir();
   const std::string secret_file = absl::StrCat(dir, "/newsletter-token-", NewUuid());
   std::ofstream(secret_file) << "a-test-secret-of-at-least-32-bytes-long";
-  const std::string addr = absl::StrCat("127.0.0.1:", testing::FreePort());
-  const std::string log = absl::StrCat(dir, "/", svc.name, "-service-", NewUuid(), ".log");
   // Other services' addresses point at nothing: this test is about the
   // broker, and no call leaves the service while it idles.
   const std::string nowhere = absl::StrCat("127.0.0.1:", testing::FreePort());
-  std::map<std::string, std::string> env = {
-      {"DATABASE_URL", (*db)->url()},
-      {"KAFKA_BROKERS", kafka.brokers()},
-      {"GRPC_LISTEN", addr},
-      {"METRICS_LISTEN", absl::StrCat("127.0.0.1:", testing::FreePort())},
-      {"SHUTDOWN_GRACE", "10s"},
-      {"LOG_LEVEL", "warning"},
-      {"ORDER_SERVICE_ADDR", nowhere},
-      {"CUSTOMER_SERVICE_ADDR", nowhere},
-      {"NEWSLETTER_SERVICE_ADDR", nowhere},
-      {"SMTP_URL", absl::StrCat("smtp://", nowhere)},
-      {"MAIL_FROM", "shop@fault.example"},
-      {"NEWSLETTER_TOKEN_SECRET_FILE", secret_file},
-      {"STORE_TIME_ZONE", "UTC"}};
-  testing::ChildProcess process(svc.name + "-service", env, log);
-  auto channel = grpcx::MakeChannel(addr);
-  ASSERT_TRUE(testing::WaitFor(
-      [&] { return grpcx::CheckHealth(channel, "", absl::Milliseconds(300)).ok(); },
-      absl::Seconds(30)))
-      << svc.name << "-service did not become SERVING; log: " << log;
+  testing::ServiceProcess process(svc.name, {{"DATABASE_URL", (*db)->url()},
+                                             {"KAFKA_BROKERS", kafka.brokers()},
+                                             {"ORDER_SERVICE_ADDR", nowhere},
+                                             {"CUSTOMER_SERVICE_ADDR", nowhere},
+                                             {"NEWSLETTER_SERVICE_ADDR", nowhere},
+                                             {"SMTP_URL", absl::StrCat("smtp://", nowhere)},
+                                             {"MAIL_FROM", "shop@fault.example"},
+                                             {"NEWSLETTER_TOKEN_SECRET_FILE", secret_file},
+                                             {"STORE_TIME_ZONE", "UTC"}});
+  const std::string& log = process.log();
+  const absl::Status started = process.Start();
+  ASSERT_TRUE(started.ok()) << started;
   // Let the consumers join their groups before the brokers go.
   absl::SleepFor(absl::Seconds(3));
   kafka.SetAllBrokersDown(true);
-  ASSERT_TRUE(testing::WaitFor(
-      [&] { return !grpcx::CheckHealth(channel, "kafka", absl::Milliseconds(300)).ok(); },
-      absl::Seconds(30)))
+  ASSERT_TRUE(testing::WaitFor([&] { return !process.Serving("kafka"); }, absl::Seconds(30)))
       << svc.name << "-service never noticed the brokers were gone; log: " << log;
-  const bool still_ready = grpcx::CheckHealth(channel, "", absl::Milliseconds(300)).ok();
+  const bool still_ready = process.Serving();
   const absl::Time t0 = absl::Now();
   process.Signal(SIGTERM);
   const int code = process.Wait(absl::Seconds(40));
