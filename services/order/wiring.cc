@@ -66,8 +66,13 @@ absl::Status Wire(ServiceRuntime& rt, Parts* parts, const Deps& deps) {
   std::shared_ptr<CustomerGate> customers =
       deps.customers ? deps.customers : CustomerGateFromEnv(rt.env());
   rt.Keep(customers);
-  auto orders = std::make_shared<OrderApp>(rt.pool(), rt.clock(), *customers);
+  const absl::Duration debit_wait = rt.env().Duration("WALLET_DEBIT_WAIT", absl::Seconds(60));
+  if (debit_wait < absl::Seconds(1)) rt.env().Problem("WALLET_DEBIT_WAIT", "must be at least 1s");
+  auto orders = std::make_shared<OrderApp>(rt.pool(), rt.clock(), *customers, debit_wait);
   rt.Keep(orders);
+  rt.AddPeriodic("wallet-reversals",
+                 rt.env().Duration("WALLET_REVERSAL_INTERVAL", absl::Seconds(10)),
+                 [orders] { return orders->GiveBackStrandedDebits().status(); });
   const absl::TimeZone zone = rt.env().TimeZone("STORE_TIME_ZONE", "UTC");
   auto exports = std::make_shared<OrderExportApp>(rt.pool(), zone);
   rt.Keep(exports);

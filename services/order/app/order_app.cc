@@ -22,6 +22,7 @@
 #include "services/order/domain/order_state.h"
 #include "services/order/store/order_store.h"
 #include "services/order/store/settings_store.h"
+#include "services/order/store/wallet_debit_store.h"
 #include "store/order/v1/events.pb.h"
 #include "store/topics.h"
 
@@ -43,6 +44,16 @@ prometheus::Family<prometheus::Counter>& StatusChanges() {
   static auto& f = prometheus::BuildCounter()
                        .Name("store_order_status_changes_total")
                        .Help("Order status changes, by new status.")
+                       .Register(metrics::Registry());
+  return f;
+}
+
+prometheus::Family<prometheus::Counter>& DebitsGivenBack() {
+  static auto& f = prometheus::BuildCounter()
+                       .Name("store_order_wallet_debits_given_back_total")
+                       .Help(
+                           "Store-credit debits given back because their order was not "
+                           "stored: at once, or later by the wallet-reversals job.")
                        .Register(metrics::Registry());
   return f;
 }
@@ -158,7 +169,14 @@ absl::StatusOr<v1::Order> OrderApp::PlaceOrder(const v1::PlaceOrderRequest& requ
   // stored already paid. A zero total needs no debit.
   const bool store_credit = priced.payment_method() == v1::PAYMENT_METHOD_STORE_CREDIT &&
                             priced.totals().total().amount_minor() > 0;
+  // The debit is noted first (committed): should this process or the
+  // customer service die before the order is stored, the wallet-reversals
+  // job finds the note and gives the debit back.
   if (store_credit) {
+    STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) {
+      WalletDebitStore::Remember(tx, request_id, buyer.customer_id(), clock_.Now());
+      return absl::OkStatus();
+    }));
     absl::Status debited = customers_.DebitWallet(buyer.customer_id(), priced.totals().total(),
                                                   "order payment", request_id);
     if (!debited.ok()) {
@@ -166,6 +184,8 @@ absl::StatusOr<v1::Order> OrderApp::PlaceOrder(const v1::PlaceOrderRequest& requ
       // outcome is unknown: the debit may have been made, so give it back.
       if (debited.code() == absl::StatusCode::kUnavailable) {
         GiveBackDebit(buyer.customer_id(), request_id, debited);
+      } else {
+        ForgetDebit(request_id);
       }
       return debited;
     }
@@ -209,6 +229,12 @@ absl::StatusOr<v1::Order> OrderApp::PlaceOrder(const v1::PlaceOrderRequest& requ
       OrderStore::InsertPayment(tx, order.id(), payment);
       STORE_ASSIGN_OR_RETURN(OrderChange paid, PaySucceeded(order, payment));
       WriteChange(tx, order, v1::ORDER_STATUS_PENDING, paid, actor, now);
+      // The note goes with the order. Gone: this placement took so long
+      // that the job gave the debit back; the order must not be stored paid.
+      if (!WalletDebitStore::Settle(tx, request_id)) {
+        return MakeError(absl::StatusCode::kUnavailable, "STORE_CREDIT_GIVEN_BACK", "",
+                         "the store credit payment took too long and was given back; retry");
+      }
     }
     return absl::OkStatus();
   });
@@ -239,25 +265,83 @@ absl::StatusOr<v1::Order> OrderApp::PlaceOrder(const v1::PlaceOrderRequest& requ
                           stored->order.customer().customer_id() == buyer.customer_id();
   if (store_credit && !debit_used) {
     GiveBackDebit(buyer.customer_id(), request_id, status);
+  } else if (store_credit) {
+    ForgetDebit(request_id);  // a retry's note; the order is stored
   }
   return outcome;
+}
+
+void OrderApp::ForgetDebit(const std::string& request_id) {
+  const absl::Status s = pool_.InTransaction([&](pqxx::work& tx) {
+    WalletDebitStore::Settle(tx, request_id);
+    return absl::OkStatus();
+  });
+  // Left behind, the note costs the job one no-op reversal, later.
+  if (!s.ok())
+    log::Warning("could not forget a settled store credit debit", {{"error", s.ToString()}});
+}
+
+absl::StatusOr<int> OrderApp::GiveBackStrandedDebits() {
+  int given_back = 0;
+  for (int i = 0; i < 100; ++i) {
+    bool found = false;
+    const absl::Time now = clock_.Now();
+    // One at a time, the note locked while the customer service is asked: a
+    // placement finishing meanwhile waits for this, finds the note gone and
+    // fails rather than store an order whose payment was given back.
+    STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
+      found = false;
+      std::optional<PendingDebit> debit = WalletDebitStore::LockOldest(tx, now - debit_wait_);
+      if (!debit.has_value()) return absl::OkStatus();
+      found = true;
+      std::optional<OrderStore::ByRequest> stored =
+          OrderStore::FindByRequestId(tx, debit->request_id);
+      if (stored.has_value() && stored->order.payment_method() == v1::PAYMENT_METHOD_STORE_CREDIT &&
+          stored->order.customer().customer_id() == debit->customer_id) {
+        WalletDebitStore::Settle(tx, debit->request_id);  // paid an order after all
+        return absl::OkStatus();
+      }
+      const absl::Status s =
+          customers_.ReverseDebit(debit->customer_id, debit->request_id, "order not placed");
+      if (!s.ok()) {
+        log::Warning("store credit debit of an order not placed: cannot give it back yet",
+                     {{"customer_id", debit->customer_id},
+                      {"request_id", debit->request_id},
+                      {"attempts", absl::StrCat(debit->attempts + 1)},
+                      {"error", s.ToString()}});
+        WalletDebitStore::Postpone(tx, debit->request_id, now, s.ToString());
+        return absl::OkStatus();
+      }
+      WalletDebitStore::Settle(tx, debit->request_id);
+      DebitsGivenBack().Add({{"when", "later"}}).Increment();
+      log::Warning("store credit debit given back: its order was never stored",
+                   {{"customer_id", debit->customer_id}, {"request_id", debit->request_id}});
+      ++given_back;
+      return absl::OkStatus();
+    }));
+    if (!found) break;
+  }
+  return given_back;
 }
 
 void OrderApp::GiveBackDebit(const std::string& customer_id, const std::string& request_id,
                              const absl::Status& cause) {
   const absl::Status s = customers_.ReverseDebit(customer_id, request_id, "order not placed");
   if (s.ok()) {
+    ForgetDebit(request_id);
+    DebitsGivenBack().Add({{"when", "at_once"}}).Increment();
     log::Warning("store credit debit given back: the order was not placed",
                  {{"customer_id", customer_id},
                   {"request_id", request_id},
                   {"cause", cause.ToString()}});
   } else {
-    log::Error("store credit debit NOT given back: the order was not placed; reverse it with "
-               "ReverseWalletDebit (idempotency_key = request_id)",
-               {{"customer_id", customer_id},
-                {"request_id", request_id},
-                {"cause", cause.ToString()},
-                {"error", s.ToString()}});
+    log::Warning(
+        "store credit debit not given back yet: the order was not placed; the "
+        "wallet-reversals job tries again",
+        {{"customer_id", customer_id},
+         {"request_id", request_id},
+         {"cause", cause.ToString()},
+         {"error", s.ToString()}});
   }
 }
 

@@ -47,8 +47,12 @@ struct PlacementHooks {
 
 class OrderApp {
  public:
-  OrderApp(pg::Pool& pool, const Clock& clock, CustomerGate& customers)
-      : pool_(pool), clock_(clock), customers_(customers) {}
+  // `debit_wait`: how long a store-credit debit may wait for its order to
+  // be stored before GiveBackStrandedDebits gives it back (far longer than a
+  // placement takes: a placement that finds its debit given back fails).
+  OrderApp(pg::Pool& pool, const Clock& clock, CustomerGate& customers,
+           absl::Duration debit_wait = absl::Seconds(60))
+      : pool_(pool), clock_(clock), customers_(customers), debit_wait_(debit_wait) {}
 
   // `actor` is who acts ("staff:alice", "cli:root"); it goes in the history.
   // Before the order is numbered, the customer service checks the buyer and
@@ -58,6 +62,13 @@ class OrderApp {
   absl::StatusOr<v1::Order> PlaceOrder(const v1::PlaceOrderRequest& request,
                                        const std::string& actor,
                                        const PlacementHooks& hooks = {});
+  // The periodic `wallet-reversals` job: gives back every store-credit
+  // debit that waited longer than `debit_wait` for an order that was never
+  // stored (the customer service, or this one, died mid-placement, and the
+  // client did not retry), and forgets the ones whose order was stored.
+  // Returns how many were given back; one that cannot be given back now is
+  // tried again after another `debit_wait`.
+  absl::StatusOr<int> GiveBackStrandedDebits();
   absl::StatusOr<v1::Order> GetOrder(const std::string& id);
   absl::StatusOr<v1::ListOrdersResponse> ListOrders(const v1::ListOrdersRequest& request);
   absl::StatusOr<int64_t> CountUnprocessed();
@@ -100,13 +111,17 @@ class OrderApp {
   absl::Status HandleCustomerEvent(pqxx::work& tx, const common::v1::EventEnvelope& envelope);
 
  private:
-  // Gives back a store-credit debit of an order that was not stored.
+  // Gives back a store-credit debit of an order that was not stored, and
+  // forgets it once given back (else the job tries again later).
   void GiveBackDebit(const std::string& customer_id, const std::string& request_id,
                      const absl::Status& cause);
+  // Forgets the pending debit `request_id` (stored, refused or given back).
+  void ForgetDebit(const std::string& request_id);
 
   pg::Pool& pool_;
   const Clock& clock_;
   CustomerGate& customers_;
+  absl::Duration debit_wait_;
 };
 
 }  // namespace store::order

@@ -61,6 +61,12 @@ class FakeCustomerService final : public customer::v1::CustomerService::Service 
     lose_next_debit_reply_ = true;
   }
 
+  // The next `n` ReverseWalletDebit calls fail UNAVAILABLE, changing nothing.
+  void FailReversals(int n) {
+    std::lock_guard<std::mutex> lock(mu_);
+    failing_reversals_ = n;
+  }
+
   // ---- What happened ----
   int64_t Balance(const std::string& id) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -144,6 +150,10 @@ class FakeCustomerService final : public customer::v1::CustomerService::Service 
                                   const customer::v1::ReverseWalletDebitRequest* req,
                                   customer::v1::ReverseWalletDebitResponse* resp) override {
     std::lock_guard<std::mutex> lock(mu_);
+    if (failing_reversals_ > 0) {
+      --failing_reversals_;
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE, "connection refused");
+    }
     reversals_.push_back(req->idempotency_key());
     for (Debit& d : debits_) {
       if (d.customer_id == req->customer_id() && d.idempotency_key == req->idempotency_key() &&
@@ -180,6 +190,7 @@ class FakeCustomerService final : public customer::v1::CustomerService::Service 
   std::set<std::string> blacklisted_;
   std::map<std::string, absl::Duration> delays_;
   bool lose_next_debit_reply_ = false;
+  int failing_reversals_ = 0;
   std::vector<Debit> debits_;
   std::vector<std::string> reversals_;
   int checks_ = 0;

@@ -9,6 +9,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/grpcx/status.h"
+#include "libs/pg/values.h"
 #include "tests/integration/order/fake_customer_service.h"
 #include "tests/integration/order/order_fixture.h"
 
@@ -229,6 +230,62 @@ TEST_F(OrderCheckoutTest, ADebitWithoutAReplyIsGivenBack) {
   EXPECT_EQ(customers().Balance(kAnn), 10000);
   EXPECT_THAT(customers().Reversals(), ElementsAre(r.request_id()));
   ExpectNothingStored();
+}
+
+// REL-9: the reply to the debit is lost and the customer service cannot be
+// reached to give it back either (it died mid-call). The debit stays noted;
+// the wallet-reversals job gives it back once WALLET_DEBIT_WAIT (60 s) passed.
+TEST_F(OrderCheckoutTest, ADebitThatCannotBeGivenBackAtOnceIsGivenBackByTheJob) {
+  customers().AddCustomer(kAnn, /*balance=*/10000);
+  customers().LoseNextDebitReply();
+  customers().FailReversals(2);
+  const v1::PlaceOrderRequest r = AnnOrder(v1::PAYMENT_METHOD_STORE_CREDIT);
+  EXPECT_EQ(TryPlace(r).error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(customers().Balance(kAnn), 7000);  // debited, not given back
+  EXPECT_EQ(Count("SELECT count(*) FROM pending_wallet_debits"), 1);
+
+  ASSERT_TRUE(RunPeriodic("wallet-reversals").ok());  // too early: the placement may be running
+  EXPECT_EQ(customers().Balance(kAnn), 7000);
+  clock_.Advance(absl::Seconds(61));
+  ASSERT_TRUE(RunPeriodic("wallet-reversals").ok());  // the second reversal that fails
+  EXPECT_EQ(customers().Balance(kAnn), 7000);
+  EXPECT_EQ(Count("SELECT attempts FROM pending_wallet_debits"), 1);
+  ASSERT_TRUE(RunPeriodic("wallet-reversals").ok());  // postponed by another wait
+  EXPECT_EQ(customers().Balance(kAnn), 7000);
+  clock_.Advance(absl::Seconds(61));
+  ASSERT_TRUE(RunPeriodic("wallet-reversals").ok());
+  EXPECT_EQ(customers().Balance(kAnn), 10000);
+  EXPECT_THAT(customers().Reversals(), ElementsAre(r.request_id()));
+  EXPECT_EQ(Count("SELECT count(*) FROM pending_wallet_debits"), 0);
+  ExpectNothingStored();
+
+  // The client comes back with the same request: it pays afresh, once.
+  v1::Order o = Place(r);
+  EXPECT_EQ(o.status(), v1::ORDER_STATUS_PROCESSING);
+  EXPECT_EQ(customers().Balance(kAnn), 7000);
+  EXPECT_EQ(Count("SELECT count(*) FROM pending_wallet_debits"), 0);
+}
+
+// The reply is lost, the reversal fails, and the client retries at once: the
+// standing debit pays the order, and the job later gives nothing back.
+TEST_F(OrderCheckoutTest, ARetryPaidWithTheStandingDebitIsNotGivenBackLater) {
+  customers().AddCustomer(kAnn, /*balance=*/10000);
+  customers().LoseNextDebitReply();
+  customers().FailReversals(1);
+  const v1::PlaceOrderRequest r = AnnOrder(v1::PAYMENT_METHOD_STORE_CREDIT);
+  EXPECT_EQ(TryPlace(r).error_code(), grpc::StatusCode::UNAVAILABLE);
+  v1::Order o = Place(r);
+  EXPECT_EQ(o.status(), v1::ORDER_STATUS_PROCESSING);
+  EXPECT_EQ(customers().Balance(kAnn), 7000);
+  EXPECT_EQ(Count("SELECT count(*) FROM pending_wallet_debits"), 0);
+  // A note left behind (say the retry's clean-up failed) is forgotten, not reversed.
+  Exec("INSERT INTO pending_wallet_debits (request_id, customer_id, created_at) VALUES ('" +
+       r.request_id() + "', '" + kAnn + "', '" + pg::PgTime(clock_.Now()) + "')");
+  clock_.Advance(absl::Hours(1));
+  ASSERT_TRUE(RunPeriodic("wallet-reversals").ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM pending_wallet_debits"), 0);
+  EXPECT_EQ(customers().Balance(kAnn), 7000);
+  EXPECT_TRUE(customers().Reversals().empty());
 }
 
 TEST_F(OrderCheckoutTest, CustomerServiceDownIsUnavailableQuicklyAndStoresNothing) {
