@@ -102,6 +102,17 @@ absl::StatusOr<std::unique_ptr<TestDatabase>> TestDatabase::Create(
   }
 }
 
+pqxx::result TestDatabase::Query(const std::string& sql) const {
+  pqxx::connection conn(url_);
+  pqxx::nontransaction tx(conn);
+  return tx.exec(sql);
+}
+
+int64_t TestDatabase::Count(const std::string& sql) const {
+  pqxx::result r = Query(sql);
+  return r.empty() || r[0][0].is_null() ? 0 : r[0][0].as<int64_t>();
+}
+
 TestDatabase::~TestDatabase() {
   try {
     pqxx::connection conn(admin_url_);

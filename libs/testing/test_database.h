@@ -5,7 +5,9 @@
 #ifndef STORE_LIBS_TESTING_TEST_DATABASE_H_
 #define STORE_LIBS_TESTING_TEST_DATABASE_H_
 
+#include <cstdint>
 #include <memory>
+#include <pqxx/pqxx>
 #include <string>
 #include <vector>
 
@@ -22,6 +24,11 @@ class TestDatabase {
 
   const std::string& url() const { return url_; }
   const std::string& name() const { return name_; }
+
+  // One statement on a connection of its own (autocommit): the rows, or the
+  // first column of the one row as a number.
+  pqxx::result Query(const std::string& sql) const;
+  int64_t Count(const std::string& sql) const;
 
  private:
   TestDatabase(std::string admin_url, std::string name, std::string url)

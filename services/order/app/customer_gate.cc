@@ -16,9 +16,9 @@ absl::Status DisabledCustomerGate::DebitWallet(const std::string&, const common:
                       "customer service; choose another payment method");
 }
 
-absl::Status DisabledCustomerGate::ReverseDebit(const std::string&, const std::string&,
-                                                const std::string&) {
-  return absl::OkStatus();  // nothing was ever debited
+absl::StatusOr<bool> DisabledCustomerGate::ReverseDebit(const std::string&, const std::string&,
+                                                        const std::string&) {
+  return false;  // nothing was ever debited
 }
 
 }  // namespace store::order

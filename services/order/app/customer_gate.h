@@ -49,11 +49,11 @@ class CustomerGate {
                                    const std::string& reason,
                                    const std::string& idempotency_key) = 0;
 
-  // Gives back the debit made with `idempotency_key`; OK (a no-op) when there
-  // was none.
-  virtual absl::Status ReverseDebit(const std::string& customer_id,
-                                    const std::string& idempotency_key,
-                                    const std::string& reason) = 0;
+  // Gives back the debit made with `idempotency_key`: true when it did (or
+  // had before), false when there was no such debit (nothing to give back).
+  virtual absl::StatusOr<bool> ReverseDebit(const std::string& customer_id,
+                                            const std::string& idempotency_key,
+                                            const std::string& reason) = 0;
 };
 
 // CUSTOMER_SERVICE_ADDR=disabled: every buyer may order, without a group
@@ -66,8 +66,9 @@ class DisabledCustomerGate final : public CustomerGate {
                                          const std::string& phone) override;
   absl::Status DebitWallet(const std::string& customer_id, const common::v1::Money& amount,
                            const std::string& reason, const std::string& idempotency_key) override;
-  absl::Status ReverseDebit(const std::string& customer_id, const std::string& idempotency_key,
-                            const std::string& reason) override;
+  absl::StatusOr<bool> ReverseDebit(const std::string& customer_id,
+                                    const std::string& idempotency_key,
+                                    const std::string& reason) override;
 };
 
 }  // namespace store::order

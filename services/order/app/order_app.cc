@@ -301,22 +301,24 @@ absl::StatusOr<int> OrderApp::GiveBackStrandedDebits() {
         WalletDebitStore::Settle(tx, debit->request_id);  // paid an order after all
         return absl::OkStatus();
       }
-      const absl::Status s =
+      const absl::StatusOr<bool> s =
           customers_.ReverseDebit(debit->customer_id, debit->request_id, "order not placed");
       if (!s.ok()) {
         log::Warning("store credit debit of an order not placed: cannot give it back yet",
                      {{"customer_id", debit->customer_id},
                       {"request_id", debit->request_id},
                       {"attempts", absl::StrCat(debit->attempts + 1)},
-                      {"error", s.ToString()}});
-        WalletDebitStore::Postpone(tx, debit->request_id, now, s.ToString());
+                      {"error", s.status().ToString()}});
+        WalletDebitStore::Postpone(tx, debit->request_id, now, s.status().ToString());
         return absl::OkStatus();
       }
       WalletDebitStore::Settle(tx, debit->request_id);
-      DebitsGivenBack().Add({{"when", "later"}}).Increment();
-      log::Warning("store credit debit given back: its order was never stored",
-                   {{"customer_id", debit->customer_id}, {"request_id", debit->request_id}});
-      ++given_back;
+      if (*s) {  // else the debit was never made: nothing to give back
+        DebitsGivenBack().Add({{"when", "later"}}).Increment();
+        log::Warning("store credit debit given back: its order was never stored",
+                     {{"customer_id", debit->customer_id}, {"request_id", debit->request_id}});
+        ++given_back;
+      }
       return absl::OkStatus();
     }));
     if (!found) break;
@@ -326,14 +328,16 @@ absl::StatusOr<int> OrderApp::GiveBackStrandedDebits() {
 
 void OrderApp::GiveBackDebit(const std::string& customer_id, const std::string& request_id,
                              const absl::Status& cause) {
-  const absl::Status s = customers_.ReverseDebit(customer_id, request_id, "order not placed");
+  const absl::StatusOr<bool> s =
+      customers_.ReverseDebit(customer_id, request_id, "order not placed");
   if (s.ok()) {
     ForgetDebit(request_id);
-    DebitsGivenBack().Add({{"when", "at_once"}}).Increment();
-    log::Warning("store credit debit given back: the order was not placed",
-                 {{"customer_id", customer_id},
-                  {"request_id", request_id},
-                  {"cause", cause.ToString()}});
+    if (*s) {
+      DebitsGivenBack().Add({{"when", "at_once"}}).Increment();
+      log::Warning(
+          "store credit debit given back: the order was not placed",
+          {{"customer_id", customer_id}, {"request_id", request_id}, {"cause", cause.ToString()}});
+    }
   } else {
     log::Warning(
         "store credit debit not given back yet: the order was not placed; the "
@@ -341,7 +345,7 @@ void OrderApp::GiveBackDebit(const std::string& customer_id, const std::string& 
         {{"customer_id", customer_id},
          {"request_id", request_id},
          {"cause", cause.ToString()},
-         {"error", s.ToString()}});
+         {"error", s.status().ToString()}});
   }
 }
 

@@ -63,9 +63,9 @@ absl::Status GrpcCustomerGate::DebitWallet(const std::string& customer_id,
   return absl::OkStatus();
 }
 
-absl::Status GrpcCustomerGate::ReverseDebit(const std::string& customer_id,
-                                            const std::string& idempotency_key,
-                                            const std::string& reason) {
+absl::StatusOr<bool> GrpcCustomerGate::ReverseDebit(const std::string& customer_id,
+                                                    const std::string& idempotency_key,
+                                                    const std::string& reason) {
   cv1::ReverseWalletDebitRequest req;
   req.set_customer_id(customer_id);
   req.set_idempotency_key(idempotency_key);
@@ -74,7 +74,7 @@ absl::Status GrpcCustomerGate::ReverseDebit(const std::string& customer_id,
   auto ctx = grpcx::OutboundContext(timeout_);
   grpc::Status s = stub_->ReverseWalletDebit(ctx.get(), req, &resp);
   if (!s.ok()) return CustomerServiceError("ReverseWalletDebit", s);
-  return absl::OkStatus();
+  return resp.has_reversal();
 }
 
 }  // namespace store::order

@@ -24,8 +24,9 @@ class GrpcCustomerGate final : public CustomerGate {
                                          const std::string& phone) override;
   absl::Status DebitWallet(const std::string& customer_id, const common::v1::Money& amount,
                            const std::string& reason, const std::string& idempotency_key) override;
-  absl::Status ReverseDebit(const std::string& customer_id, const std::string& idempotency_key,
-                            const std::string& reason) override;
+  absl::StatusOr<bool> ReverseDebit(const std::string& customer_id,
+                                    const std::string& idempotency_key,
+                                    const std::string& reason) override;
 
  private:
   std::unique_ptr<customer::v1::CustomerService::Stub> stub_;

@@ -21,8 +21,9 @@ class AllowAllCustomerGate final : public CustomerGate {
                            const std::string&) override {
     return absl::OkStatus();
   }
-  absl::Status ReverseDebit(const std::string&, const std::string&, const std::string&) override {
-    return absl::OkStatus();
+  absl::StatusOr<bool> ReverseDebit(const std::string&, const std::string&,
+                                    const std::string&) override {
+    return false;
   }
 };
 
