@@ -1,4 +1,4 @@
-// Fault tests of the order service as a real process (REL-1, REL-2, REL-8, REL-10):
+// Fault tests of the order service as a real process (REL-1, REL-2, REL-3, REL-8, REL-10):
 // clients place orders (or a bulk job runs) while the service is killed with
 // SIGKILL at random points, or stopped with SIGTERM, and restarted. Each test
 // prints its figures.
@@ -19,6 +19,7 @@
 #include "libs/events/envelope.h"
 #include "libs/events/migrations.h"
 #include "libs/grpcx/server.h"
+#include "libs/testing/private_postgres.h"
 #include "libs/testing/service_process.h"
 #include "libs/testing/test_database.h"
 #include "libs/testing/test_kafka.h"
@@ -41,6 +42,7 @@ class OrderFaultTest : public ::testing::Test {
         {{"events", &EventsMigrations()}, {"order", &OrderMigrations()}});
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = std::move(*db);
+    order_url_ = db_->url();
     kafka_ = std::make_unique<testing::TestKafka>();
     kafka_->CreateTopic(order::v1::kOrdersTopic, 3);
     kafka_->CreateTopic(customer::v1::kCustomersTopic, 3);  // the erasure consumer's
@@ -51,7 +53,7 @@ class OrderFaultTest : public ::testing::Test {
   void StartService(const std::map<std::string, std::string>& extra_env = {}) {
     if (service_ == nullptr) {
       std::map<std::string, std::string> env = {
-          {"DATABASE_URL", db_->url()},
+          {"DATABASE_URL", order_url_},
           {"KAFKA_BROKERS", kafka_->brokers()},
           {"CUSTOMER_SERVICE_ADDR", "disabled"}};  // no customer service here
       for (const auto& [k, v] : extra_env) env[k] = v;
@@ -64,14 +66,19 @@ class OrderFaultTest : public ::testing::Test {
   }
 
   // The invoicing service as a process of its own, consuming the same topic,
-  // issuing an invoice for every placed order.
-  void StartInvoicing() {
-    auto db = testing::TestDatabase::Create(
-        {{"events", &EventsMigrations()}, {"invoicing", &InvoicingMigrations()}});
-    ASSERT_TRUE(db.ok()) << db.status();
-    invoicing_db_ = std::move(*db);
+  // issuing an invoice for every placed order; on a fresh database of the
+  // shared test cluster unless `url` names one.
+  void StartInvoicing(const std::string& url = "") {
+    invoicing_url_ = url;
+    if (url.empty()) {
+      auto db = testing::TestDatabase::Create(
+          {{"events", &EventsMigrations()}, {"invoicing", &InvoicingMigrations()}});
+      ASSERT_TRUE(db.ok()) << db.status();
+      invoicing_db_ = std::move(*db);
+      invoicing_url_ = invoicing_db_->url();
+    }
     invoicing_ = std::make_unique<testing::ServiceProcess>(
-        "invoicing", std::map<std::string, std::string>{{"DATABASE_URL", invoicing_db_->url()},
+        "invoicing", std::map<std::string, std::string>{{"DATABASE_URL", invoicing_url_},
                                                         {"KAFKA_BROKERS", kafka_->brokers()},
                                                         {"ORDER_SERVICE_ADDR", addr_}});
     const absl::Status started = invoicing_->Start();
@@ -116,6 +123,7 @@ class OrderFaultTest : public ::testing::Test {
     std::map<std::string, std::string> acked;  // request_id -> order id
     std::atomic<int> retryable_failures{0};
     std::atomic<int> other_failures{0};
+    std::atomic<int64_t> slowest_failure_ms{0};  // how long a failed call took, at most
   };
   // `pause` between a client's orders keeps the load at a pace the test's
   // checks (every event read back, every invoice issued) can follow.
@@ -131,6 +139,7 @@ class OrderFaultTest : public ::testing::Test {
           const v1::PlaceOrderRequest req = Request(request_id);
           const absl::Time give_up = absl::Now() + absl::Seconds(60);
           while (absl::Now() < give_up) {
+            const absl::Time sent = absl::Now();
             grpc::ClientContext ctx;
             ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
             v1::Order o;
@@ -139,6 +148,11 @@ class OrderFaultTest : public ::testing::Test {
               std::lock_guard<std::mutex> lock(load.mu);
               load.acked[request_id] = o.id();
               break;
+            }
+            const int64_t took = absl::ToInt64Milliseconds(absl::Now() - sent);
+            int64_t slowest = load.slowest_failure_ms.load();
+            while (took > slowest &&
+                   !load.slowest_failure_ms.compare_exchange_weak(slowest, took)) {
             }
             // CANCELLED: the draining server dropped a call it had not started
             // (nothing was done); the request_id makes the retry safe.
@@ -160,10 +174,31 @@ class OrderFaultTest : public ::testing::Test {
     for (auto& t : threads) t.join();
   }
 
-  int64_t Count(const std::string& sql) {
-    pqxx::connection conn(db_->url());
+  static int64_t CountAt(const std::string& url, const std::string& sql) {
+    pqxx::connection conn(url);
     pqxx::nontransaction tx(conn);
     return tx.exec1(sql)[0].as<int64_t>();
+  }
+  int64_t Count(const std::string& sql) { return CountAt(order_url_, sql); }
+  int64_t InvoicingCount(const std::string& sql) { return CountAt(invoicing_url_, sql); }
+
+  // One invoice per acknowledged order, numbered 1..n without gaps, once
+  // the invoicing service caught up. Returns how many.
+  int64_t VerifyOneInvoicePerOrder(Load& load) {
+    const auto acked = static_cast<int64_t>(load.acked.size());
+    EXPECT_TRUE(
+        testing::WaitFor([&] { return InvoicingCount("SELECT count(*) FROM invoices") >= acked; },
+                         absl::Seconds(60)));
+    const int64_t invoices = InvoicingCount("SELECT count(*) FROM invoices");
+    EXPECT_EQ(invoices, acked);
+    EXPECT_EQ(InvoicingCount("SELECT count(DISTINCT order_id) FROM invoices"), invoices);
+    EXPECT_EQ(InvoicingCount("SELECT coalesce(max(seq), 0) FROM invoices"), invoices);
+    pqxx::connection conn(invoicing_url_);
+    pqxx::nontransaction tx(conn);
+    for (const auto& [request_id, id] : load.acked) {
+      EXPECT_EQ(tx.exec_params("SELECT 1 FROM invoices WHERE order_id = $1::uuid", id).size(), 1u);
+    }
+    return invoices;
   }
 
   // Every acknowledged order is stored once, and has exactly one OrderPlaced
@@ -176,7 +211,7 @@ class OrderFaultTest : public ::testing::Test {
     const int64_t orders = Count("SELECT count(*) FROM orders");
     EXPECT_EQ(orders, static_cast<int64_t>(load.acked.size()));
     {
-      pqxx::connection conn(db_->url());
+      pqxx::connection conn(order_url_);
       pqxx::nontransaction tx(conn);
       for (const auto& [request_id, id] : load.acked) {
         auto r = tx.exec_params("SELECT id::text FROM orders WHERE request_id = $1::uuid", request_id);
@@ -203,6 +238,8 @@ class OrderFaultTest : public ::testing::Test {
 
   std::unique_ptr<testing::TestDatabase> db_;
   std::unique_ptr<testing::TestDatabase> invoicing_db_;
+  std::string order_url_;      // db_'s, or a database of a private cluster
+  std::string invoicing_url_;  // invoicing_db_'s, or ...
   std::unique_ptr<testing::TestKafka> kafka_;
   std::unique_ptr<testing::ServiceProcess> service_;
   std::unique_ptr<testing::ServiceProcess> invoicing_;
@@ -233,26 +270,7 @@ TEST_F(OrderFaultTest, KillNineWhilePlacingLosesAndDuplicatesNothing) {  // REL-
   clients.join();
   const int redeliveries = VerifyNothingLostOrDuplicated(load);
   EXPECT_EQ(load.other_failures.load(), 0);
-  // Exactly one invoice per acknowledged order, numbered without gaps.
-  auto invoicing_count = [&](const std::string& sql) {
-    pqxx::connection conn(invoicing_db_->url());
-    pqxx::nontransaction tx(conn);
-    return tx.exec1(sql)[0].as<int64_t>();
-  };
-  EXPECT_TRUE(testing::WaitFor([&] {
-    return invoicing_count("SELECT count(*) FROM invoices") >= static_cast<int64_t>(load.acked.size());
-  }, absl::Seconds(60)));
-  const int64_t invoices = invoicing_count("SELECT count(*) FROM invoices");
-  EXPECT_EQ(invoices, static_cast<int64_t>(load.acked.size()));
-  EXPECT_EQ(invoicing_count("SELECT count(DISTINCT order_id) FROM invoices"), invoices);
-  EXPECT_EQ(invoicing_count("SELECT coalesce(max(seq), 0) FROM invoices"), invoices);
-  {
-    pqxx::connection conn(invoicing_db_->url());
-    pqxx::nontransaction tx(conn);
-    for (const auto& [request_id, id] : load.acked) {
-      EXPECT_EQ(tx.exec_params("SELECT 1 FROM invoices WHERE order_id = $1::uuid", id).size(), 1u);
-    }
-  }
+  const int64_t invoices = VerifyOneInvoicePerOrder(load);
   std::printf(
       "REL-1: %d kill -9, %zu orders acknowledged, %lld stored, lost 0, duplicated orders 0, "
       "OrderPlaced redelivered (same event id) %d, invoices %lld (one per order, numbers "
@@ -341,21 +359,8 @@ TEST_F(OrderFaultTest, BrokerDownWhilePlacingKeepsServingAndLosesNothing) {
   EXPECT_TRUE(kafka_reported_down) << "health kafka never said NOT_SERVING";
   EXPECT_GT(during_outage, 0u) << "no order was accepted while the broker was down";
   EXPECT_GT(max_backlog, 0);
-  auto invoicing_count = [&](const std::string& sql) {
-    pqxx::connection conn(invoicing_db_->url());
-    pqxx::nontransaction tx(conn);
-    return tx.exec1(sql)[0].as<int64_t>();
-  };
-  EXPECT_TRUE(testing::WaitFor(
-      [&] {
-        return invoicing_count("SELECT count(*) FROM invoices") >=
-               static_cast<int64_t>(load.acked.size());
-      },
-      absl::Seconds(60)));
+  const int64_t invoices = VerifyOneInvoicePerOrder(load);
   const absl::Duration caught_up = absl::Now() - up_at;
-  const int64_t invoices = invoicing_count("SELECT count(*) FROM invoices");
-  EXPECT_EQ(invoices, static_cast<int64_t>(load.acked.size()));
-  EXPECT_EQ(invoicing_count("SELECT count(DISTINCT order_id) FROM invoices"), invoices);
   std::printf(
       "REL-2: brokers down 15 s; %zu orders acknowledged (%zu while down), lost 0, duplicated "
       "0; readiness checks failed %d of %d; health kafka NOT_SERVING seen: %s; outbox backlog "
@@ -364,6 +369,83 @@ TEST_F(OrderFaultTest, BrokerDownWhilePlacingKeepsServingAndLosesNothing) {
       load.acked.size(), during_outage, not_ready, polls, kafka_reported_down ? "yes" : "no",
       static_cast<long long>(max_backlog), absl::FormatDuration(drained).c_str(),
       static_cast<long long>(invoices), absl::FormatDuration(caught_up).c_str(), redeliveries);
+}
+
+// REL-3: PostgreSQL (a cluster of this test's own, the order and invoicing
+// databases on it) crashes (every server process killed) while four clients
+// place orders, and comes back 6 s later. Calls during the outage fail with
+// a retryable error within their deadline, both services go NOT_SERVING and
+// come back by themselves (same processes), no acknowledged order is lost or
+// doubled, and the invoicing consumer catches up: one invoice per order.
+TEST_F(OrderFaultTest, PostgresRestartedUnderLoadRecoversWithoutARestart) {
+  auto pg = testing::PrivatePostgres::Create();
+  ASSERT_TRUE(pg.ok()) << pg.status();
+  auto order_url = (*pg)->CreateDatabase("store_order");
+  ASSERT_TRUE(order_url.ok()) << order_url.status();
+  auto invoicing_url = (*pg)->CreateDatabase("store_invoicing");
+  ASSERT_TRUE(invoicing_url.ok()) << invoicing_url.status();
+  order_url_ = *order_url;
+  StartService();
+  StartInvoicing(*invoicing_url);
+  const pid_t order_pid = service_->pid();
+  const pid_t invoicing_pid = invoicing_->pid();
+  Load load;
+  std::atomic<bool> stop{false};
+  std::thread clients([&] { RunClients(load, stop, 4, absl::Milliseconds(40)); });
+  absl::SleepFor(absl::Seconds(2));
+  const size_t before = load.acked.size();
+  ASSERT_TRUE((*pg)->Stop(testing::PrivatePostgres::kImmediate).ok());
+  const absl::Time down_at = absl::Now();
+  const bool order_noticed =
+      testing::WaitFor([&] { return !service_->Serving(); }, absl::Seconds(15));
+  const absl::Duration order_not_serving_after = absl::Now() - down_at;
+  const bool invoicing_noticed =
+      testing::WaitFor([&] { return !invoicing_->Serving("database"); }, absl::Seconds(15));
+  absl::SleepFor(down_at + absl::Seconds(6) - absl::Now());
+  size_t during = 0;
+  {
+    std::lock_guard<std::mutex> lock(load.mu);
+    during = load.acked.size();
+  }
+  const absl::Status restarted = (*pg)->Start();
+  ASSERT_TRUE(restarted.ok()) << restarted;
+  const absl::Time up_at = absl::Now();
+  EXPECT_TRUE(testing::WaitFor([&] { return service_->Serving() && invoicing_->Serving(); },
+                               absl::Seconds(30)))
+      << "not SERVING again; logs: " << service_->log() << ", " << invoicing_->log();
+  const absl::Duration serving_after = absl::Now() - up_at;
+  EXPECT_TRUE(testing::WaitFor(
+      [&] {
+        std::lock_guard<std::mutex> lock(load.mu);
+        return load.acked.size() > during;
+      },
+      absl::Seconds(30)))
+      << "no order accepted after the database came back; log: " << service_->log();
+  const absl::Duration first_order_after = absl::Now() - up_at;
+  absl::SleepFor(absl::Seconds(1));
+  stop = true;
+  clients.join();
+  EXPECT_TRUE(service_->Running() && service_->pid() == order_pid) << "the order service restarted";
+  EXPECT_TRUE(invoicing_->Running() && invoicing_->pid() == invoicing_pid)
+      << "the invoicing service restarted";
+  EXPECT_TRUE(order_noticed) << "the order service stayed SERVING without its database";
+  EXPECT_TRUE(invoicing_noticed) << "invoicing health 'database' stayed SERVING";
+  const int redeliveries = VerifyNothingLostOrDuplicated(load);
+  const int64_t invoices = VerifyOneInvoicePerOrder(load);
+  EXPECT_EQ(load.other_failures.load(), 0) << "a call failed with a non-retryable error";
+  // A client's deadline is 5 s: no call may hang past it.
+  EXPECT_LE(load.slowest_failure_ms.load(), 6000);
+  std::printf(
+      "REL-3: PostgreSQL crashed (immediate stop) for 6 s under load; %zu orders acknowledged "
+      "(%zu before, %zu while down), lost 0, duplicated 0; failed calls %d, all retryable, the "
+      "slowest took %lld ms (deadline 5 s); order service NOT_SERVING after %s; SERVING again "
+      "%s after the database was back, first order %s after; no service restarted; invoices "
+      "%lld (one per order, numbers contiguous); OrderPlaced redelivered (same event id) %d\n",
+      load.acked.size(), before, during - before, load.retryable_failures.load(),
+      static_cast<long long>(load.slowest_failure_ms.load()),
+      absl::FormatDuration(order_not_serving_after).c_str(),
+      absl::FormatDuration(serving_after).c_str(), absl::FormatDuration(first_order_after).c_str(),
+      static_cast<long long>(invoices), redeliveries);
 }
 
 // Shutdown with the broker gone (issue 16): a service holding undelivered
