@@ -1,5 +1,6 @@
 #include "services/newsletter/wiring.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -67,6 +68,8 @@ absl::Status Wire(ServiceRuntime& rt, Parts* parts, const Deps& deps) {
   sender.batch = env.Int("MAIL_BATCH", 50, 1, 1000);
   sender.retry_base = env.Duration("MAIL_RETRY_BASE", absl::Seconds(30));
   sender.max_attempts = env.Int("MAIL_MAX_ATTEMPTS", 8, 1, 100);
+  sender.lease = env.Duration("MAIL_CLAIM_LEASE", absl::Minutes(5));
+  if (sender.lease < absl::Seconds(1)) env.Problem("MAIL_CLAIM_LEASE", "must be at least 1s");
   const absl::Duration poll = env.Duration("MAIL_POLL_INTERVAL", absl::Milliseconds(100));
   const int campaign_batch = env.Int("CAMPAIGN_BATCH", 2000, 1, 100000);
   const int senders = env.Int("MAIL_SENDERS", 2, 1, 32);
@@ -136,7 +139,7 @@ absl::Status Wire(ServiceRuntime& rt, Parts* parts, const Deps& deps) {
       return m->SendDue(absl::Seconds(2)).status();
     });
   }
-  rt.AddPeriodic("mail-interrupted", absl::Seconds(30),
+  rt.AddPeriodic("mail-interrupted", std::min(absl::Seconds(30), sender.lease / 2),
                  [m = mailers[0]]() -> absl::Status { return m->InterruptStale().status(); });
   if (parts != nullptr) *parts = {.app = app, .campaigns = campaigns, .senders = mailers};
   return absl::OkStatus();

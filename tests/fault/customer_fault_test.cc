@@ -32,6 +32,7 @@
 #include "store/customer/v1/customer_service.grpc.pb.h"
 #include "store/order/v1/order_service.grpc.pb.h"
 #include "store/topics.h"
+#include "tests/fault/sample_order.h"
 
 namespace store {
 namespace {
@@ -101,23 +102,8 @@ class CustomerFaultTest : public ::testing::TestWithParam<int> {
   }
 
   static ov1::PlaceOrderRequest Request(const std::string& customer_id, int n) {
-    ov1::PlaceOrderRequest r;
-    r.set_request_id(NewUuid());
-    r.set_currency_code("EUR");
+    ov1::PlaceOrderRequest r = testing::SampleOrder(NewUuid(), n);
     r.mutable_customer()->set_customer_id(customer_id);
-    r.mutable_customer()->set_email("ignored@fault.example");
-    r.mutable_customer()->set_name("Wallet Holder");
-    auto* item = r.add_items();
-    item->set_sku(absl::StrCat("SKU-", n % 7));
-    item->set_name("Thing");
-    item->set_quantity(1 + n % 3);
-    item->mutable_unit_price()->set_amount_minor(1000 + n % 500);
-    auto* a = r.mutable_shipping_address();
-    a->set_name("Wallet Holder");
-    a->set_line1("1 Ledger Lane");
-    a->set_city("Berlin");
-    a->set_country_code("DE");
-    r.mutable_delivery_method()->set_code("standard");
     r.set_payment_method(ov1::PAYMENT_METHOD_STORE_CREDIT);
     return r;
   }

@@ -31,6 +31,7 @@
 #include "store/order/v1/events.pb.h"
 #include "store/order/v1/order_service.grpc.pb.h"
 #include "store/topics.h"
+#include "tests/fault/sample_order.h"
 
 namespace store::order {
 namespace {
@@ -94,26 +95,7 @@ class OrderFaultTest : public ::testing::Test {
   }
 
   static v1::PlaceOrderRequest Request(const std::string& request_id) {
-    v1::PlaceOrderRequest r;
-    r.set_request_id(request_id);
-    r.set_currency_code("EUR");
-    r.mutable_customer()->set_email("fault@example.com");
-    r.mutable_customer()->set_name("Fault Tester");
-    for (int i = 0; i < 3; ++i) {
-      auto* item = r.add_items();
-      item->set_sku(absl::StrCat("SKU-", i));
-      item->set_name("Thing");
-      item->set_quantity(1 + i);
-      item->mutable_unit_price()->set_amount_minor(990);
-    }
-    auto* a = r.mutable_shipping_address();
-    a->set_name("Fault Tester");
-    a->set_line1("1 Crash Lane");
-    a->set_city("Berlin");
-    a->set_country_code("DE");
-    r.mutable_delivery_method()->set_code("standard");
-    r.set_payment_method(v1::PAYMENT_METHOD_CARD);
-    return r;
+    return testing::SampleOrder(request_id);
   }
 
   // Clients place orders until `stop`; each retries a failed call with the
