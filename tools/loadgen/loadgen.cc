@@ -30,7 +30,8 @@ namespace {
 namespace v1 = store::order::v1;
 
 constexpr char kHelp[] =
-    R"(usage: loadgen --addr HOST:PORT [--concurrency N] [--duration-seconds T] [--pay] [--json]
+    R"(usage: loadgen --addr HOST:PORT [--concurrency N] [--duration-seconds T] [--pay] [--rate R]
+               [--json]
        loadgen --http HOST:PORT --token TOKEN [--concurrency N] [--duration-seconds T]
        loadgen --checkout HOST:PORT --token TOKEN --webhook-secret-file FILE [--concurrency N]
                [--duration-seconds T]
@@ -38,7 +39,9 @@ constexpr char kHelp[] =
 Places guest orders (3 lines, card; buyers load+0..999@example.com) with N concurrent clients for T seconds and
 prints orders/s, p50 and p99 latency of PlaceOrder. Each client has its own
 connection. With --pay each order is then paid in full (RecordPayment), so the
-services reacting to OrderPaid (invoicing) get work too. With --http the
+services reacting to OrderPaid (invoicing) get work too. With --rate the
+clients together place at most R orders per second (evenly spaced), a
+steady background load instead of the most they can. With --http the
 same orders go as JSON through the gateway (POST /v1/orders, bearer TOKEN,
 one keep-alive connection per client) (PERF-2).
 
@@ -190,6 +193,7 @@ int main(int argc, char** argv) {
   int concurrency = 16;
   int seconds = 20;
   bool pay = false;
+  double rate = 0;  // orders/s over all clients; 0: as fast as they can
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
@@ -207,6 +211,8 @@ int main(int argc, char** argv) {
       (void)absl::SimpleAtoi(next(), &concurrency);
     } else if (a == "--duration-seconds") {
       (void)absl::SimpleAtoi(next(), &seconds);
+    } else if (a == "--rate") {
+      if (!absl::SimpleAtod(next(), &rate) || rate <= 0) rate = -1;
     } else if (a == "--pay") {
       pay = true;
     } else if (a == "--json") {
@@ -230,7 +236,8 @@ int main(int argc, char** argv) {
     http_addr = checkout_addr;
   }
   if ((addr.empty() == http_addr.empty()) || (!http_addr.empty() && token.empty()) ||
-      (!http_addr.empty() && pay) || concurrency < 1 || seconds < 1 || seconds > 3600) {
+      (!http_addr.empty() && (pay || rate != 0)) || rate < 0 || concurrency < 1 || seconds < 1 ||
+      seconds > 3600) {
     std::fputs(kHelp, stderr);
     return 2;
   }
@@ -293,7 +300,15 @@ int main(int argc, char** argv) {
           grpc::CreateCustomChannel(addr, grpc::InsecureChannelCredentials(), args));
       v1::PlaceOrderRequest req = tmpl;
       int64_t n = t;
+      // With --rate: this client's share, its slots spread over the interval.
+      const auto interval = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+          std::chrono::duration<double>(rate > 0 ? concurrency / rate : 0));
+      auto slot = std::chrono::steady_clock::now() + interval * t / concurrency;
       while (!stop.load(std::memory_order_relaxed)) {
+        if (rate > 0) {
+          std::this_thread::sleep_until(slot);
+          slot += interval;
+        }
         req.set_request_id(store::NewUuid());
         // A thousand returning guest buyers, as a shop has (the customer
         // service keeps a guest record and purchase facts per email).

@@ -20,6 +20,15 @@
 //     ships the same orders with one bulk job (CreateOrderJob with a
 //     tracking CSV by order number), polling GetOrderJob every 10 ms until it
 //     is done; prints "seconds changed failed".
+//
+//   order-bench fanout-place --addr HOST:PORT --invoicing HOST:PORT --count N
+//     (PERF-3) makes the invoicing service issue an invoice for every placed
+//     order, then places N orders (each buyer fanout+i@example.com), pays
+//     every second one; prints "<order id> reject|ship" per order.
+//
+//   order-bench fanout-act --addr HOST:PORT --orders FILE --rate R
+//     rejects or ships (carrier ups) each order of FILE (fanout-place's
+//     output), R per second evenly spaced; prints "seconds done errors".
 #include <atomic>
 #include <cstdio>
 #include <fstream>
@@ -37,6 +46,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "libs/core/ids.h"
 #include "libs/grpcx/server.h"
+#include "store/invoicing/v1/invoicing_service.grpc.pb.h"
 #include "store/order/v1/order.pb.h"
 #include "store/order/v1/order_service.grpc.pb.h"
 
@@ -48,10 +58,13 @@ using google::protobuf::util::TimeUtil;
 constexpr char kHelp[] = R"(usage: order-bench copy-rows --orders N --items PATH [--status S]
        order-bench ship-rpc --addr HOST:PORT --first I --count N --clients C
        order-bench ship-job --addr HOST:PORT --first I --count N
+       order-bench fanout-place --addr HOST:PORT --invoicing HOST:PORT --count N
+       order-bench fanout-act --addr HOST:PORT --orders FILE --rate R
   copy-rows: N orders of one year as COPY text rows for the orders table
   (stdout) and their lines for order_items (PATH). ship-rpc / ship-job: ship
   the copy-rows orders I .. I+N-1 one call at a time from C clients, or with
-  one bulk job. See tools/dev bench exports and bench bulk.
+  one bulk job. fanout-place / fanout-act: orders to reject and to ship, and
+  the rejecting and shipping at a steady rate (tools/dev bench fanout).
 )";
 
 // The id, number and tracking number copy-rows gives order i.
@@ -222,6 +235,111 @@ int CopyRows(int64_t orders, const std::string& items_path, ov1::OrderStatus sta
 
 }  // namespace
 
+int FanoutPlace(const std::string& addr, const std::string& invoicing_addr, int64_t count) {
+  {
+    auto inv =
+        store::invoicing::v1::InvoicingService::NewStub(store::grpcx::MakeChannel(invoicing_addr));
+    store::invoicing::v1::UpdateSettingsRequest req;
+    req.mutable_settings()->set_mode(store::invoicing::v1::ISSUE_MODE_ON_ORDER_PLACED);
+    req.mutable_update_mask()->add_paths("mode");
+    store::invoicing::v1::InvoicingSettings out;
+    grpc::Status s = inv->UpdateSettings(Ctx().get(), req, &out);
+    if (!s.ok()) {
+      std::fprintf(stderr, "order-bench: invoicing UpdateSettings: %s\n",
+                   s.error_message().c_str());
+      return 1;
+    }
+  }
+  std::vector<std::string> lines(count);
+  std::atomic<int64_t> next{0};
+  std::atomic<int64_t> errors{0};
+  std::vector<std::thread> threads;
+  for (int c = 0; c < 8; ++c) {
+    threads.emplace_back([&] {
+      auto stub = ov1::OrderService::NewStub(store::grpcx::MakeChannel(addr));
+      for (int64_t i = next++; i < count; i = next++) {
+        ov1::PlaceOrderRequest req;
+        req.set_request_id(store::NewUuid());
+        req.set_currency_code("USD");
+        req.mutable_customer()->set_email(absl::StrCat("fanout+", i, "@example.com"));
+        req.mutable_customer()->set_name("Fan Out");
+        auto* item = req.add_items();
+        item->set_sku("FAN-1");
+        item->set_name("Desk fan");
+        item->set_quantity(1);
+        item->mutable_unit_price()->set_amount_minor(2990);
+        auto* a = req.mutable_shipping_address();
+        a->set_name("Fan Out");
+        a->set_line1("1 Breeze Way");
+        a->set_city("Portland");
+        a->set_postal_code("97201");
+        a->set_country_code("US");
+        req.mutable_delivery_method()->set_code("standard");
+        req.set_payment_method(ov1::PAYMENT_METHOD_CARD);
+        ov1::Order o;
+        if (!stub->PlaceOrder(Ctx().get(), req, &o).ok()) {
+          ++errors;
+          continue;
+        }
+        const bool ship = i % 2 == 1;
+        if (ship) {  // only a paid order ships
+          ov1::RecordPaymentRequest p;
+          p.set_order_id(o.id());
+          p.set_provider("bench");
+          p.set_reference(o.id());
+          *p.mutable_amount() = o.totals().total();
+          p.set_outcome(ov1::PAYMENT_OUTCOME_SUCCEEDED);
+          ov1::RecordPaymentResponse pr;
+          if (!stub->RecordPayment(Ctx().get(), p, &pr).ok()) ++errors;
+        }
+        lines[i] = absl::StrCat(o.id(), ship ? " ship" : " reject");
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const std::string& l : lines) {
+    if (!l.empty()) std::printf("%s\n", l.c_str());
+  }
+  if (errors > 0)
+    std::fprintf(stderr, "order-bench: %lld calls failed\n", static_cast<long long>(errors.load()));
+  return errors == 0 ? 0 : 1;
+}
+
+int FanoutAct(const std::string& addr, const std::string& file, double rate) {
+  std::vector<std::pair<std::string, bool>> orders;  // id, ship
+  std::ifstream in(file);
+  for (std::string id, kind; in >> id >> kind;) orders.emplace_back(id, kind == "ship");
+  auto stub = ov1::OrderService::NewStub(store::grpcx::MakeChannel(addr));
+  const absl::Time t0 = absl::Now();
+  const absl::Duration interval = absl::Seconds(1.0 / rate);
+  int64_t errors = 0;
+  for (size_t i = 0; i < orders.size(); ++i) {
+    absl::SleepFor(t0 + interval * static_cast<double>(i) - absl::Now());
+    ov1::Order out;
+    grpc::Status s;
+    if (orders[i].second) {
+      ov1::ShipOrderRequest req;
+      req.set_order_id(orders[i].first);
+      req.set_carrier("ups");
+      req.set_tracking_number(Tracking(static_cast<int64_t>(i)));
+      s = stub->ShipOrder(Ctx().get(), req, &out);
+    } else {
+      ov1::RejectOrderRequest req;
+      req.set_order_id(orders[i].first);
+      req.set_reason("out of stock");
+      s = stub->RejectOrder(Ctx().get(), req, &out);
+    }
+    if (!s.ok()) {
+      ++errors;
+      std::fprintf(stderr, "order-bench: %s: %s\n", orders[i].first.c_str(),
+                   s.error_message().c_str());
+    }
+  }
+  std::printf("%.3f %lld %lld\n", absl::ToDoubleSeconds(absl::Now() - t0),
+              static_cast<long long>(orders.size() - errors), static_cast<long long>(errors));
+  return errors == 0 ? 0 : 1;
+}
+
 int main(int argc, char** argv) {
   if (argc < 2 || std::string(argv[1]) == "-h" || std::string(argv[1]) == "--help") {
     std::fputs(kHelp, argc < 2 ? stderr : stdout);
@@ -251,6 +369,15 @@ int main(int argc, char** argv) {
   if (mode == "ship-job" && flags.count("--addr") && number("--first", &first) &&
       number("--count", &count)) {
     return ShipJob(flags["--addr"], first, count);
+  }
+  if (mode == "fanout-place" && flags.count("--addr") && flags.count("--invoicing") &&
+      number("--count", &count) && count > 0) {
+    return FanoutPlace(flags["--addr"], flags["--invoicing"], count);
+  }
+  double rate = 0;
+  if (mode == "fanout-act" && flags.count("--addr") && flags.count("--orders") &&
+      flags.count("--rate") && absl::SimpleAtod(flags["--rate"], &rate) && rate > 0) {
+    return FanoutAct(flags["--addr"], flags["--orders"], rate);
   }
   std::fputs(kHelp, stderr);
   return 2;
