@@ -125,7 +125,11 @@ grpc::Status StaffOnly();
 absl::Status CheckHealth(const std::shared_ptr<grpc::Channel>& channel, const std::string& service,
                          absl::Duration timeout);
 
-// A client channel with the project's message limits and keepalive.
+// A client channel with the project's message limits and keepalive. Calls
+// are spread over every address the target resolves to (round_robin): a
+// headless Kubernetes Service (`dns:///order-headless:50051`) or a list
+// (`ipv4:127.0.0.1:50052,127.0.0.1:50062`) balances calls over replicas; a
+// single address behaves as before.
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target);
 
 // A client context for an outbound call made while serving `inbound` (or

@@ -296,6 +296,8 @@ int main(int argc, char** argv) {
     threads.emplace_back([&, t] {
       grpc::ChannelArguments args;
       args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // one connection per client
+      // A target of several addresses (replicas): calls spread over them.
+      args.SetServiceConfigJSON(R"({"loadBalancingConfig": [{"round_robin": {}}]})");
       auto stub = v1::OrderService::NewStub(
           grpc::CreateCustomChannel(addr, grpc::InsecureChannelCredentials(), args));
       v1::PlaceOrderRequest req = tmpl;

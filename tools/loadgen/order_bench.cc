@@ -21,6 +21,10 @@
 //     tracking CSV by order number), polling GetOrderJob every 10 ms until it
 //     is done; prints "seconds changed failed".
 //
+//   order-bench same-request --addr TARGET --clients C
+//     (REL-6, PERF-9) C clients, each on its own connection, place the same
+//     order with one request_id at once; prints "distinct_order_ids ok errors".
+//
 //   order-bench fanout-place --addr HOST:PORT --invoicing HOST:PORT --count N
 //     (PERF-3) makes the invoicing service issue an invoice for every placed
 //     order, then places N orders (each buyer fanout+i@example.com), pays
@@ -33,6 +37,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -58,6 +63,7 @@ using google::protobuf::util::TimeUtil;
 constexpr char kHelp[] = R"(usage: order-bench copy-rows --orders N --items PATH [--status S]
        order-bench ship-rpc --addr HOST:PORT --first I --count N --clients C
        order-bench ship-job --addr HOST:PORT --first I --count N
+       order-bench same-request --addr TARGET --clients C
        order-bench fanout-place --addr HOST:PORT --invoicing HOST:PORT --count N
        order-bench fanout-act --addr HOST:PORT --orders FILE --rate R
   copy-rows: N orders of one year as COPY text rows for the orders table
@@ -235,6 +241,62 @@ int CopyRows(int64_t orders, const std::string& items_path, ov1::OrderStatus sta
 
 }  // namespace
 
+int SameRequest(const std::string& target, int clients) {
+  ov1::PlaceOrderRequest req;
+  req.set_request_id(store::NewUuid());
+  req.set_currency_code("USD");
+  req.mutable_customer()->set_email("same@example.com");
+  req.mutable_customer()->set_name("Same Request");
+  auto* item = req.add_items();
+  item->set_sku("ONE-1");
+  item->set_name("One thing");
+  item->set_quantity(1);
+  item->mutable_unit_price()->set_amount_minor(1000);
+  auto* a = req.mutable_shipping_address();
+  a->set_name("Same Request");
+  a->set_line1("1 Once Street");
+  a->set_city("Portland");
+  a->set_postal_code("97201");
+  a->set_country_code("US");
+  req.mutable_delivery_method()->set_code("standard");
+  req.set_payment_method(ov1::PAYMENT_METHOD_CARD);
+  std::vector<std::string> ids(clients);
+  std::atomic<int> errors{0};
+  std::atomic<int> ready{0};
+  std::vector<std::thread> threads;
+  for (int c = 0; c < clients; ++c) {
+    threads.emplace_back([&, c] {
+      grpc::ChannelArguments args;
+      args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // a connection of its own
+      args.SetServiceConfigJSON(R"({"loadBalancingConfig": [{"round_robin": {}}]})");
+      auto channel = grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+      channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10));
+      auto stub = ov1::OrderService::NewStub(channel);
+      ++ready;
+      while (ready < clients) std::this_thread::yield();  // all at once
+      // A correct client retries ABORTED ("concurrent request, retry").
+      for (int attempt = 0; attempt < 50; ++attempt) {
+        ov1::Order o;
+        const grpc::Status s = stub->PlaceOrder(Ctx().get(), req, &o);
+        if (s.ok()) {
+          ids[c] = o.id();
+          return;
+        }
+        if (s.error_code() != grpc::StatusCode::ABORTED) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+      ++errors;
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::set<std::string> distinct;
+  for (const std::string& id : ids) {
+    if (!id.empty()) distinct.insert(id);
+  }
+  std::printf("%zu %d %d\n", distinct.size(), clients - errors.load(), errors.load());
+  return distinct.size() == 1 && errors == 0 ? 0 : 1;
+}
+
 int FanoutPlace(const std::string& addr, const std::string& invoicing_addr, int64_t count) {
   {
     auto inv =
@@ -373,6 +435,10 @@ int main(int argc, char** argv) {
   if (mode == "fanout-place" && flags.count("--addr") && flags.count("--invoicing") &&
       number("--count", &count) && count > 0) {
     return FanoutPlace(flags["--addr"], flags["--invoicing"], count);
+  }
+  if (mode == "same-request" && flags.count("--addr") && number("--clients", &clients) &&
+      clients > 0) {
+    return SameRequest(flags["--addr"], static_cast<int>(clients));
   }
   double rate = 0;
   if (mode == "fanout-act" && flags.count("--addr") && flags.count("--orders") &&
