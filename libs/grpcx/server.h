@@ -36,6 +36,10 @@ struct ServerOptions {
   int max_message_bytes = 8 * 1024 * 1024;
   absl::Duration shutdown_grace = absl::Seconds(20);
   int max_threads = 64;
+  // A client connection is asked to go away (GOAWAY, its calls finish)
+  // after this long, so clients reconnect and re-resolve the name: replicas
+  // added since (an autoscaler's) get their share of calls. Zero: never.
+  absl::Duration max_connection_age = absl::Minutes(5);
 };
 
 // A named readiness check (returns OK when the dependency is reachable),

@@ -74,6 +74,8 @@ int RunService(int argc, char** argv, const ServiceSpec& spec) {
   const std::string log_format = env.Optional("LOG_FORMAT", "json");
   const std::string log_level = env.Optional("LOG_LEVEL", "info");
   const absl::Duration shutdown_grace = env.Duration("SHUTDOWN_GRACE", absl::Seconds(20));
+  const absl::Duration max_connection_age =
+      env.Duration("GRPC_MAX_CONNECTION_AGE", absl::Minutes(5));
   log::Init(spec.name, log::ParseLevel(log_level), log_format != "text");
 
   if (migrate_only) {
@@ -124,7 +126,9 @@ int RunService(int argc, char** argv, const ServiceSpec& spec) {
 
   for (auto& task : runtime.periodic_) task->Start();
 
-  grpcx::ServerHost host({.listen = grpc_listen, .shutdown_grace = shutdown_grace});
+  grpcx::ServerHost host({.listen = grpc_listen,
+                          .shutdown_grace = shutdown_grace,
+                          .max_connection_age = max_connection_age});
   for (auto& service : runtime.services_) host.AddService(service.get());
   host.AddReadinessCheck(
       {.name = "database", .check = [&pool] { return pool.Ping(); }, .gates = true});

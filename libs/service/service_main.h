@@ -1,6 +1,7 @@
 // The main() every service shares: configuration from the environment
 // (DATABASE_URL, KAFKA_BROKERS, GRPC_LISTEN, METRICS_LISTEN, DB_POOL_SIZE,
-// MIGRATE_ON_START, SHUTDOWN_GRACE, LOG_FORMAT, LOG_LEVEL, plus the
+// MIGRATE_ON_START, SHUTDOWN_GRACE, GRPC_MAX_CONNECTION_AGE (5m: clients
+// reconnect and re-resolve, so new replicas get calls), LOG_FORMAT, LOG_LEVEL, plus the
 // service's own), migrations (`--migrate-only` applies them and exits),
 // metrics endpoint, database pool, outbox relay, event consumers, the gRPC
 // server host with readiness on database and Kafka, and the SIGTERM drain.

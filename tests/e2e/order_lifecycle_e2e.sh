@@ -8,7 +8,11 @@
 #   3. read topic store.order.orders.v1 with kcat until the order's events
 #      (keyed by its id) are there: at least 3, among them OrderPlaced,
 #      OrderPaid and OrderShipped (REQUIRED_EVENTS);
-#   4. `tools/dev down`, and check that no process of this stack is left.
+#   4. with two order-service replicas (ORDER_REPLICAS=2, PERF-9): a second
+#      of load from build/bin/loadgen over both addresses is answered by
+#      both, no order number is given twice, and the topic holds one record
+#      per outbox row (the relays' leader election: each event once);
+#   5. `tools/dev down`, and check that no process of this stack is left.
 #
 # Needs: STORE_REPO_ROOT (set by ctest; else derived from this file's path),
 # STORE_BUILD_DIR (default $STORE_REPO_ROOT/build), python3, kcat.
@@ -31,7 +35,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/e2e_lib.sh"
 command -v kcat >/dev/null || fail "kcat is not installed (tools/dev deps)"
 
 e2e_private_stack
-E2E_LOG_SERVICES=(order)
+E2E_LOG_SERVICES=(order order-2)
+# Two replicas on the one order database; every caller balances over both.
+export ORDER_REPLICAS=2
 
 
 step "stack: DEV_HOME=$DEV_HOME, PostgreSQL port $DEV_PG_PORT, port base $DEV_PORT_BASE"
@@ -113,6 +119,32 @@ while :; do
   fi
   sleep 0.5
 done
+
+# --- replicas ----------------------------------------------------------------
+[[ "$ORDER_SERVICE_ADDR" == ipv4:*,* ]] ||
+  fail "ORDER_SERVICE_ADDR is '$ORDER_SERVICE_ADDR', want both replicas (ipv4:A,B)"
+handled() {
+  curl -fsS "http://127.0.0.1:$1/metrics" |
+    awk '/^grpc_server_handled_total/ && /grpc_method="PlaceOrder"/ {s += $NF} END {print s + 0}'
+}
+"$BUILD_DIR/bin/loadgen" --addr "$ORDER_SERVICE_ADDR" --concurrency 4 --duration-seconds 1 \
+  >"$DEV_HOME/loadgen.json" 2>&1 || fail "loadgen over both replicas failed: $(cat "$DEV_HOME/loadgen.json")"
+first="$(handled $((DEV_PORT_BASE + 100)))"
+second="$(handled $((DEV_PORT_BASE + 112)))"
+((first > 0 && second > 0)) ||
+  fail "PlaceOrder answered by replica 1: $first, replica 2: $second; want both > 0"
+sql() { psql "$ORDER_DATABASE_URL" -X -q -At -c "$1"; }
+dup="$(sql "SELECT count(*) - count(DISTINCT number) FROM orders")"
+[[ "$dup" == 0 ]] || fail "$dup order numbers given twice across the replicas"
+deadline=$(($(date +%s) + EVENT_DEADLINE_S))
+until [[ "$(sql "SELECT count(*) FROM outbox WHERE sent_at IS NULL")" == 0 ]]; do
+  (($(date +%s) < deadline)) || fail "the outbox did not drain within ${EVENT_DEADLINE_S}s"
+  sleep 0.2
+done
+rows="$(sql "SELECT count(*) FROM outbox WHERE topic = '$TOPIC'")"
+records="$(kcat -b "$KAFKA_BROKERS" -C -t "$TOPIC" -e -o beginning -q -f '%o\n' 2>/dev/null | wc -l)"
+[[ "$records" == "$rows" ]] || fail "$records records on $TOPIC for $rows outbox rows (each event once)"
+step "two replicas: PlaceOrder answered $first / $second times, numbers unique, $records records for $rows outbox rows"
 
 # --- down ------------------------------------------------------------------
 e2e_stack_down
