@@ -30,9 +30,17 @@ absl::Status ServiceProcess::Start(absl::Duration timeout) {
     return absl::FailedPreconditionError(absl::StrCat(name_, "-service is already running"));
   }
   process_ = std::make_unique<ChildProcess>(name_ + "-service", env_, log_);
+  // A fresh channel: one that saw the process gone for long waits out its
+  // reconnect backoff (up to minutes) before it looks again.
+  channel_ = grpcx::MakeChannel(addr_);
   if (!WaitFor([&] { return Serving() || !process_->Running(); }, timeout) || !Serving()) {
-    return absl::UnavailableError(absl::StrCat(name_, "-service did not become SERVING within ",
-                                               absl::FormatDuration(timeout), "; log: ", log_));
+    const bool running = process_->Running();
+    return absl::UnavailableError(absl::StrCat(
+        name_, "-service did not become SERVING within ", absl::FormatDuration(timeout),
+        running ? absl::StrCat(" (running; health 'database' ",
+                               Serving("database") ? "SERVING" : "not SERVING", ")")
+                : " (it exited)",
+        "; log: ", log_));
   }
   return absl::OkStatus();
 }

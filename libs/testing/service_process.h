@@ -44,6 +44,7 @@ class ServiceProcess {
   const std::string& addr() const { return addr_; }
   const std::string& metrics_addr() const { return metrics_addr_; }
   const std::string& log() const { return log_; }
+  // A channel to the process of the latest Start().
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
   // health "" (readiness) or a named check ("database", "kafka").
   bool Serving(const std::string& check = "") const;

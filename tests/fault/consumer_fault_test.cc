@@ -36,7 +36,7 @@
 #include "store/newsletter/v1/newsletter_service.grpc.pb.h"
 #include "store/order/v1/order_service.grpc.pb.h"
 #include "store/topics.h"
-#include "tests/fault/sample_order.h"
+#include "tests/fault/fault_support.h"
 
 namespace store {
 namespace {
@@ -87,15 +87,9 @@ TEST_P(ConsumerFaultTest, InvoicingAndReportingCatchUpWhenStoppedMidBatch) {
     const absl::Status started = svc->Start();
     ASSERT_TRUE(started.ok()) << started;
   }
-  {
-    auto stub = invoicing::v1::InvoicingService::NewStub(invoicing.channel());
-    invoicing::v1::UpdateSettingsRequest req;
-    req.mutable_settings()->set_mode(invoicing::v1::ISSUE_MODE_ON_ORDER_PLACED);
-    req.mutable_update_mask()->add_paths("mode");
-    grpc::ClientContext ctx;
-    invoicing::v1::InvoicingSettings out;
-    ASSERT_TRUE(stub->UpdateSettings(&ctx, req, &out).ok());
-  }
+  ASSERT_TRUE(
+      testing::SetInvoicingMode(invoicing.channel(), invoicing::v1::ISSUE_MODE_ON_ORDER_PLACED)
+          .ok());
   // The consumers stop; a backlog of placed orders builds up.
   for (auto* svc : {&invoicing, &reporting}) {
     svc->Signal(SIGTERM);

@@ -32,7 +32,7 @@
 #include "store/customer/v1/customer_service.grpc.pb.h"
 #include "store/order/v1/order_service.grpc.pb.h"
 #include "store/topics.h"
-#include "tests/fault/sample_order.h"
+#include "tests/fault/fault_support.h"
 
 namespace store {
 namespace {

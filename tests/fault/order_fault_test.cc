@@ -31,7 +31,7 @@
 #include "store/order/v1/events.pb.h"
 #include "store/order/v1/order_service.grpc.pb.h"
 #include "store/topics.h"
-#include "tests/fault/sample_order.h"
+#include "tests/fault/fault_support.h"
 
 namespace store::order {
 namespace {
@@ -84,14 +84,9 @@ class OrderFaultTest : public ::testing::Test {
                                                         {"ORDER_SERVICE_ADDR", addr_}});
     const absl::Status started = invoicing_->Start();
     ASSERT_TRUE(started.ok()) << started;
-    auto channel = invoicing_->channel();
-    auto stub = invoicing::v1::InvoicingService::NewStub(channel);
-    invoicing::v1::UpdateSettingsRequest req;
-    req.mutable_settings()->set_mode(invoicing::v1::ISSUE_MODE_ON_ORDER_PLACED);
-    req.mutable_update_mask()->add_paths("mode");
-    grpc::ClientContext ctx;
-    invoicing::v1::InvoicingSettings out;
-    ASSERT_TRUE(stub->UpdateSettings(&ctx, req, &out).ok());
+    ASSERT_TRUE(
+        testing::SetInvoicingMode(invoicing_->channel(), invoicing::v1::ISSUE_MODE_ON_ORDER_PLACED)
+            .ok());
   }
 
   static v1::PlaceOrderRequest Request(const std::string& request_id) {

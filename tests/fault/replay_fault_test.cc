@@ -34,7 +34,7 @@
 #include "store/invoicing/v1/invoicing_service.grpc.pb.h"
 #include "store/order/v1/order_service.grpc.pb.h"
 #include "store/topics.h"
-#include "tests/fault/sample_order.h"
+#include "tests/fault/fault_support.h"
 
 namespace store {
 namespace {
@@ -100,6 +100,10 @@ class ReplayFaultTest : public ::testing::Test {
       extra["GRPC_LISTEN"] = addr[name];
       extra["STORE_CURRENCY"] = "EUR";
       extra["STORE_TIME_ZONE"] = "UTC";
+      // Five services on the shared test cluster beside other tests: few
+      // connections each (the default 16 each could exhaust its slots).
+      extra["DB_POOL_SIZE"] = "4";
+      extra["LOG_LEVEL"] = "info";  // start-up steps in the log, should one not come up
       return extra;
     };
     services_["order"] = std::make_unique<testing::ServiceProcess>(
@@ -178,14 +182,9 @@ std::unique_ptr<grpc::ClientContext> Staff() {
 }
 
 TEST_F(ReplayFaultTest, ReplayingEveryGroupFromZeroChangesNoTable) {
-  {
-    auto inv = invoicing::v1::InvoicingService::NewStub(services_["invoicing"]->channel());
-    invoicing::v1::UpdateSettingsRequest req;
-    req.mutable_settings()->set_mode(invoicing::v1::ISSUE_MODE_ON_PAYMENT);
-    req.mutable_update_mask()->add_paths("mode");
-    invoicing::v1::InvoicingSettings out;
-    ASSERT_TRUE(inv->UpdateSettings(Staff().get(), req, &out).ok());
-  }
+  ASSERT_TRUE(testing::SetInvoicingMode(services_["invoicing"]->channel(),
+                                        invoicing::v1::ISSUE_MODE_ON_PAYMENT)
+                  .ok());
   // Customers with marketing consent (newsletter subscribers, customer facts).
   auto customers = cv1::CustomerService::NewStub(services_["customer"]->channel());
   std::vector<std::string> customer_ids;
