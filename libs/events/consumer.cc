@@ -165,7 +165,7 @@ class Consumer::Impl {
     while (!stop_) {
       if (absl::Now() >= next_lag) {
         UpdateLag();
-        next_lag = absl::Now() + absl::Seconds(5);
+        next_lag = absl::Now() + absl::Seconds(1);
       }
       batch.clear();
       // Block for the first record, then take what is already there.
@@ -196,8 +196,10 @@ class Consumer::Impl {
   }
 
   // consumer_lag_messages{consumer,topic,partition} for each partition
-  // assigned to this instance, from the watermarks the fetches brought (no
-  // broker round trip): the high watermark minus the position (0 until the
+  // assigned to this instance, every second (sampled every 5 s it read 0
+  // throughout a catch-up of 6,000 events; every second it peaked at
+  // 3,800-4,000), from the watermarks the fetches brought (no broker round
+  // trip): the high watermark minus the position (0 until the
   // first fetch after an assignment). A partition that moved to another
   // instance loses its series here; that instance reports it.
   void UpdateLag() {

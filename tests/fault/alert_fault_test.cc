@@ -1,7 +1,7 @@
 // What the SRE sees during a fault (OPS-03): Debian's Prometheus scrapes the
 // order and invoicing services (real processes) every second and evaluates
 // the repository's alert rules (deploy/prometheus/rules/store-alerts.yml)
-// every second, with each rule's `for:` hold cut to 1 s so a bounded test can
+// every second, with each rule's `for:` hold cut to 0 s so a bounded test can
 // see it (the expressions are the repository's, unchanged). The invoicing
 // service is killed: StoreServiceDown fires for it (and not for the order
 // service), and resolves once it runs again.
@@ -86,7 +86,7 @@ class AlertFaultTest : public ::testing::Test {
     rules << in.rdbuf();
     ASSERT_FALSE(rules.str().empty()) << "deploy/prometheus/rules/store-alerts.yml not found";
     std::ofstream(dir_ + "/rules.yml")
-        << std::regex_replace(rules.str(), std::regex(R"((\n\s+for:) \S+)"), "$1 1s");
+        << std::regex_replace(rules.str(), std::regex(R"((\n\s+for:) \S+)"), "$1 0s");
     std::ofstream config(dir_ + "/prometheus.yml");
     config << "global:\n  scrape_interval: 1s\n  scrape_timeout: 900ms\n"
            << "  evaluation_interval: 1s\nrule_files:\n  - " << dir_ << "/rules.yml\n"
@@ -157,7 +157,7 @@ TEST_F(AlertFaultTest, ServiceDownFiresAndResolves) {
       << "StoreServiceDown did not resolve";
   const absl::Duration resolved = absl::Now() - started_at;
   std::printf(
-      "alerts (repository rules, for: 1s): invoicing killed -> StoreServiceDown{invoicing} "
+      "alerts (repository rules, holds 0s): invoicing killed -> StoreServiceDown{invoicing} "
       "firing after %s; restarted -> resolved after %s; none for order\n",
       absl::FormatDuration(fired).c_str(), absl::FormatDuration(resolved).c_str());
 }
