@@ -277,8 +277,9 @@ absl::Status CheckHealth(const std::shared_ptr<grpc::Channel>& channel, const st
   return absl::UnavailableError("NOT_SERVING");
 }
 
-std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target) {
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target, bool own_connections) {
   grpc::ChannelArguments args;
+  if (own_connections) args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   args.SetMaxReceiveMessageSize(8 * 1024 * 1024);
   args.SetMaxSendMessageSize(8 * 1024 * 1024);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);

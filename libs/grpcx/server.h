@@ -133,8 +133,10 @@ absl::Status CheckHealth(const std::shared_ptr<grpc::Channel>& channel, const st
 // are spread over every address the target resolves to (round_robin): a
 // headless Kubernetes Service (`dns:///order-headless:50051`) or a list
 // (`ipv4:127.0.0.1:50052,127.0.0.1:50062`) balances calls over replicas; a
-// single address behaves as before.
-std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target);
+// single address behaves as before. `own_connections`: the channel does not
+// share connections with other channels of the process (a load generator's
+// clients, each on its own connection).
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target, bool own_connections = false);
 
 // A client context for an outbound call made while serving `inbound` (or
 // none): the deadline is `timeout` but never past the inbound deadline, and

@@ -294,12 +294,10 @@ int main(int argc, char** argv) {
       continue;
     }
     threads.emplace_back([&, t] {
-      grpc::ChannelArguments args;
-      args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // one connection per client
-      // A target of several addresses (replicas): calls spread over them.
-      args.SetServiceConfigJSON(R"({"loadBalancingConfig": [{"round_robin": {}}]})");
-      auto stub = v1::OrderService::NewStub(
-          grpc::CreateCustomChannel(addr, grpc::InsecureChannelCredentials(), args));
+      // One connection per client; a target of several addresses
+      // (replicas): calls spread over them.
+      auto stub =
+          v1::OrderService::NewStub(store::grpcx::MakeChannel(addr, /*own_connections=*/true));
       v1::PlaceOrderRequest req = tmpl;
       int64_t n = t;
       // With --rate: this client's share, its slots spread over the interval.

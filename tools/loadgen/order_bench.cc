@@ -266,10 +266,7 @@ int SameRequest(const std::string& target, int clients) {
   std::vector<std::thread> threads;
   for (int c = 0; c < clients; ++c) {
     threads.emplace_back([&, c] {
-      grpc::ChannelArguments args;
-      args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // a connection of its own
-      args.SetServiceConfigJSON(R"({"loadBalancingConfig": [{"round_robin": {}}]})");
-      auto channel = grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+      auto channel = store::grpcx::MakeChannel(target, /*own_connections=*/true);
       channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10));
       auto stub = ov1::OrderService::NewStub(channel);
       ++ready;

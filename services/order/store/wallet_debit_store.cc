@@ -23,7 +23,6 @@ const pg::Statement kPostpone(
     "wallet_debit_postpone",
     "UPDATE pending_wallet_debits SET created_at = $2::timestamptz, attempts = attempts + 1,"
     " last_error = $3 WHERE request_id = $1::uuid");
-const pg::Statement kCount("wallet_debit_count", "SELECT count(*) FROM pending_wallet_debits");
 
 }  // namespace
 
@@ -49,10 +48,6 @@ std::optional<PendingDebit> WalletDebitStore::LockOldest(pqxx::transaction_base&
 void WalletDebitStore::Postpone(pqxx::transaction_base& tx, const std::string& request_id,
                                 absl::Time until, const std::string& error) {
   tx.exec_prepared0(kPostpone.name, request_id, pg::PgTime(until), error);
-}
-
-int64_t WalletDebitStore::Count(pqxx::transaction_base& tx) {
-  return tx.exec_prepared1(kCount.name)[0].as<int64_t>();
 }
 
 }  // namespace store::order

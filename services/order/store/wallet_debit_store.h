@@ -31,10 +31,10 @@ class WalletDebitStore {
   // The oldest note made before `before` that no other transaction holds,
   // locked until commit.
   static std::optional<PendingDebit> LockOldest(pqxx::transaction_base& tx, absl::Time before);
-  // Pushes the note back by `wait` after a failed attempt to give it back.
+  // A failed attempt to give it back: counted, and the wait starts again at
+  // `until`.
   static void Postpone(pqxx::transaction_base& tx, const std::string& request_id, absl::Time until,
                        const std::string& error);
-  static int64_t Count(pqxx::transaction_base& tx);
 };
 
 }  // namespace store::order
