@@ -121,4 +121,21 @@ void TestKafka::Produce(const std::string& topic, const std::string& key, const 
   producer->flush(10000);
 }
 
+void TestKafka::ProduceAll(const std::string& topic,
+                           const std::vector<std::pair<std::string, std::string>>& records) {
+  auto conf = events::MakeConf(events::ProducerProps(bootstrap_, "test-producer"));
+  std::string err;
+  std::unique_ptr<RdKafka::Producer> producer(RdKafka::Producer::create(conf->get(), err));
+  for (const auto& [key, value] : records) {
+    for (;;) {
+      const RdKafka::ErrorCode rc = producer->produce(
+          topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
+          const_cast<char*>(value.data()), value.size(), key.data(), key.size(), 0, nullptr);
+      if (rc != RdKafka::ERR__QUEUE_FULL) break;
+      producer->poll(100);  // the local queue is full: let deliveries drain it
+    }
+  }
+  producer->flush(60000);
+}
+
 }  // namespace store::testing

@@ -4,7 +4,9 @@
 // every second, with each rule's `for:` hold cut to 0 s so a bounded test can
 // see it (the expressions are the repository's, unchanged). The invoicing
 // service is killed: StoreServiceDown fires for it (and not for the order
-// service), and resolves once it runs again.
+// service), and resolves once it runs again. A backlog of OrderPlaced events
+// far larger than a second's work lands on the invoicing consumer's topic:
+// StoreConsumerLagging fires for it and resolves once it has caught up.
 #include <curl/curl.h>
 #include <signal.h>
 
@@ -18,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "libs/core/ids.h"
+#include "libs/events/envelope.h"
 #include "libs/events/migrations.h"
 #include "libs/testing/process.h"
 #include "libs/testing/service_process.h"
@@ -25,8 +28,11 @@
 #include "libs/testing/test_kafka.h"
 #include "libs/testing/wait.h"
 #include "services/invoicing/migrations.h"
+#include "services/order/domain/order_rules.h"
 #include "services/order/migrations.h"
+#include "store/order/v1/events.pb.h"
 #include "store/topics.h"
+#include "tests/fault/fault_support.h"
 
 namespace store {
 namespace {
@@ -129,6 +135,17 @@ class AlertFaultTest : public ::testing::Test {
     return body.find("\"result\":[{") != std::string::npos;
   }
 
+  // The value of a one-series PromQL query now; -1 when it has none.
+  double Value(const std::string& query) {
+    char* escaped = curl_easy_escape(nullptr, query.c_str(), static_cast<int>(query.size()));
+    const std::string body =
+        HttpGet(absl::StrCat("http://", prometheus_addr_, "/api/v1/query?query=", escaped));
+    curl_free(escaped);
+    std::smatch m;
+    static const std::regex kValue(R"re("value":\[[^,]+,"([^"]+)"\])re");
+    return std::regex_search(body, m, kValue) ? std::stod(m[1]) : -1;
+  }
+
   std::unique_ptr<testing::TestDatabase> order_db_;
   std::unique_ptr<testing::TestDatabase> invoicing_db_;
   testing::TestKafka kafka_;
@@ -160,6 +177,68 @@ TEST_F(AlertFaultTest, ServiceDownFiresAndResolves) {
       "alerts (repository rules, holds 0s): invoicing killed -> StoreServiceDown{invoicing} "
       "firing after %s; restarted -> resolved after %s; none for order\n",
       absl::FormatDuration(fired).c_str(), absl::FormatDuration(resolved).c_str());
+}
+
+TEST_F(AlertFaultTest, ConsumerLaggingFiresAndResolves) {
+  ASSERT_TRUE(
+      testing::SetInvoicingMode(invoicing_->channel(), invoicing::v1::ISSUE_MODE_ON_ORDER_PLACED)
+          .ok());
+  // OrderPlaced events as the order service publishes them, produced
+  // straight to the topic: far faster than orders can be placed, so the
+  // consumer is some seconds of work behind.
+  constexpr int kEvents = 20000;
+  std::vector<std::pair<std::string, std::string>> records;
+  records.reserve(kEvents);
+  for (int i = 0; i < kEvents; ++i) {
+    auto order = order::BuildNewOrder(testing::SampleOrder(NewUuid(), i));
+    ASSERT_TRUE(order.ok()) << order.status();
+    order->set_id(NewUuid());
+    order->set_number(i + 1);
+    order->set_status(order::v1::ORDER_STATUS_PENDING);
+    order->set_version(1);
+    order::v1::OrderPlaced placed;
+    *placed.mutable_order() = *order;
+    records.emplace_back(order->id(),
+                         events::MakeEnvelope(placed, order->id(), 1, "order-service", absl::Now())
+                             .SerializeAsString());
+  }
+  EXPECT_FALSE(Firing("StoreConsumerLagging", "invoicing"));
+  const absl::Time produced_at = absl::Now();
+  kafka_.ProduceAll(order::v1::kOrdersTopic, records);
+  const absl::Duration produce_took = absl::Now() - produced_at;
+
+  const std::string lag_query =
+      "sum(consumer_lag_messages{service=\"invoicing\",consumer=\"invoicing\"})";
+  double peak_lag = 0;
+  EXPECT_TRUE(testing::WaitFor(
+      [&] {
+        peak_lag = std::max(peak_lag, Value(lag_query));
+        return Firing("StoreConsumerLagging", "invoicing");
+      },
+      absl::Seconds(60)))
+      << "StoreConsumerLagging never fired for invoicing (peak lag seen " << peak_lag << "); "
+      << dir_ << "/prometheus.log";
+  const absl::Duration fired = absl::Now() - produced_at;
+  EXPECT_FALSE(Firing("StoreConsumerLagging", "order"))
+      << "the order service consumes nothing late";
+  EXPECT_TRUE(testing::WaitFor(
+      [&] {
+        peak_lag = std::max(peak_lag, Value(lag_query));
+        return invoicing_db_->Count("SELECT count(*) FROM invoices") >= kEvents &&
+               !Firing("StoreConsumerLagging", "invoicing");
+      },
+      absl::Seconds(180)))
+      << "invoicing did not catch up, or the alert did not resolve: "
+      << invoicing_db_->Count("SELECT count(*) FROM invoices") << " invoices";
+  const absl::Duration resolved = absl::Now() - produced_at;
+  EXPECT_EQ(invoicing_db_->Count("SELECT count(DISTINCT order_id) FROM invoices"), kEvents);
+  EXPECT_GT(peak_lag, 1000);
+  std::printf(
+      "alerts (repository rules, holds 0s): %d OrderPlaced produced in %s -> "
+      "StoreConsumerLagging{invoicing} firing after %s (peak lag seen %.0f); caught up, "
+      "%d invoices, resolved after %s\n",
+      kEvents, absl::FormatDuration(produce_took).c_str(), absl::FormatDuration(fired).c_str(),
+      peak_lag, kEvents, absl::FormatDuration(resolved).c_str());
 }
 
 }  // namespace
