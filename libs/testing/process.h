@@ -17,7 +17,7 @@ namespace store::testing {
 // executable of the project lands.
 std::string BinDir();
 
-// `relative` (a path inside the repository, "tools/smtp-sink/smtp_sink.py")
+// `relative` (a path inside the repository, "deploy/prometheus/rules/store-alerts.yml")
 // under the checkout: STORE_REPO_ROOT (set by tools/dev), else found upwards
 // from BinDir(); `relative` itself when neither has it.
 std::string RepoPath(const std::string& relative);

@@ -48,9 +48,8 @@ absl::StatusOr<std::unique_ptr<TestSmtp>> TestSmtp::Start() {
 
 absl::Status TestSmtp::Launch() {
   process_ = std::make_unique<ChildProcess>(
-      std::vector<std::string>{"/usr/bin/python3", RepoPath("tools/smtp-sink/smtp_sink.py"),
-                               "--listen", absl::StrCat("127.0.0.1:", port_), "--maildir",
-                               maildir_},
+      std::vector<std::string>{"smtp-sink", "--listen", absl::StrCat("127.0.0.1:", port_),
+                               "--maildir", maildir_},
       std::map<std::string, std::string>{}, absl::StrCat(dir_, "/sink.log"));
   if (!WaitFor([&] { return Accepts(port_) || !process_->Running(); }, absl::Seconds(20)) ||
       !Accepts(port_)) {

@@ -1,4 +1,4 @@
-// A real SMTP server for tests: tools/smtp-sink (aiosmtpd) as a child
+// A real SMTP server for tests: tools/smtp-sink (build/bin/smtp-sink) as a child
 // process on a free loopback port, writing a maildir of its own. Recipients
 // starting with bounce-hard / bounce-soft are refused with 550 / 452.
 #ifndef STORE_LIBS_TESTING_TEST_SMTP_H_
