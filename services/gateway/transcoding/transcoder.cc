@@ -10,6 +10,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "libs/core/log.h"
 #include "libs/core/status.h"
+#include "services/gateway/transcoding/json_printer.h"
 
 namespace store::gateway {
 namespace {
@@ -197,14 +198,14 @@ absl::Status BuildRequest(const Route& route, const Bindings& bindings, const Qu
 }
 
 std::string ResponseJson(const Message& response) {
-  std::string out;
-  google::protobuf::util::JsonPrintOptions options;
   // Every field is printed, holding its default or not: a list the frontend
   // iterates is `[]` rather than missing, a count `0`, a flag `false` (what
   // typed clients and JavaScript code expect; grpc-gateway's EmitUnpopulated).
-  // Unset messages and unset members of a oneof stay out.
-  options.always_print_primitive_fields = true;
-  (void)google::protobuf::util::MessageToJsonString(response, &out, options);
+  // Unset messages and unset members of a oneof stay out. json_printer.h
+  // says why this is not protobuf's MessageToJsonString.
+  std::string out;
+  out.reserve(512);
+  AppendMessageJson(response, &out);
   return out;
 }
 
