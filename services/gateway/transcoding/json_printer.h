@@ -7,7 +7,7 @@
 // through a tree of nodes per field (DefaultValueObjectWriter) and was,
 // measured under PERF-2 load, the largest cost of the gateway after the
 // kernel (libprotobuf 22% of its CPU, most of malloc's 15% besides). The
-// output is the same JSON value as protobuf's (json_printer_test compares
+// output is the same JSON value as protobuf's (json_codec_test compares
 // them over every response type of every route); well-known types other
 // than Timestamp, Duration, FieldMask and Empty are handed to protobuf.
 #ifndef STORE_SERVICES_GATEWAY_TRANSCODING_JSON_PRINTER_H_

@@ -10,6 +10,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "libs/core/log.h"
 #include "libs/core/status.h"
+#include "services/gateway/transcoding/json_parser.h"
 #include "services/gateway/transcoding/json_printer.h"
 
 namespace store::gateway {
@@ -112,6 +113,8 @@ absl::Status ParseError(absl::string_view where, absl::string_view message) {
 }
 
 absl::Status ParseJson(absl::string_view json, Message* out, absl::string_view where) {
+  if (ParsePlainJson(json, out)) return absl::OkStatus();
+  out->Clear();  // protobuf's parser decides, and words the error
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;
   const auto status = google::protobuf::util::JsonStringToMessage(std::string(json), out, options);

@@ -3,7 +3,9 @@
 // is the query string, the remainder the JSON body; path variables are
 // bound to "x". It must never crash, every failure must be INVALID_ARGUMENT
 // (a 400 naming the field), and a request that was accepted must survive
-// the proto3 JSON round trip unchanged.
+// the proto3 JSON round trip unchanged. The body alone is also given to the
+// fast parser (json_parser.h): whatever it accepts, protobuf's parser must
+// accept and parse to the same message.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -13,6 +15,7 @@
 
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
+#include "services/gateway/transcoding/json_parser.h"
 #include "services/gateway/transcoding/route_table.h"
 #include "services/gateway/transcoding/services.h"
 #include "services/gateway/transcoding/transcoder.h"
@@ -54,6 +57,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       google::protobuf::MessageFactory::generated_factory()
           ->GetPrototype(route.method->input_type())
           ->New());
+  {
+    std::unique_ptr<google::protobuf::Message> fast(request->New());
+    std::unique_ptr<google::protobuf::Message> slow(request->New());
+    if (store::gateway::ParsePlainJson(body, fast.get()) &&
+        (!google::protobuf::util::JsonStringToMessage(body, slow.get()).ok() ||
+         !google::protobuf::util::MessageDifferencer::Equals(*fast, *slow))) {
+      std::cerr << "the fast parser differs from protobuf's: " << body << "\n";
+      std::abort();
+    }
+  }
   absl::Status built = store::gateway::BuildRequest(route, bindings, params, body, request.get());
   if (!built.ok()) {
     if (built.code() != absl::StatusCode::kInvalidArgument) {

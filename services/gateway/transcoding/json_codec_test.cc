@@ -1,10 +1,10 @@
-// The gateway's JSON printer against protobuf's MessageToJsonString (with
-// always_print_primitive_fields): for the request and response type of every
-// route, messages filled at random (fields set or left unset, oneofs,
-// optional fields, maps, repeated fields, enums known and unknown, strings
-// that need escaping, well-known types) print as the same JSON value.
-#include "services/gateway/transcoding/json_printer.h"
-
+// The gateway's JSON printer and parser against protobuf's: for the request
+// and response type of every route, messages filled at random (fields set
+// or left unset, oneofs, optional fields, maps, repeated fields, enums known
+// and unknown, strings that need escaping, well-known types) print as the
+// same JSON value as protobuf's MessageToJsonString (with
+// always_print_primitive_fields), and whatever the fast parser accepts,
+// protobuf's JsonStringToMessage parses to the same message.
 #include <random>
 #include <set>
 #include <string>
@@ -13,9 +13,12 @@
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
+#include "services/gateway/transcoding/json_parser.h"
+#include "services/gateway/transcoding/json_printer.h"
 #include "services/gateway/transcoding/services.h"
 #include "services/gateway/transcoding/transcoder.h"
 #include "store/order/v1/order.pb.h"
+#include "store/order/v1/order_service.pb.h"
 
 namespace store::gateway {
 namespace {
@@ -212,7 +215,7 @@ google::protobuf::Value AsValue(const std::string& json) {
   return v;
 }
 
-TEST(JsonPrinterTest, SameJsonValueAsProtobufForEveryRouteMessage) {
+std::set<const Descriptor*> RouteMessageTypes() {
   std::set<const Descriptor*> types;
   for (const auto* service : ExposedServices()) {
     for (int i = 0; i < service->method_count(); ++i) {
@@ -220,6 +223,11 @@ TEST(JsonPrinterTest, SameJsonValueAsProtobufForEveryRouteMessage) {
       types.insert(service->method(i)->output_type());
     }
   }
+  return types;
+}
+
+TEST(JsonPrinterTest, SameJsonValueAsProtobufForEveryRouteMessage) {
+  const std::set<const Descriptor*> types = RouteMessageTypes();
   ASSERT_GT(types.size(), 100u);
   int compared = 0;
   for (const Descriptor* type : types) {
@@ -259,6 +267,93 @@ TEST(JsonPrinterTest, DefaultsAreShownUnsetMessagesAreNot) {
   EXPECT_NE(json.find(R"("number":"0")"), std::string::npos) << json;
   EXPECT_NE(json.find(R"("status":"ORDER_STATUS_UNSPECIFIED")"), std::string::npos) << json;
   EXPECT_EQ(json.find(R"("createTime")"), std::string::npos) << json;
+}
+
+// What the fast parser accepts, protobuf parses to the same message.
+void ExpectSameAsProtobuf(const Descriptor* type, const std::string& json, int* fast) {
+  const Message* prototype =
+      google::protobuf::MessageFactory::generated_factory()->GetPrototype(type);
+  std::unique_ptr<Message> ours(prototype->New());
+  std::unique_ptr<Message> theirs(prototype->New());
+  if (!ParsePlainJson(json, ours.get())) return;
+  ++*fast;
+  google::protobuf::util::JsonParseOptions options;
+  const auto status = google::protobuf::util::JsonStringToMessage(json, theirs.get(), options);
+  ASSERT_TRUE(status.ok()) << type->full_name()
+                           << ": the fast parser accepted what protobuf refuses (" << status
+                           << "): " << json;
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*ours, *theirs))
+      << type->full_name() << ": " << json << "\nours:   " << ours->ShortDebugString()
+      << "\ntheirs: " << theirs->ShortDebugString();
+}
+
+TEST(JsonParserTest, AcceptsOnlyWhatProtobufParsesTheSame) {
+  int compared = 0, fast = 0;
+  for (const Descriptor* type : RouteMessageTypes()) {
+    const Message* prototype =
+        google::protobuf::MessageFactory::generated_factory()->GetPrototype(type);
+    for (unsigned seed = 0; seed < 12; ++seed) {
+      std::unique_ptr<Message> m(prototype->New());
+      if (seed > 0) Filler(seed * 104729 + static_cast<unsigned>(compared)).Fill(m.get(), 0);
+      for (int style = 0; style < 3; ++style) {
+        google::protobuf::util::JsonPrintOptions options;
+        options.always_print_primitive_fields = style == 0;
+        options.preserve_proto_field_names = style == 2;
+        std::string json;
+        ASSERT_TRUE(google::protobuf::util::MessageToJsonString(*m, &json, options).ok());
+        ExpectSameAsProtobuf(type, json, &fast);
+        // Cut short or with a byte changed: accepted only if protobuf agrees.
+        ExpectSameAsProtobuf(type, json.substr(0, json.size() / 2), &fast);
+        std::string changed = json;
+        changed[(seed * 31 + style) % changed.size()] = "\"0:,{}[]-e"[seed % 10];
+        ExpectSameAsProtobuf(type, changed, &fast);
+        ++compared;
+      }
+    }
+  }
+  std::printf("%d of %d JSON texts (and their damaged copies) parsed by the fast path\n", fast,
+              compared * 3);
+  EXPECT_GT(fast, compared / 3) << "the fast path is hardly ever taken";
+}
+
+TEST(JsonParserTest, TakesAPlainOrderAndLeavesTheRestToProtobuf) {
+  const Descriptor* type = order::v1::PlaceOrderRequest::descriptor();
+  order::v1::PlaceOrderRequest r;
+  const std::string plain = R"({
+    "requestId": "a\u00e9\ud83d\uded2", "currency_code": "EUR",
+    "customer": {"email": "ivan@example.com", "name": "Иван \"Ваня\" Петров"},
+    "items": [{"sku": "SAMOVAR", "quantity": 2, "unitPrice": {"amountMinor": "4500"}},
+              {"sku": "TEA", "quantity": "3", "unitPrice": {"amountMinor": -1}}],
+    "paymentMethod": "PAYMENT_METHOD_CARD", "items2": null })";
+  EXPECT_FALSE(ParsePlainJson(plain, &r)) << "unknown field items2";
+  const std::string ok = plain.substr(0, plain.find(", \"items2\"")) + "}";
+  ASSERT_TRUE(ParsePlainJson(ok, &r)) << ok;
+  EXPECT_EQ(r.request_id(), "a\xc3\xa9\xf0\x9f\x9b\x92");
+  EXPECT_EQ(r.items(1).quantity(), 3);
+  EXPECT_EQ(r.items(1).unit_price().amount_minor(), -1);
+  EXPECT_EQ(r.payment_method(), order::v1::PAYMENT_METHOD_CARD);
+  int fast = 0;
+  ExpectSameAsProtobuf(type, ok, &fast);
+  EXPECT_EQ(fast, 1);
+  for (const char* other : {
+           R"({"items": [{"quantity": 1e2}]})",         // exponent
+           R"({"items": [{"quantity": 2.0}]})",         // fraction
+           R"({"items": [{"quantity": -0}]})",          // minus zero
+           R"({"items": [{"quantity": 01}]})",          // leading zero
+           R"({"items": [{"quantity": 3000000000}]})",  // beyond int32
+           R"({"requestId": "x", "requestId": "y"})",   // the same field twice
+           R"({"requestId": "x", "request_id": "y"})",
+           R"({"requestId": null})",
+           R"({"paymentMethod": 1})",  // enum number
+           R"({"paymentMethod": "card"})",
+           R"({"requestId": "\ud83d"})",  // lone surrogate
+           "{\"requestId\": \"\xff\"}",   // not UTF-8
+           "{\"requestId\": \"a\tb\"}",   // raw control character
+           R"({"requestId": "x"} {})",
+           R"([])",
+       }) {
+    EXPECT_FALSE(ParsePlainJson(other, &r)) << other;
+  }
 }
 
 }  // namespace
