@@ -15,6 +15,7 @@
 #include "libs/events/envelope.h"
 #include "libs/events/kafka.h"
 #include "libs/metrics/metrics.h"
+#include "libs/pg/values.h"
 
 namespace store::events {
 namespace {
@@ -23,6 +24,16 @@ const pg::Statement kInsertInbox(
     "store_inbox_insert",
     "INSERT INTO inbox (consumer, event_id, topic) VALUES ($1, $2::uuid, $3)"
     " ON CONFLICT DO NOTHING");
+
+// A batch's inbox rows in one statement: the (1-based) position of each
+// event that was new, the first one where an event id comes twice.
+const pg::Statement kInsertInboxMany(
+    "store_inbox_insert_many",
+    "WITH e AS (SELECT * FROM unnest($2::uuid[], $3::text[]) WITH ORDINALITY AS e(id, topic, n)),"
+    " ins AS (INSERT INTO inbox (consumer, event_id, topic)"
+    "  SELECT DISTINCT ON (id) $1, id, topic FROM e ORDER BY id, n"
+    "  ON CONFLICT DO NOTHING RETURNING event_id)"
+    " SELECT min(e.n) FROM e JOIN ins ON ins.event_id = e.id GROUP BY e.id");
 
 bool RetryForever(const absl::Status& s) {
   return s.code() == absl::StatusCode::kUnavailable ||
@@ -319,21 +330,30 @@ class Consumer::Impl {
       if (!env.ok()) return false;
       envelopes.push_back(*std::move(env));
     }
-    std::vector<bool> duplicate(batch.size(), false);
-    absl::Status status = pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
-      for (size_t i = 0; i < batch.size(); ++i) {
-        std::optional<TraceContext> trace = ParseTraceparent(envelopes[i].traceparent());
-        ScopedTrace scope(trace.has_value() ? ChildSpan(*trace) : NewTrace());
-        pqxx::result r = tx.exec_prepared(kInsertInbox.name, options_.name,
-                                          envelopes[i].event_id(), batch[i]->topic_name());
-        if (r.affected_rows() == 0) {
-          duplicate[i] = true;
-          continue;
-        }
-        STORE_RETURN_IF_ERROR(handler_(tx, envelopes[i]));
-      }
-      return absl::OkStatus();
-    }, /*max_attempts=*/1);
+    std::vector<std::string> ids, topics;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      ids.push_back(envelopes[i].event_id());
+      topics.push_back(batch[i]->topic_name());
+    }
+    std::vector<bool> duplicate(batch.size(), true);
+    absl::Status status = pool_.InTransaction(
+        [&](pqxx::work& tx) -> absl::Status {
+          // Every inbox row of the batch in one round trip; then the handlers
+          // of the events that were new, in the order they came.
+          std::fill(duplicate.begin(), duplicate.end(), true);
+          for (const auto& row : tx.exec_prepared(kInsertInboxMany.name, options_.name,
+                                                  pg::TextArray(ids), pg::TextArray(topics))) {
+            duplicate[row[0].as<size_t>() - 1] = false;
+          }
+          for (size_t i = 0; i < batch.size(); ++i) {
+            if (duplicate[i]) continue;
+            std::optional<TraceContext> trace = ParseTraceparent(envelopes[i].traceparent());
+            ScopedTrace scope(trace.has_value() ? ChildSpan(*trace) : NewTrace());
+            STORE_RETURN_IF_ERROR(handler_(tx, envelopes[i]));
+          }
+          return absl::OkStatus();
+        },
+        /*max_attempts=*/1);
     if (!status.ok()) return false;
     for (size_t i = 0; i < batch.size(); ++i) {
       metrics::EventsConsumed()

@@ -186,7 +186,7 @@ TEST_F(AlertFaultTest, ConsumerLaggingFiresAndResolves) {
   // OrderPlaced events as the order service publishes them, produced
   // straight to the topic: far faster than orders can be placed, so the
   // consumer is some seconds of work behind.
-  constexpr int kEvents = 20000;
+  constexpr int kEvents = 30000;
   std::vector<std::pair<std::string, std::string>> records;
   records.reserve(kEvents);
   for (int i = 0; i < kEvents; ++i) {
