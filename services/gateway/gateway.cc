@@ -1,5 +1,7 @@
 #include "services/gateway/gateway.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <prometheus/counter.h>
 #include <prometheus/histogram.h>
 #include <prometheus/text_serializer.h>
@@ -149,6 +151,9 @@ struct Gateway::Call {
   std::string route_label = "unmatched";
   std::string request_id;
   std::string client;  // address for limits and logs
+  // `client` is the shopper's address a storefront server vouched for
+  // (X-Buyer-Ip), not the server's own.
+  bool buyer_ip = false;
   http::Headers cors;
   RouteTable::Match match;
   std::optional<auth::Claims> claims;
@@ -316,6 +321,7 @@ void Gateway::Handle(std::shared_ptr<http::Exchange> exchange) {
     return call->Finish(std::move(response));
   }
   if (FixedEndpoint(call)) return;
+  BuyerAddress(call);
   if (absl::Duration wait = by_address_.Take(call->client, absl::Now());
       wait > absl::ZeroDuration()) {
     return call->Fail(
@@ -325,6 +331,31 @@ void Gateway::Handle(std::shared_ptr<http::Exchange> exchange) {
                     absl::StrCat(static_cast<int64_t>(absl::ToDoubleSeconds(wait)) + 1)}}));
   }
   Route(call);
+}
+
+// A storefront server calls on behalf of many shoppers from one address
+// with one token. When its request names the shopper's address in
+// X-Buyer-Ip (and its token is a valid storefront token), that address
+// stands for the client: the per-address and per-token limits count each
+// shopper on their own, and services see it as x-client-ip. From anyone
+// else the header is ignored: it would let a client pick its own bucket.
+void Gateway::BuyerAddress(const std::shared_ptr<Call>& call) {
+  const http::Request& req = call->http();
+  absl::string_view buyer = absl::StripAsciiWhitespace(req.Header("x-buyer-ip"));
+  if (buyer.empty() || buyer.size() > 45) return;
+  unsigned char bytes[sizeof(in6_addr)];
+  const std::string address(buyer);
+  if (inet_pton(AF_INET, address.c_str(), bytes) != 1 &&
+      inet_pton(AF_INET6, address.c_str(), bytes) != 1) {
+    return;
+  }
+  absl::string_view authorization = req.Header("authorization");
+  if (!absl::StartsWithIgnoreCase(authorization, "bearer ")) return;
+  absl::StatusOr<auth::Claims> claims =
+      Verify(absl::StripAsciiWhitespace(authorization.substr(7)), clock_->Now());
+  if (!claims.ok() || claims->role != auth::kRoleStorefront) return;
+  call->client = address;
+  call->buyer_ip = true;
 }
 
 bool Gateway::FixedEndpoint(const std::shared_ptr<Call>& call) {
@@ -405,10 +436,13 @@ void Gateway::Route(const std::shared_ptr<Call>& call) {
     // gives no fresh one); every other token has its own, so staff and
     // service tokens issued without a subject (storectl names them after
     // the role) do not throttle each other.
-    const std::string key = call->claims->role == auth::kRoleCustomer
-                                ? absl::StrCat(call->claims->role, ":", call->claims->subject)
-                                : absl::StrCat(call->claims->role, ":", call->claims->subject, ":",
-                                               call->claims->token_id);
+    // A storefront token's calls for a shopper (X-Buyer-Ip) count per
+    // shopper.
+    std::string key = call->claims->role == auth::kRoleCustomer
+                          ? absl::StrCat(call->claims->role, ":", call->claims->subject)
+                          : absl::StrCat(call->claims->role, ":", call->claims->subject, ":",
+                                         call->claims->token_id);
+    if (call->buyer_ip) absl::StrAppend(&key, "@", call->client);
     if (absl::Duration wait = by_token_.Take(key, absl::Now()); wait > absl::ZeroDuration()) {
       return call->Fail(
           MakeError(absl::StatusCode::kResourceExhausted, "RATE_LIMITED", "",

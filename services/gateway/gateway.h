@@ -86,6 +86,7 @@ class Gateway {
   void Login(const std::shared_ptr<Call>& call);
   void Stream(const std::shared_ptr<Call>& call);
   bool FixedEndpoint(const std::shared_ptr<Call>& call);
+  void BuyerAddress(const std::shared_ptr<Call>& call);
 
   GatewayOptions options_;
   RouteTable routes_;

@@ -764,6 +764,47 @@ TEST_F(GatewayTest, PerAddressRateLimit) {
   EXPECT_FALSE(r.Header("retry-after").empty());
 }
 
+// A storefront server serves every shopper from one address with one
+// token: with X-Buyer-Ip each shopper has their own allowance (per address
+// and per token), and services see the shopper's address. Nobody else can
+// pick their bucket with the header.
+TEST_F(GatewayTest, StorefrontCallsCountPerShopperNamedInXBuyerIp) {
+  Stop();
+  GatewayOptions options = Options();
+  options.address_rate = 1;
+  options.address_burst = 2;
+  options.token_rate = 1;
+  options.token_burst = 2;
+  Start(options);
+  const std::string storefront = Token("storefront", "web-shop");
+  auto as_shopper = [&](const std::string& ip) {
+    http::Headers h = Bearer(storefront);
+    h.emplace_back("X-Buyer-Ip", ip);
+    return h;
+  };
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(Get("/v1/orders/o-1", as_shopper("203.0.113.7")).status, 200);
+  }
+  EXPECT_EQ(seen_.Meta("x-client-ip"), "203.0.113.7");
+  EXPECT_EQ(Get("/v1/orders/o-1", as_shopper("203.0.113.7")).status, 429) << "one shopper's limit";
+  // Other shoppers, through the same server and token, are not held back.
+  EXPECT_EQ(Get("/v1/orders/o-1", as_shopper("2001:db8::1")).status, 200);
+  EXPECT_EQ(seen_.Meta("x-client-ip"), "2001:db8::1");
+  EXPECT_EQ(Get("/v1/orders/o-1", as_shopper("198.51.100.9")).status, 200);
+  // Not an address: the server's own allowance (two left).
+  EXPECT_EQ(Get("/v1/orders/o-1", as_shopper("shopper-1")).status, 200);
+  EXPECT_EQ(seen_.Meta("x-client-ip"), "127.0.0.1");
+  // A customer (or anyone but the storefront) naming an address is still
+  // counted by the connection's: the server's address has one request left.
+  const std::string customer = Token("customer", "c-9");
+  http::Headers forged = Bearer(customer);
+  forged.emplace_back("X-Buyer-Ip", "192.0.2.1");
+  EXPECT_EQ(Get("/v1/orders/o-1", forged).status, 200);
+  EXPECT_EQ(seen_.Meta("x-client-ip"), "127.0.0.1");
+  forged.back().second = "192.0.2.2";
+  EXPECT_EQ(Get("/v1/orders/o-1", forged).status, 429);
+}
+
 TEST_F(GatewayTest, DeadlineIsPropagatedAndEnforced) {
   Stop();
   GatewayOptions options = Options();
