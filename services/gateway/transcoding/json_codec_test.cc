@@ -123,73 +123,62 @@ class Filler {
   }
 
   void SetOne(Message* m, const Reflection* r, const FieldDescriptor* f, int depth) {
-    switch (f->cpp_type()) {
-      case FieldDescriptor::CPPTYPE_INT32:
-        r->SetInt32(m, f, static_cast<int32_t>(Int(INT32_MIN, INT32_MAX)));
-        break;
-      case FieldDescriptor::CPPTYPE_UINT32:
-        r->SetUInt32(m, f, static_cast<uint32_t>(Int(0, UINT32_MAX)));
-        break;
-      case FieldDescriptor::CPPTYPE_INT64:
-        r->SetInt64(m, f, Int(INT64_MIN, INT64_MAX));
-        break;
-      case FieldDescriptor::CPPTYPE_UINT64:
-        r->SetUInt64(m, f, static_cast<uint64_t>(Int(0, INT64_MAX)) * 2);
-        break;
-      case FieldDescriptor::CPPTYPE_DOUBLE:
-        r->SetDouble(m, f, static_cast<double>(Int(-1000000, 1000000)) / 7);
-        break;
-      case FieldDescriptor::CPPTYPE_FLOAT:
-        r->SetFloat(m, f, static_cast<float>(Int(-1000, 1000)) / 7);
-        break;
-      case FieldDescriptor::CPPTYPE_BOOL:
-        r->SetBool(m, f, Chance(0.5));
-        break;
-      case FieldDescriptor::CPPTYPE_ENUM:
-        r->SetEnumValue(m, f, EnumNumber(f));
-        break;
-      case FieldDescriptor::CPPTYPE_STRING:
-        r->SetString(m, f, f->type() == FieldDescriptor::TYPE_BYTES ? Bytes() : Str());
-        break;
-      case FieldDescriptor::CPPTYPE_MESSAGE: {
-        Message* sub = r->MutableMessage(m, f);  // set, even if left empty
-        if (depth < 4) Fill(sub, depth + 1);
-        break;
-      }
-    }
+    One(m, r, f, depth, /*add=*/false);
+  }
+  void AddOne(Message* m, const Reflection* r, const FieldDescriptor* f, int depth) {
+    One(m, r, f, depth, /*add=*/true);
   }
 
-  void AddOne(Message* m, const Reflection* r, const FieldDescriptor* f, int depth) {
+  // A random value for `f`: set, or added to the repeated field.
+  void One(Message* m, const Reflection* r, const FieldDescriptor* f, int depth, bool add) {
     switch (f->cpp_type()) {
-      case FieldDescriptor::CPPTYPE_INT32:
-        r->AddInt32(m, f, static_cast<int32_t>(Int(INT32_MIN, INT32_MAX)));
+      case FieldDescriptor::CPPTYPE_INT32: {
+        const auto v = static_cast<int32_t>(Int(INT32_MIN, INT32_MAX));
+        add ? r->AddInt32(m, f, v) : r->SetInt32(m, f, v);
         break;
-      case FieldDescriptor::CPPTYPE_UINT32:
-        r->AddUInt32(m, f, static_cast<uint32_t>(Int(0, UINT32_MAX)));
+      }
+      case FieldDescriptor::CPPTYPE_UINT32: {
+        const auto v = static_cast<uint32_t>(Int(0, UINT32_MAX));
+        add ? r->AddUInt32(m, f, v) : r->SetUInt32(m, f, v);
         break;
-      case FieldDescriptor::CPPTYPE_INT64:
-        r->AddInt64(m, f, Int(INT64_MIN, INT64_MAX));
+      }
+      case FieldDescriptor::CPPTYPE_INT64: {
+        const int64_t v = Int(INT64_MIN, INT64_MAX);
+        add ? r->AddInt64(m, f, v) : r->SetInt64(m, f, v);
         break;
-      case FieldDescriptor::CPPTYPE_UINT64:
-        r->AddUInt64(m, f, static_cast<uint64_t>(Int(0, INT64_MAX)));
+      }
+      case FieldDescriptor::CPPTYPE_UINT64: {
+        const uint64_t v = static_cast<uint64_t>(Int(0, INT64_MAX)) * 2;
+        add ? r->AddUInt64(m, f, v) : r->SetUInt64(m, f, v);
         break;
-      case FieldDescriptor::CPPTYPE_DOUBLE:
-        r->AddDouble(m, f, static_cast<double>(Int(-1000000, 1000000)) / 7);
+      }
+      case FieldDescriptor::CPPTYPE_DOUBLE: {
+        const double v = static_cast<double>(Int(-1000000, 1000000)) / 7;
+        add ? r->AddDouble(m, f, v) : r->SetDouble(m, f, v);
         break;
-      case FieldDescriptor::CPPTYPE_FLOAT:
-        r->AddFloat(m, f, static_cast<float>(Int(-1000, 1000)) / 7);
+      }
+      case FieldDescriptor::CPPTYPE_FLOAT: {
+        const float v = static_cast<float>(Int(-1000, 1000)) / 7;
+        add ? r->AddFloat(m, f, v) : r->SetFloat(m, f, v);
         break;
-      case FieldDescriptor::CPPTYPE_BOOL:
-        r->AddBool(m, f, Chance(0.5));
+      }
+      case FieldDescriptor::CPPTYPE_BOOL: {
+        const bool v = Chance(0.5);
+        add ? r->AddBool(m, f, v) : r->SetBool(m, f, v);
         break;
-      case FieldDescriptor::CPPTYPE_ENUM:
-        r->AddEnumValue(m, f, EnumNumber(f));
+      }
+      case FieldDescriptor::CPPTYPE_ENUM: {
+        const int v = EnumNumber(f);
+        add ? r->AddEnumValue(m, f, v) : r->SetEnumValue(m, f, v);
         break;
-      case FieldDescriptor::CPPTYPE_STRING:
-        r->AddString(m, f, f->type() == FieldDescriptor::TYPE_BYTES ? Bytes() : Str());
+      }
+      case FieldDescriptor::CPPTYPE_STRING: {
+        std::string v = f->type() == FieldDescriptor::TYPE_BYTES ? Bytes() : Str();
+        add ? r->AddString(m, f, std::move(v)) : r->SetString(m, f, std::move(v));
         break;
+      }
       case FieldDescriptor::CPPTYPE_MESSAGE: {
-        Message* sub = r->AddMessage(m, f);
+        Message* sub = add ? r->AddMessage(m, f) : r->MutableMessage(m, f);  // set, even if empty
         if (depth < 4) Fill(sub, depth + 1);
         break;
       }
