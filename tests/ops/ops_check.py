@@ -280,6 +280,23 @@ def labels_match(selector, labels):
     return bool(selector) and all(labels.get(k) == v for k, v in selector.items())
 
 
+def check_service_addr(addr, services, where, problems):
+    """A backend address in a whole deployment (an overlay) dials
+    dns:///<headless Service>:<one of its ports>: round_robin over every ready
+    pod. A ClusterIP name would pin each caller to one pod per connection."""
+    m = re.fullmatch(r"dns:///([a-z0-9-]+):([0-9]+)", addr)
+    if not m:
+        problems.add(where, f"{addr!r} is not dns:///<headless Service>:<port>")
+        return
+    svc = services.get(m.group(1))
+    if svc is None:
+        problems.add(where, f"Service {m.group(1)} is not rendered")
+    elif svc["spec"].get("clusterIP") != "None":
+        problems.add(where, f"Service {m.group(1)} is not headless (clusterIP: None)")
+    elif int(m.group(2)) not in {p.get("port") for p in svc["spec"].get("ports") or []}:
+        problems.add(where, f"Service {m.group(1)} has no port {m.group(2)}")
+
+
 def check_rendered(objects, where, problems, external_refs):
     """Cross-reference a rendered set of objects (one kustomization's output).
 
@@ -312,6 +329,10 @@ def check_rendered(objects, where, problems, external_refs):
                 ref = ((e.get("valueFrom") or {}).get("secretKeyRef") or {})
                 if ref and ref.get("name") not in by_kind.get("Secret", {}) and not external_refs:
                     problems.add(dw, f"container {c['name']}: Secret {ref.get('name')} is not rendered")
+                addr = e.get("value") or ""
+                if e.get("name", "").endswith("_SERVICE_ADDR") and not external_refs:
+                    check_service_addr(addr, by_kind.get("Service", {}),
+                                       f"{dw} container {c['name']} {e['name']}", problems)
                 secret = by_kind.get("Secret", {}).get(ref.get("name")) if ref else None
                 if secret is not None and ref.get("key") not in (secret.get("data") or {}) \
                         and ref.get("key") not in (secret.get("stringData") or {}):
