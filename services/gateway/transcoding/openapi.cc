@@ -325,7 +325,10 @@ constexpr char kIntroduction[] =
     "**Retries**: send an `Idempotency-Key` header on creating routes: the same key with the "
     "same request returns the first answer, never a second resource.\n\n"
     "**Pages**: list routes take `pageSize` (at most 100) and `pageToken`, and answer "
-    "`nextPageToken` (empty on the last page).";
+    "`nextPageToken` (empty on the last page).\n\n"
+    "**Rate limits**: per client address and per token; over them the answer is 429 with "
+    "`Retry-After`. A storefront server calling for its shoppers sends each shopper's address "
+    "in `X-Buyer-Ip` (with its storefront token), so every shopper has their own allowance.";
 
 }  // namespace
 
