@@ -7,6 +7,9 @@
 // service), and resolves once it runs again. A backlog of OrderPlaced events
 // far larger than a second's work lands on the invoicing consumer's topic:
 // StoreConsumerLagging fires for it and resolves once it has caught up.
+// The brokers go down for a minute while orders are placed (REL-2): the
+// outbox alerts StoreOutboxBacklogGrowing and StoreOutboxEventsDelayed fire
+// for the order service, and resolve once the relay has drained it.
 #include <curl/curl.h>
 #include <signal.h>
 
@@ -31,6 +34,7 @@
 #include "services/order/domain/order_rules.h"
 #include "services/order/migrations.h"
 #include "store/order/v1/events.pb.h"
+#include "store/order/v1/order_service.grpc.pb.h"
 #include "store/topics.h"
 #include "tests/fault/fault_support.h"
 
@@ -239,6 +243,61 @@ TEST_F(AlertFaultTest, ConsumerLaggingFiresAndResolves) {
       "%d invoices, resolved after %s\n",
       kEvents, absl::FormatDuration(produce_took).c_str(), absl::FormatDuration(fired).c_str(),
       peak_lag, kEvents, absl::FormatDuration(resolved).c_str());
+}
+
+TEST_F(AlertFaultTest, OutboxAlertsFireWhileTheBrokersAreDownAndResolveAfter) {
+  auto stub = order::v1::OrderService::NewStub(order_->channel());
+  int placed = 0, failed = 0;
+  auto place = [&](int n) {
+    for (int i = 0; i < n; ++i) {
+      grpc::ClientContext ctx;
+      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+      order::v1::Order o;
+      const grpc::Status s =
+          stub->PlaceOrder(&ctx, testing::SampleOrder(NewUuid(), placed + failed), &o);
+      s.ok() ? ++placed : ++failed;
+    }
+  };
+  const std::string pending = "select count(*) from outbox where sent_at is null";
+  EXPECT_FALSE(Firing("StoreOutboxBacklogGrowing", "order"));
+  EXPECT_FALSE(Firing("StoreOutboxEventsDelayed", "order"));
+  kafka_.SetAllBrokersDown(true);
+  const absl::Time down_at = absl::Now();
+  // Orders keep coming while the brokers are away: the backlog grows past
+  // the rule's 100 events, and its oldest event ages past 60 s.
+  absl::Duration growing = absl::InfiniteDuration(), delayed = absl::InfiniteDuration();
+  while (absl::Now() - down_at < absl::Seconds(100) && delayed == absl::InfiniteDuration()) {
+    place(10);
+    if (growing == absl::InfiniteDuration() && Firing("StoreOutboxBacklogGrowing", "order")) {
+      growing = absl::Now() - down_at;
+    }
+    if (Firing("StoreOutboxEventsDelayed", "order")) delayed = absl::Now() - down_at;
+    absl::SleepFor(absl::Milliseconds(500));  // a steady trickle, ~20 orders/s
+  }
+  const int64_t backlog = order_db_->Count(pending);
+  EXPECT_LT(growing, absl::Seconds(60))
+      << "StoreOutboxBacklogGrowing never fired; backlog " << backlog;
+  EXPECT_LT(delayed, absl::Seconds(100)) << "StoreOutboxEventsDelayed never fired";
+  EXPECT_EQ(failed, 0) << "orders are accepted while the brokers are down";
+  kafka_.SetAllBrokersDown(false);
+  const absl::Time up_at = absl::Now();
+  EXPECT_TRUE(testing::WaitFor(
+      [&] {
+        return order_db_->Count(pending) == 0 && !Firing("StoreOutboxBacklogGrowing", "order") &&
+               !Firing("StoreOutboxEventsDelayed", "order");
+      },
+      absl::Seconds(60)))
+      << "the outbox did not drain or the alerts did not resolve: " << order_db_->Count(pending)
+      << " pending";
+  const absl::Duration resolved = absl::Now() - up_at;
+  EXPECT_EQ(order_db_->Count("select count(*) from orders"), placed);
+  std::printf(
+      "alerts (repository rules, holds 0s): brokers down, %d orders accepted (0 failed), backlog "
+      "%lld "
+      "-> StoreOutboxBacklogGrowing{order} firing after %s, StoreOutboxEventsDelayed{order} after "
+      "%s; brokers back -> drained and both resolved after %s\n",
+      placed, static_cast<long long>(backlog), absl::FormatDuration(growing).c_str(),
+      absl::FormatDuration(delayed).c_str(), absl::FormatDuration(resolved).c_str());
 }
 
 }  // namespace
