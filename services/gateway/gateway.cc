@@ -333,6 +333,17 @@ void Gateway::Handle(std::shared_ptr<http::Exchange> exchange) {
   Route(call);
 }
 
+namespace {
+
+// The token of `Authorization: Bearer <token>`; empty without one.
+absl::string_view BearerToken(const http::Request& req) {
+  absl::string_view authorization = req.Header("authorization");
+  if (!absl::StartsWithIgnoreCase(authorization, "bearer ")) return {};
+  return absl::StripAsciiWhitespace(authorization.substr(7));
+}
+
+}  // namespace
+
 // A storefront server calls on behalf of many shoppers from one address
 // with one token. When its request names the shopper's address in
 // X-Buyer-Ip (and its token is a valid storefront token), that address
@@ -349,10 +360,7 @@ void Gateway::BuyerAddress(const std::shared_ptr<Call>& call) {
       inet_pton(AF_INET6, address.c_str(), bytes) != 1) {
     return;
   }
-  absl::string_view authorization = req.Header("authorization");
-  if (!absl::StartsWithIgnoreCase(authorization, "bearer ")) return;
-  absl::StatusOr<auth::Claims> claims =
-      Verify(absl::StripAsciiWhitespace(authorization.substr(7)), clock_->Now());
+  absl::StatusOr<auth::Claims> claims = Verify(BearerToken(req), clock_->Now());
   if (!claims.ok() || claims->role != auth::kRoleStorefront) return;
   call->client = address;
   call->buyer_ip = true;
@@ -420,12 +428,7 @@ void Gateway::Route(const std::shared_ptr<Call>& call) {
   const absl::Time now = clock_->Now();
 
   if (!route.is_public()) {
-    absl::string_view authorization = req.Header("authorization");
-    absl::string_view token;
-    if (absl::StartsWithIgnoreCase(authorization, "bearer ")) {
-      token = absl::StripAsciiWhitespace(authorization.substr(7));
-    }
-    absl::StatusOr<auth::Claims> claims = Verify(token, now);
+    absl::StatusOr<auth::Claims> claims = Verify(BearerToken(req), now);
     if (!claims.ok()) return call->Fail(claims.status());
     if (claims->role != auth::kRoleAdmin && !route.allows(claims->role)) {
       return call->Fail(Error(absl::StatusCode::kPermissionDenied, "ROLE_NOT_ALLOWED",

@@ -7,6 +7,7 @@
 
 #include "absl/strings/numbers.h"
 #include "google/protobuf/descriptor.h"
+#include "libs/core/utf8.h"
 
 namespace store::gateway {
 namespace {
@@ -18,42 +19,6 @@ using google::protobuf::Message;
 using google::protobuf::Reflection;
 
 constexpr int kMaxDepth = 32;
-
-// Whether `s` is well-formed UTF-8 (no overlong forms, no surrogates).
-bool ValidUtf8(absl::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    int n;
-    uint32_t cp;
-    if ((c & 0xe0) == 0xc0) {
-      n = 1;
-      cp = c & 0x1f;
-    } else if ((c & 0xf0) == 0xe0) {
-      n = 2;
-      cp = c & 0x0f;
-    } else if ((c & 0xf8) == 0xf0) {
-      n = 3;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + n >= s.size()) return false;
-    for (int k = 1; k <= n; ++k) {
-      const unsigned char cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xc0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3f);
-    }
-    static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-    i += n + 1;
-  }
-  return true;
-}
 
 void AppendUtf8(uint32_t cp, std::string* out) {
   if (cp < 0x80) {
@@ -244,7 +209,7 @@ class Parser {
       if (c == '"') {
         out->append(s_.data() + run, pos_ - run);
         ++pos_;
-        return ValidUtf8(*out);
+        return IsValidUtf8(*out);
       }
       if (c < 0x20) return false;
       if (c != '\\') {
