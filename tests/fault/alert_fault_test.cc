@@ -132,19 +132,21 @@ class AlertFaultTest : public ::testing::Test {
   bool Firing(const std::string& name, const std::string& service) {
     const std::string query = absl::StrCat("ALERTS{alertname=\"", name, "\",service=\"", service,
                                            "\",alertstate=\"firing\"}");
-    char* escaped = curl_easy_escape(nullptr, query.c_str(), static_cast<int>(query.size()));
+    return Query(query).find("\"result\":[{") != std::string::npos;
+  }
+
+  // Prometheus's answer to an instant PromQL query ("" when it fails).
+  std::string Query(const std::string& promql) {
+    char* escaped = curl_easy_escape(nullptr, promql.c_str(), static_cast<int>(promql.size()));
     const std::string body =
         HttpGet(absl::StrCat("http://", prometheus_addr_, "/api/v1/query?query=", escaped));
     curl_free(escaped);
-    return body.find("\"result\":[{") != std::string::npos;
+    return body;
   }
 
   // The value of a one-series PromQL query now; -1 when it has none.
   double Value(const std::string& query) {
-    char* escaped = curl_easy_escape(nullptr, query.c_str(), static_cast<int>(query.size()));
-    const std::string body =
-        HttpGet(absl::StrCat("http://", prometheus_addr_, "/api/v1/query?query=", escaped));
-    curl_free(escaped);
+    const std::string body = Query(query);
     std::smatch m;
     static const std::regex kValue(R"re("value":\[[^,]+,"([^"]+)"\])re");
     return std::regex_search(body, m, kValue) ? std::stod(m[1]) : -1;
