@@ -355,6 +355,10 @@ class Consumer::Impl {
         },
         /*max_attempts=*/1);
     if (!status.ok()) return false;
+    if (options_.after_commit &&
+        std::find(duplicate.begin(), duplicate.end(), false) != duplicate.end()) {
+      options_.after_commit();
+    }
     for (size_t i = 0; i < batch.size(); ++i) {
       metrics::EventsConsumed()
           .Add({{"topic", batch[i]->topic_name()}, {"result", duplicate[i] ? "duplicate" : "ok"}})
@@ -385,6 +389,7 @@ class Consumer::Impl {
         return handler_(tx, *envelope);
       });
       if (status.ok()) {
+        if (!duplicate && options_.after_commit) options_.after_commit();
         metrics::EventsConsumed()
             .Add({{"topic", topic}, {"result", duplicate ? "duplicate" : "ok"}})
             .Increment();

@@ -57,6 +57,10 @@ struct ConsumerOptions {
   int static_member = 0;
   absl::Duration initial_backoff = absl::Milliseconds(100);
   absl::Duration max_backoff = absl::Seconds(5);
+  // Called on the consumer's thread after each transaction that applied a
+  // new event has committed: wakes the job that acts on what the handler
+  // stored (e.g. the newsletter's senders), instead of it polling.
+  std::function<void()> after_commit = nullptr;
 };
 
 class Consumer {

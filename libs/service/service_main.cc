@@ -26,10 +26,14 @@ class Runtime final : public ServiceRuntime {
     services_.push_back(std::move(service));
   }
   void Keep(std::shared_ptr<void> object) override { kept_.push_back(std::move(object)); }
+  using ServiceRuntime::AddConsumer;
   void AddConsumer(const std::string& name, std::vector<std::string> topics,
-                   events::Handler handler) override {
+                   events::Handler handler, std::function<void()> after_commit) override {
     consumers_.push_back(std::make_unique<events::Consumer>(
-        events::ConsumerOptions{.name = name, .brokers = brokers_, .topics = std::move(topics)},
+        events::ConsumerOptions{.name = name,
+                                .brokers = brokers_,
+                                .topics = std::move(topics),
+                                .after_commit = std::move(after_commit)},
         pool_, std::move(handler)));
   }
 

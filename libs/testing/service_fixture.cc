@@ -15,6 +15,7 @@ class ServiceFixture::Runtime final : public ServiceRuntime {
   struct ConsumerEntry {
     std::vector<std::string> topics;
     events::Handler handler;
+    std::function<void()> after_commit = nullptr;
   };
 
   Runtime(std::map<std::string, std::string> vars, pg::Pool& pool, const Clock& clock,
@@ -36,9 +37,10 @@ class ServiceFixture::Runtime final : public ServiceRuntime {
     services_.push_back(std::move(service));
   }
   void Keep(std::shared_ptr<void> object) override { kept_.push_back(std::move(object)); }
+  using ServiceRuntime::AddConsumer;
   void AddConsumer(const std::string& name, std::vector<std::string> topics,
-                   events::Handler handler) override {
-    consumers_[name] = {std::move(topics), std::move(handler)};
+                   events::Handler handler, std::function<void()> after_commit) override {
+    consumers_[name] = {std::move(topics), std::move(handler), std::move(after_commit)};
   }
   // Not started: tests run a job with RunPeriodic, so waking it does nothing.
   std::function<void()> AddPeriodic(const std::string& name, absl::Duration,
@@ -110,8 +112,10 @@ void ServiceFixture::StartConsumer(const std::string& name) {
   ASSERT_NE(it, runtime_->consumers_.end()) << "no consumer named " << name << " is wired";
   ASSERT_NE(kafka_, nullptr) << "StartConsumer needs FixtureOptions::kafka";
   consumers_.push_back(std::make_unique<events::Consumer>(
-      events::ConsumerOptions{
-          .name = name, .brokers = kafka_->brokers(), .topics = it->second.topics},
+      events::ConsumerOptions{.name = name,
+                              .brokers = kafka_->brokers(),
+                              .topics = it->second.topics,
+                              .after_commit = it->second.after_commit},
       *pool_, it->second.handler));
   ASSERT_TRUE(consumers_.back()->Start().ok());
 }

@@ -1,7 +1,9 @@
 #include "services/newsletter/wiring.h"
 
 #include <algorithm>
+#include <functional>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -65,7 +67,7 @@ absl::Status Wire(ServiceRuntime& rt, Parts* parts, const Deps& deps) {
   SenderOptions sender;
   sender.envelope_from = options.from.email;
   sender.rate_per_second = env.Int("MAIL_RATE_PER_SECOND", 50, 0, 100000);
-  sender.batch = env.Int("MAIL_BATCH", 50, 1, 1000);
+  sender.batch = env.Int("MAIL_BATCH", 10, 1, 1000);
   sender.retry_base = env.Duration("MAIL_RETRY_BASE", absl::Seconds(30));
   sender.max_attempts = env.Int("MAIL_MAX_ATTEMPTS", 8, 1, 100);
   sender.lease = env.Duration("MAIL_CLAIM_LEASE", absl::Minutes(5));
@@ -128,17 +130,24 @@ absl::Status Wire(ServiceRuntime& rt, Parts* parts, const Deps& deps) {
   rt.AddPeriodic("campaign-stats", stats_interval, [campaigns, stats_window]() -> absl::Status {
     return campaigns->PublishStats(stats_window).status();
   });
-  rt.AddConsumer(kConsumerName,
-                 {order::v1::kOrdersTopic, order::v1::kCartsTopic, customer::v1::kCustomersTopic},
-                 [app](pqxx::work& tx, const common::v1::EventEnvelope& env) {
-                   return app->HandleEvent(tx, env);
-                 });
   // A sender runs for up to 2 s per turn so a stop never waits long.
+  std::vector<std::function<void()>> wakes;
   for (size_t i = 0; i < mailers.size(); ++i) {
-    rt.AddPeriodic(absl::StrCat("mail-sender-", i), poll, [m = mailers[i]]() -> absl::Status {
-      return m->SendDue(absl::Seconds(2)).status();
-    });
+    wakes.push_back(rt.AddPeriodic(
+        absl::StrCat("mail-sender-", i), poll,
+        [m = mailers[i]]() -> absl::Status { return m->SendDue(absl::Seconds(2)).status(); }));
   }
+  // The notices the consumer queued go out as soon as they are committed,
+  // not at the senders' next poll.
+  rt.AddConsumer(
+      kConsumerName,
+      {order::v1::kOrdersTopic, order::v1::kCartsTopic, customer::v1::kCustomersTopic},
+      [app](pqxx::work& tx, const common::v1::EventEnvelope& env) {
+        return app->HandleEvent(tx, env);
+      },
+      [wakes] {
+        for (const auto& wake : wakes) wake();
+      });
   rt.AddPeriodic("mail-interrupted", std::min(absl::Seconds(30), sender.lease / 2),
                  [m = mailers[0]]() -> absl::Status { return m->InterruptStale().status(); });
   if (parts != nullptr) *parts = {.app = app, .campaigns = campaigns, .senders = mailers};

@@ -99,14 +99,18 @@ absl::StatusOr<int> MailSender::SendDue(absl::Duration budget) {
   int handled = 0;
   while (absl::Now() < deadline) {
     std::vector<ClaimedMail> batch;
+    std::vector<std::pair<const ClaimedMail*, std::string>> ready;
+    Skipped skipped;
     const absl::Time now = pg::TruncateToMicros(clock_.Now());
     // Committed before anything is sent: a crash from here on never sends
-    // these again.
+    // these again. The first chunk is made ready in the same transaction.
     absl::Status s = pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
       batch = NewsletterStore::ClaimDue(tx, now, options_.batch);
-      return absl::OkStatus();
+      return PrepareIn(tx, batch, 0, std::min(batch.size(), kChunk), /*renew=*/false, &ready,
+                       &skipped);
     });
     if (!s.ok()) return s;
+    CountSkipped(skipped);
     if (batch.empty()) break;
     // The database is gone: give back what was not handed over (a mail that
     // was stays SENDING, then INTERRUPTED: never twice).
@@ -120,10 +124,11 @@ absl::StatusOr<int> MailSender::SendDue(absl::Duration budget) {
     };
     for (size_t start = 0; start < batch.size(); start += kChunk) {
       const size_t end = std::min(batch.size(), start + kChunk);
-      std::vector<std::pair<const ClaimedMail*, std::string>> ready;
-      if (absl::Status p = Prepare(batch, start, end, &ready); !p.ok()) {
-        give_back(start);
-        return p;
+      if (start > 0) {
+        if (absl::Status p = Prepare(batch, start, end, &ready); !p.ok()) {
+          give_back(start);
+          return p;
+        }
       }
       std::vector<std::pair<const ClaimedMail*, SendOutcome>> outcomes;
       for (auto& [mail, message] : ready) {
@@ -147,67 +152,83 @@ absl::StatusOr<int> MailSender::SendDue(absl::Duration budget) {
   return handled;
 }
 
+void MailSender::CountSkipped(const Skipped& skipped) {
+  for (const auto& [kind, result] : skipped) {
+    Delivered().Add({{"kind", KindLabel(kind)}, {"result", result}}).Increment();
+  }
+}
+
 absl::Status MailSender::Prepare(const std::vector<ClaimedMail>& batch, size_t start, size_t end,
                                  std::vector<std::pair<const ClaimedMail*, std::string>>* ready) {
+  Skipped skipped;
+  STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
+    return PrepareIn(tx, batch, start, end, /*renew=*/true, ready, &skipped);
+  }));
+  CountSkipped(skipped);
+  return absl::OkStatus();
+}
+
+absl::Status MailSender::PrepareIn(pqxx::work& tx, const std::vector<ClaimedMail>& batch,
+                                   size_t start, size_t end, bool renew,
+                                   std::vector<std::pair<const ClaimedMail*, std::string>>* ready,
+                                   Skipped* skipped) {
   // Renew the claims (a slow batch must not outlive its lease), and a last
   // look at the list: an unsubscribe or bounce since queueing wins. Campaign
   // mails are rendered now, for their recipient.
-  std::vector<std::pair<v1::MailKind, const char*>> skipped;
-  STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
-    ready->clear();
-    skipped.clear();
-    std::vector<std::string> ids;
-    std::vector<std::string> hashes;
-    for (size_t i = start; i < end; ++i) {
-      ids.push_back(batch[i].id);
-      hashes.push_back(batch[i].recipient_sha256);
+  ready->clear();
+  skipped->clear();
+  if (start == end) return absl::OkStatus();
+  std::vector<std::string> ids;
+  std::vector<std::string> hashes;
+  for (size_t i = start; i < end; ++i) {
+    ids.push_back(batch[i].id);
+    hashes.push_back(batch[i].recipient_sha256);
+  }
+  std::set<std::string> ours;
+  if (renew) {
+    ours = NewsletterStore::TouchMany(tx, ids, pg::TruncateToMicros(clock_.Now()));
+  } else {
+    ours.insert(ids.begin(), ids.end());  // claimed in this very transaction
+  }
+  const auto reasons = NewsletterStore::SuppressionsOfMany(tx, hashes);
+  for (size_t i = start; i < end; ++i) {
+    const ClaimedMail& mail = batch[i];
+    if (!ours.count(mail.id)) continue;  // declared INTERRUPTED: never sent
+    auto finish = [&](v1::MailStatus status, const std::string& why, const char* result) {
+      NewsletterStore::MarkFinal(tx, mail.id, status, why);
+      skipped->emplace_back(mail.kind, result);
+    };
+    if (auto it = reasons.find(mail.recipient_sha256);
+        it != reasons.end() && Blocks(it->second, mail.kind)) {
+      finish(v1::MAIL_STATUS_SUPPRESSED, "the address is on the suppression list", "suppressed");
+      continue;
     }
-    const std::set<std::string> ours =
-        NewsletterStore::TouchMany(tx, ids, pg::TruncateToMicros(clock_.Now()));
-    const auto reasons = NewsletterStore::SuppressionsOfMany(tx, hashes);
-    for (size_t i = start; i < end; ++i) {
-      const ClaimedMail& mail = batch[i];
-      if (!ours.count(mail.id)) continue;  // declared INTERRUPTED: never sent
-      auto finish = [&](v1::MailStatus status, const std::string& why, const char* result) {
-        NewsletterStore::MarkFinal(tx, mail.id, status, why);
-        skipped.emplace_back(mail.kind, result);
-      };
-      if (auto it = reasons.find(mail.recipient_sha256);
-          it != reasons.end() && Blocks(it->second, mail.kind)) {
-        finish(v1::MAIL_STATUS_SUPPRESSED, "the address is on the suppression list", "suppressed");
-        continue;
-      }
-      if (!mail.message.empty() || mail.campaign_id.empty()) {
-        ready->emplace_back(&mail, mail.message);
-        continue;
-      }
-      if (mail.subscriber_status != v1::SUBSCRIBER_STATUS_SUBSCRIBED) {
-        finish(v1::MAIL_STATUS_SUPPRESSED, "the subscriber is no longer subscribed", "suppressed");
-        continue;
-      }
-      auto cached = campaigns_.find(mail.campaign_id);
-      if (cached == campaigns_.end()) {
-        std::optional<CampaignRow> row = CampaignStore::Load(tx, mail.campaign_id, false);
-        if (!row.has_value()) {
-          finish(v1::MAIL_STATUS_FAILED, "the campaign is gone", "failed");
-          continue;
-        }
-        if (campaigns_.size() > 64) campaigns_.clear();
-        cached = campaigns_.emplace(mail.campaign_id, row->campaign).first;
-      }
-      absl::StatusOr<ComposedMail> composed =
-          app_.ComposeCampaignMail(cached->second, mail.id, mail.recipient, mail.first_name,
-                                   mail.last_name, mail.subscriber_id);
-      if (!composed.ok()) {
-        finish(v1::MAIL_STATUS_FAILED, std::string(composed.status().message()), "failed");
-        continue;
-      }
-      ready->emplace_back(&mail, std::move(composed->message));
+    if (!mail.message.empty() || mail.campaign_id.empty()) {
+      ready->emplace_back(&mail, mail.message);
+      continue;
     }
-    return absl::OkStatus();
-  }));
-  for (const auto& [kind, result] : skipped) {
-    Delivered().Add({{"kind", KindLabel(kind)}, {"result", result}}).Increment();
+    if (mail.subscriber_status != v1::SUBSCRIBER_STATUS_SUBSCRIBED) {
+      finish(v1::MAIL_STATUS_SUPPRESSED, "the subscriber is no longer subscribed", "suppressed");
+      continue;
+    }
+    auto cached = campaigns_.find(mail.campaign_id);
+    if (cached == campaigns_.end()) {
+      std::optional<CampaignRow> row = CampaignStore::Load(tx, mail.campaign_id, false);
+      if (!row.has_value()) {
+        finish(v1::MAIL_STATUS_FAILED, "the campaign is gone", "failed");
+        continue;
+      }
+      if (campaigns_.size() > 64) campaigns_.clear();
+      cached = campaigns_.emplace(mail.campaign_id, row->campaign).first;
+    }
+    absl::StatusOr<ComposedMail> composed =
+        app_.ComposeCampaignMail(cached->second, mail.id, mail.recipient, mail.first_name,
+                                 mail.last_name, mail.subscriber_id);
+    if (!composed.ok()) {
+      finish(v1::MAIL_STATUS_FAILED, std::string(composed.status().message()), "failed");
+      continue;
+    }
+    ready->emplace_back(&mail, std::move(composed->message));
   }
   return absl::OkStatus();
 }

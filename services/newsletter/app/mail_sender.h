@@ -28,8 +28,8 @@ struct SenderOptions {
   std::string envelope_from;
   // Mails handed over per second at most (0: no limit).
   double rate_per_second = 50;
-  // Mails claimed per round trip.
-  int batch = 50;
+  // Mails claimed per round trip (transactional ones first).
+  int batch = 10;
   // Backoff after a failed attempt: base * 2^(attempt-1), at most max.
   absl::Duration retry_base = absl::Seconds(30);
   absl::Duration retry_max = absl::Hours(1);
@@ -52,14 +52,21 @@ class MailSender {
   absl::StatusOr<int64_t> InterruptStale();
 
  private:
-  // Mails are handed over in chunks: one transaction renews the claims,
-  // checks the list and renders campaign mails of a chunk, one records the
-  // outcomes.
+  // Mails are handed over in chunks: one transaction checks the list and
+  // renders campaign mails of a chunk (the claim's own for the first chunk;
+  // later ones renew the claims first), one records the outcomes.
   static constexpr size_t kChunk = 10;
+  // What a chunk's check finished without sending (kind, result label).
+  using Skipped = std::vector<std::pair<v1::MailKind, const char*>>;
   // The chunk batch[start, end) ready to send (mail, message); the others
   // were finished (SUPPRESSED, FAILED) or are no longer ours.
   absl::Status Prepare(const std::vector<ClaimedMail>& batch, size_t start, size_t end,
                        std::vector<std::pair<const ClaimedMail*, std::string>>* ready);
+  absl::Status PrepareIn(pqxx::work& tx, const std::vector<ClaimedMail>& batch, size_t start,
+                         size_t end, bool renew,
+                         std::vector<std::pair<const ClaimedMail*, std::string>>* ready,
+                         Skipped* skipped);
+  static void CountSkipped(const Skipped& skipped);
   absl::Status Record(const std::vector<std::pair<const ClaimedMail*, SendOutcome>>& outcomes);
 
   pg::Pool& pool_;

@@ -119,8 +119,13 @@ const pg::Statement kEnqueue(
     " ON CONFLICT (dedupe_key) DO NOTHING");
 const pg::Statement kClaim(
     "nl_mail_claim",
-    "WITH due AS (SELECT id FROM mails WHERE status = 1 AND next_attempt_time <= $1::timestamptz"
+    "WITH tx AS (SELECT id FROM mails WHERE status = 1 AND kind = 1"
+    "  AND next_attempt_time <= $1::timestamptz"
     "  ORDER BY next_attempt_time, id LIMIT $2::int FOR UPDATE SKIP LOCKED),"
+    " mk AS (SELECT id FROM mails WHERE status = 1 AND kind = 2"
+    "  AND next_attempt_time <= $1::timestamptz ORDER BY next_attempt_time, id"
+    "  LIMIT $2::int - (SELECT count(*) FROM tx) FOR UPDATE SKIP LOCKED),"
+    " due AS (SELECT id FROM tx UNION ALL SELECT id FROM mk),"
     " claimed AS (UPDATE mails m SET status = 2, claimed_time = $1::timestamptz,"
     "  attempts = m.attempts + 1 FROM due WHERE m.id = due.id"
     "  RETURNING m.id, m.kind, m.recipient, m.recipient_sha256, m.subscriber_id, m.message,"
@@ -130,7 +135,7 @@ const pg::Statement kClaim(
     "''),"
     " COALESCE(s.first_name, ''), COALESCE(s.last_name, ''), COALESCE(s.status, 0)"
     " FROM claimed c LEFT JOIN subscribers s ON s.id = c.subscriber_id"
-    " ORDER BY c.next_attempt_time, c.id");
+    " ORDER BY c.kind, c.next_attempt_time, c.id");
 const pg::Statement kTouch(
     "nl_mail_touch",
     "UPDATE mails SET claimed_time = $2::timestamptz WHERE id = $1::uuid AND status = 2");

@@ -134,7 +134,8 @@ class NewsletterStore {
   // False when a mail with the same dedupe key exists (nothing written).
   static bool EnqueueMail(pqxx::transaction_base& tx, const NewMail& mail);
   // Marks up to `limit` due mails SENDING (committed by the caller before
-  // sending) and returns them, oldest first. SKIP LOCKED: replicas share.
+  // sending) and returns them: transactional mails first, each kind oldest
+  // first. SKIP LOCKED: replicas share.
   static std::vector<ClaimedMail> ClaimDue(pqxx::transaction_base& tx, absl::Time now, int limit);
   // Renews the claim of a SENDING mail just before it is handed over; false
   // when it is no longer SENDING (declared INTERRUPTED meanwhile: skip it).

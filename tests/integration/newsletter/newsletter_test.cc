@@ -1158,6 +1158,42 @@ TEST_F(NewsletterTest, CampaignReachesEverySubscribedUnsuppressedAddressOnce) {
   EXPECT_EQ(updates[1].campaign().stats().clicks(), 2);
 }
 
+// A campaign queues its whole audience at once; an order's notice queued
+// after it is still claimed first, so shoppers do not wait for the campaign.
+TEST_F(NewsletterTest, TransactionalMailsGoBeforeAQueuedCampaign) {
+  for (int i = 0; i < 25; ++i) CreateSubscriber(absl::StrCat("fan", i, "@example.com"));
+  v1::Campaign c = NewCampaign();
+  v1::SendCampaignRequest send;
+  send.set_id(c.id());
+  ASSERT_TRUE(stub_->SendCampaign(Ctx().get(), send, &c).ok());
+  EXPECT_EQ(DispatchAll(), 25);
+  clock_.Advance(absl::Minutes(1));  // the notice is the newest mail in the queue
+  Shipped(Order("buyer@example.com"));
+  ASSERT_TRUE(WaitForQueued("buyer@example.com", 1));
+
+  auto claim = [&](int limit) {
+    std::vector<std::string> out;
+    absl::Status rolled_back = pool_->InTransaction([&](pqxx::work& tx) -> absl::Status {
+      for (const ClaimedMail& m : NewsletterStore::ClaimDue(tx, clock_.Now(), limit)) {
+        out.push_back(m.recipient);
+      }
+      return absl::CancelledError("rolled back: nothing stays claimed");
+    });
+    EXPECT_TRUE(absl::IsCancelled(rolled_back)) << rolled_back;
+    return out;
+  };
+  EXPECT_THAT(claim(1), ::testing::ElementsAre("buyer@example.com"));
+  const std::vector<std::string> three = claim(3);
+  ASSERT_EQ(three.size(), 3u);
+  EXPECT_EQ(three[0], "buyer@example.com");
+  EXPECT_THAT(three[1], HasSubstr("@example.com"));
+  EXPECT_NE(three[1], "buyer@example.com");
+  // The campaign's mails are claimed oldest first after it, and all go.
+  EXPECT_EQ(claim(100).size(), 26u);
+  EXPECT_EQ(SendAll(), 26);
+  EXPECT_EQ(Count("SELECT count(*) FROM mails WHERE status = 3"), 26);
+}
+
 TEST_F(NewsletterTest, SegmentCampaignGoesToConsentedMembersOnly) {
   CreateSubscriber("a@example.com");
   CreateSubscriber("b@example.com");
