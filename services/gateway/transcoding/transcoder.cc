@@ -3,6 +3,7 @@
 #include <map>
 #include <memory>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -100,25 +101,119 @@ absl::Status Add(Node& root, const Descriptor* type, const std::string& path,
   return absl::OkStatus();
 }
 
-// INVALID_ARGUMENT from the JSON parser's message, naming the field when it
-// says which ("(items[0].quantity): invalid value ...").
-absl::Status ParseError(absl::string_view where, absl::string_view message) {
-  absl::string_view m = message;
-  std::string field(where);
-  if (absl::ConsumePrefix(&m, "(")) {
-    const size_t close = m.find(')');
-    if (close != absl::string_view::npos && close > 0) field = std::string(m.substr(0, close));
+// What a field takes, in the words of the API reference.
+std::string Takes(const FieldDescriptor& field) {
+  switch (field.type()) {
+    case FieldDescriptor::TYPE_ENUM: {
+      std::vector<std::string> names;
+      for (int i = 0; i < field.enum_type()->value_count(); ++i) {
+        const std::string& name = field.enum_type()->value(i)->name();
+        if (!absl::EndsWith(name, "_UNSPECIFIED")) names.push_back(name);
+      }
+      return absl::StrCat("must be one of ", absl::StrJoin(names, ", "));
+    }
+    case FieldDescriptor::TYPE_INT32:
+    case FieldDescriptor::TYPE_SINT32:
+    case FieldDescriptor::TYPE_SFIXED32:
+      return "must be a whole number from -2147483648 to 2147483647";
+    case FieldDescriptor::TYPE_UINT32:
+    case FieldDescriptor::TYPE_FIXED32:
+      return "must be a whole number from 0 to 4294967295";
+    case FieldDescriptor::TYPE_INT64:
+    case FieldDescriptor::TYPE_SINT64:
+    case FieldDescriptor::TYPE_SFIXED64:
+    case FieldDescriptor::TYPE_UINT64:
+    case FieldDescriptor::TYPE_FIXED64:
+      return "must be a whole number (a JSON number or a string of digits, e.g. \"1999\")";
+    case FieldDescriptor::TYPE_DOUBLE:
+    case FieldDescriptor::TYPE_FLOAT:
+      return "must be a number";
+    case FieldDescriptor::TYPE_BOOL:
+      return "must be true or false";
+    case FieldDescriptor::TYPE_STRING:
+      return "must be a string";
+    case FieldDescriptor::TYPE_BYTES:
+      return "must be a base64 string";
+    default:
+      break;
   }
-  return InvalidField(field, absl::StrCat("is not valid JSON for this request: ", message));
+  const std::string& type = field.message_type()->full_name();
+  if (type == "google.protobuf.Timestamp") {
+    return "must be an RFC 3339 time in UTC, e.g. \"2026-01-31T09:30:00Z\"";
+  }
+  if (type == "google.protobuf.Duration") return "must be a duration in seconds, e.g. \"90s\"";
+  if (type == "google.protobuf.FieldMask") {
+    return "must be field names separated by commas, e.g. \"name,email\"";
+  }
+  return field.is_repeated() ? "must be an array of objects" : "must be an object";
+}
+
+// `path` ("items[0].quantity") without its list indexes.
+std::string WithoutIndexes(absl::string_view path) {
+  std::string bare;
+  for (absl::string_view part : absl::StrSplit(path, '.')) {
+    absl::StrAppend(&bare, bare.empty() ? "" : ".", part.substr(0, part.find('[')));
+  }
+  return bare;
+}
+
+// INVALID_ARGUMENT from protobuf's JSON parser's message, reworded: the
+// field's path from the request (`where` is the field the JSON was parsed
+// into: "body" and "query" stand for the request itself) and what it takes.
+//   (items[0].quantity): invalid value "x" for type TYPE_INT32
+//   kind: Cannot find field.            (an unknown key at the top)
+//   (items[0]) colour: Cannot find field.
+absl::Status ParseError(const Descriptor* type, absl::string_view where,
+                        absl::string_view message) {
+  const bool at_root = where == "body" || where == "query";
+  auto path_of = [&](absl::string_view inner) {
+    return at_root ? std::string(inner) : absl::StrCat(where, ".", inner);
+  };
+  absl::string_view rest = message;
+  std::string inner;  // the path in parentheses, if any
+  if (absl::ConsumePrefix(&rest, "(")) {
+    const size_t close = rest.find(')');
+    if (close == absl::string_view::npos || close == 0) {
+      return InvalidField(std::string(where), absl::StrCat("is not valid JSON: ", message));
+    }
+    inner = std::string(rest.substr(0, close));
+    rest = absl::StripLeadingAsciiWhitespace(absl::StripPrefix(rest.substr(close + 1), ":"));
+  }
+  std::string canonical;
+  if (absl::ConsumeSuffix(&rest, ": Cannot find field.")) {
+    const Descriptor* parent = type;
+    if (!inner.empty()) {
+      const FieldDescriptor* f = FindQueryField(type, WithoutIndexes(inner), &canonical);
+      parent = f != nullptr ? f->message_type() : nullptr;
+    }
+    const std::string key = inner.empty() ? std::string(rest) : absl::StrCat(inner, ".", rest);
+    return InvalidField(
+        path_of(key),
+        absl::StrCat("is not a field of ", parent != nullptr ? parent->full_name() : "this object",
+                     " (names are lowerCamelCase or snake_case)"));
+  }
+  if (!inner.empty()) {
+    const FieldDescriptor* field = FindQueryField(type, WithoutIndexes(inner), &canonical);
+    if (field == nullptr) return InvalidField(path_of(inner), absl::StrCat("is not valid: ", rest));
+    std::string got;
+    // Scalars and enums echo the value; Timestamp's parser words its own.
+    if (field->message_type() == nullptr && absl::ConsumePrefix(&rest, "invalid value ")) {
+      const size_t for_type = rest.rfind(" for type ");
+      got = absl::StrCat(" (got ", rest.substr(0, for_type), ")");
+    }
+    return InvalidField(path_of(inner), absl::StrCat(Takes(*field), got));
+  }
+  const std::string first_line(rest.substr(0, rest.find('\n')));
+  return InvalidField(std::string(where), absl::StrCat("is not valid JSON: ", first_line));
 }
 
 absl::Status ParseJson(absl::string_view json, Message* out, absl::string_view where) {
   if (ParsePlainJson(json, out)) return absl::OkStatus();
-  out->Clear();  // protobuf's parser decides, and words the error
+  out->Clear();  // protobuf's parser decides; its error is reworded
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;
   const auto status = google::protobuf::util::JsonStringToMessage(std::string(json), out, options);
-  if (!status.ok()) return ParseError(where, std::string(status.message()));
+  if (!status.ok()) return ParseError(out->GetDescriptor(), where, std::string(status.message()));
   return absl::OkStatus();
 }
 

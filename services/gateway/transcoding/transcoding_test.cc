@@ -211,6 +211,18 @@ TEST_F(TranscodingTest, BadInputNamesTheField) {
   EXPECT_THAT(s.message(), HasSubstr("page_size"));
   s = Transcode("GET", "/v1/orders", {{"filter.statuses", "ORDER_STATUS_LOST"}}, "", &list);
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  // What is allowed, in the error: the enum's values, the number's range.
+  EXPECT_EQ(GetErrorInfo(s)->field(), "filter.statuses[0]");
+  EXPECT_THAT(s.message(), HasSubstr("must be one of ORDER_STATUS_PENDING, "));
+  EXPECT_THAT(s.message(), HasSubstr("ORDER_STATUS_SHIPPED"));
+  EXPECT_THAT(s.message(), Not(HasSubstr("UNSPECIFIED")));
+  EXPECT_THAT(s.message(), HasSubstr(R"((got "ORDER_STATUS_LOST"))"));
+  s = Transcode("GET", "/v1/orders", {{"pageSize", "ten"}}, "", &list);
+  EXPECT_EQ(s.message(),
+            R"(page_size: must be a whole number from -2147483648 to 2147483647 (got "ten"))");
+  s = Transcode("GET", "/v1/orders", {{"filter.createTimeFrom", "yesterday"}}, "", &list);
+  EXPECT_EQ(GetErrorInfo(s)->field(), "filter.create_time_from");
+  EXPECT_THAT(s.message(), HasSubstr("must be an RFC 3339 time"));
   s = Transcode("GET", "/v1/orders", {{"filter", "x"}}, "", &list);
   EXPECT_EQ(GetErrorInfo(s)->field(), "filter");
   s = Transcode("GET", "/v1/orders", {{"page_size", "1"}, {"page_size", "2"}}, "", &list);
@@ -226,6 +238,24 @@ TEST_F(TranscodingTest, BadInputNamesTheField) {
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   s = Transcode("POST", "/v1/orders", {}, R"({"totalz": 1})", &place);
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(GetErrorInfo(s)->field(), "totalz");
+  EXPECT_THAT(s.message(), HasSubstr("is not a field of store.order.v1.PlaceOrderRequest"));
+  s = Transcode("POST", "/v1/orders", {}, R"({"items":[{"sku":"A"},{"colour":"red"}]})", &place);
+  EXPECT_EQ(GetErrorInfo(s)->field(), "items[1].colour");
+  EXPECT_THAT(s.message(), HasSubstr("is not a field of store.order.v1.OrderItem"));
+  s = Transcode("POST", "/v1/orders", {}, R"({"items":[{"quantity":1.5}]})", &place);
+  EXPECT_EQ(GetErrorInfo(s)->field(), "items[0].quantity");
+  EXPECT_THAT(s.message(), HasSubstr("must be a whole number"));
+  // A route whose body is one field of the request names the path from the request.
+  iv1::UpdateSettingsRequest settings;
+  s = Transcode("PATCH", "/v1/invoicing/settings", {}, R"({"seller":{"nam":"Nour"}})", &settings);
+  EXPECT_EQ(GetErrorInfo(s)->field(), "settings.seller.nam");
+  s = Transcode("PATCH", "/v1/invoicing/settings", {}, R"({"mode":"OFF"})", &settings);
+  EXPECT_EQ(GetErrorInfo(s)->field(), "settings.mode");
+  EXPECT_THAT(s.message(), HasSubstr("ISSUE_MODE_OFF"));
+  s = Transcode("PATCH", "/v1/invoicing/settings", {}, R"({"mode":)", &settings);
+  EXPECT_EQ(GetErrorInfo(s)->field(), "settings");
+  EXPECT_THAT(s.message(), HasSubstr("is not valid JSON"));
   s = Transcode("POST", "/v1/orders", {{"currency_code", "USD"}}, "{}", &place);
   EXPECT_EQ(GetErrorInfo(s)->field(), "currency_code");
 }
