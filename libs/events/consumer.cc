@@ -351,13 +351,17 @@ class Consumer::Impl {
             ScopedTrace scope(trace.has_value() ? ChildSpan(*trace) : NewTrace());
             STORE_RETURN_IF_ERROR(handler_(tx, envelopes[i]));
           }
+          if (options_.hooks.before_commit &&
+              std::find(duplicate.begin(), duplicate.end(), false) != duplicate.end()) {
+            return options_.hooks.before_commit(tx);
+          }
           return absl::OkStatus();
         },
         /*max_attempts=*/1);
     if (!status.ok()) return false;
-    if (options_.after_commit &&
+    if (options_.hooks.after_commit &&
         std::find(duplicate.begin(), duplicate.end(), false) != duplicate.end()) {
-      options_.after_commit();
+      options_.hooks.after_commit();
     }
     for (size_t i = 0; i < batch.size(); ++i) {
       metrics::EventsConsumed()
@@ -386,10 +390,11 @@ class Consumer::Impl {
           duplicate = true;
           return absl::OkStatus();
         }
-        return handler_(tx, *envelope);
+        STORE_RETURN_IF_ERROR(handler_(tx, *envelope));
+        return options_.hooks.before_commit ? options_.hooks.before_commit(tx) : absl::OkStatus();
       });
       if (status.ok()) {
-        if (!duplicate && options_.after_commit) options_.after_commit();
+        if (!duplicate && options_.hooks.after_commit) options_.hooks.after_commit();
         metrics::EventsConsumed()
             .Add({{"topic", topic}, {"result", duplicate ? "duplicate" : "ok"}})
             .Increment();

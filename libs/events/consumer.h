@@ -37,6 +37,19 @@ namespace store::events {
 using Handler =
     std::function<absl::Status(pqxx::work& tx, const common::v1::EventEnvelope& envelope)>;
 
+// Work around a transaction that applied at least one new event.
+struct ConsumerHooks {
+  // Runs in the transaction after its handlers, before it commits: what is
+  // cheaper done once per transaction than once per event (e.g. the
+  // customer service's segment refresh for every customer the events
+  // touched). An error rolls the transaction back like a handler's.
+  std::function<absl::Status(pqxx::work& tx)> before_commit = nullptr;
+  // Runs on the consumer's thread after it committed: wakes the job that
+  // acts on what the handlers stored (e.g. the newsletter's senders),
+  // instead of it polling.
+  std::function<void()> after_commit = nullptr;
+};
+
 struct ConsumerOptions {
   // Names the consumer group, the inbox rows and the dead-letter topics
   // (e.g. "invoicing").
@@ -57,10 +70,7 @@ struct ConsumerOptions {
   int static_member = 0;
   absl::Duration initial_backoff = absl::Milliseconds(100);
   absl::Duration max_backoff = absl::Seconds(5);
-  // Called on the consumer's thread after each transaction that applied a
-  // new event has committed: wakes the job that acts on what the handler
-  // stored (e.g. the newsletter's senders), instead of it polling.
-  std::function<void()> after_commit = nullptr;
+  ConsumerHooks hooks = {};
 };
 
 class Consumer {

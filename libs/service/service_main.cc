@@ -28,13 +28,13 @@ class Runtime final : public ServiceRuntime {
   void Keep(std::shared_ptr<void> object) override { kept_.push_back(std::move(object)); }
   using ServiceRuntime::AddConsumer;
   void AddConsumer(const std::string& name, std::vector<std::string> topics,
-                   events::Handler handler, std::function<void()> after_commit) override {
-    consumers_.push_back(std::make_unique<events::Consumer>(
-        events::ConsumerOptions{.name = name,
-                                .brokers = brokers_,
-                                .topics = std::move(topics),
-                                .after_commit = std::move(after_commit)},
-        pool_, std::move(handler)));
+                   events::Handler handler, events::ConsumerHooks hooks) override {
+    consumers_.push_back(
+        std::make_unique<events::Consumer>(events::ConsumerOptions{.name = name,
+                                                                   .brokers = brokers_,
+                                                                   .topics = std::move(topics),
+                                                                   .hooks = std::move(hooks)},
+                                           pool_, std::move(handler)));
   }
 
   std::function<void()> AddPeriodic(const std::string& name, absl::Duration interval,

@@ -50,13 +50,12 @@ class ServiceRuntime {
   virtual void Keep(std::shared_ptr<void> object) = 0;
   // Consumes `topics` as consumer group `name` with `handler` (see
   // libs/events/consumer.h); started after wire() and stopped on shutdown.
-  // `after_commit`, when set, runs after each commit that applied a new
-  // event (e.g. a periodic job's wake call).
+  // `hooks` run around each transaction that applied a new event.
   virtual void AddConsumer(const std::string& name, std::vector<std::string> topics,
-                           events::Handler handler, std::function<void()> after_commit) = 0;
+                           events::Handler handler, events::ConsumerHooks hooks) = 0;
   void AddConsumer(const std::string& name, std::vector<std::string> topics,
                    events::Handler handler) {
-    AddConsumer(name, std::move(topics), std::move(handler), nullptr);
+    AddConsumer(name, std::move(topics), std::move(handler), {});
   }
   // Runs `run` every `interval` (libs/service/periodic.h) from start-up until
   // shutdown. Jobs must be safe with several replicas running them. Returns

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "libs/core/status.h"
 #include "store/topics.h"
 
 namespace store::testing {
@@ -15,7 +16,7 @@ class ServiceFixture::Runtime final : public ServiceRuntime {
   struct ConsumerEntry {
     std::vector<std::string> topics;
     events::Handler handler;
-    std::function<void()> after_commit = nullptr;
+    events::ConsumerHooks hooks;
   };
 
   Runtime(std::map<std::string, std::string> vars, pg::Pool& pool, const Clock& clock,
@@ -39,8 +40,8 @@ class ServiceFixture::Runtime final : public ServiceRuntime {
   void Keep(std::shared_ptr<void> object) override { kept_.push_back(std::move(object)); }
   using ServiceRuntime::AddConsumer;
   void AddConsumer(const std::string& name, std::vector<std::string> topics,
-                   events::Handler handler, std::function<void()> after_commit) override {
-    consumers_[name] = {std::move(topics), std::move(handler), std::move(after_commit)};
+                   events::Handler handler, events::ConsumerHooks hooks) override {
+    consumers_[name] = {std::move(topics), std::move(handler), std::move(hooks)};
   }
   // Not started: tests run a job with RunPeriodic, so waking it does nothing.
   std::function<void()> AddPeriodic(const std::string& name, absl::Duration,
@@ -104,19 +105,23 @@ absl::Status ServiceFixture::Deliver(const std::string& name,
   if (it == runtime_->consumers_.end()) {
     return absl::NotFoundError(absl::StrCat("no consumer named ", name, " is wired"));
   }
-  return pool_->InTransaction([&](pqxx::work& tx) { return it->second.handler(tx, event); });
+  const events::ConsumerHooks& hooks = it->second.hooks;
+  return pool_->InTransaction([&](pqxx::work& tx) -> absl::Status {
+    STORE_RETURN_IF_ERROR(it->second.handler(tx, event));
+    return hooks.before_commit ? hooks.before_commit(tx) : absl::OkStatus();
+  });
 }
 
 void ServiceFixture::StartConsumer(const std::string& name) {
   auto it = runtime_->consumers_.find(name);
   ASSERT_NE(it, runtime_->consumers_.end()) << "no consumer named " << name << " is wired";
   ASSERT_NE(kafka_, nullptr) << "StartConsumer needs FixtureOptions::kafka";
-  consumers_.push_back(std::make_unique<events::Consumer>(
-      events::ConsumerOptions{.name = name,
-                              .brokers = kafka_->brokers(),
-                              .topics = it->second.topics,
-                              .after_commit = it->second.after_commit},
-      *pool_, it->second.handler));
+  consumers_.push_back(
+      std::make_unique<events::Consumer>(events::ConsumerOptions{.name = name,
+                                                                 .brokers = kafka_->brokers(),
+                                                                 .topics = it->second.topics,
+                                                                 .hooks = it->second.hooks},
+                                         *pool_, it->second.handler));
   ASSERT_TRUE(consumers_.back()->Start().ok());
 }
 

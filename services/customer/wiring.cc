@@ -50,10 +50,12 @@ absl::Status Wire(ServiceRuntime& rt, Parts* parts, const Deps& deps) {
   rt.AddService(
       NewCustomerService({*p.customers, *p.wallet, *p.segments, *p.transfer, *p.privacy}));
   auto handlers = p.handlers;
-  rt.AddConsumer("customer-facts", {order::v1::kOrdersTopic},
-                 [handlers](pqxx::work& tx, const common::v1::EventEnvelope& env) {
-                   return handlers->HandleOrderEvent(tx, env);
-                 });
+  rt.AddConsumer(
+      "customer-facts", {order::v1::kOrdersTopic},
+      [handlers](pqxx::work& tx, const common::v1::EventEnvelope& env) {
+        return handlers->HandleOrderEvent(tx, env);
+      },
+      {.before_commit = [handlers](pqxx::work& tx) { return handlers->FinishOrderEvents(tx); }});
   rt.AddConsumer("customer-erasures", {customer::v1::kErasuresTopic},
                  [handlers](pqxx::work& tx, const common::v1::EventEnvelope& env) {
                    return handlers->HandleErasureReport(tx, env);

@@ -139,15 +139,14 @@ absl::Status Wire(ServiceRuntime& rt, Parts* parts, const Deps& deps) {
   }
   // The notices the consumer queued go out as soon as they are committed,
   // not at the senders' next poll.
-  rt.AddConsumer(
-      kConsumerName,
-      {order::v1::kOrdersTopic, order::v1::kCartsTopic, customer::v1::kCustomersTopic},
-      [app](pqxx::work& tx, const common::v1::EventEnvelope& env) {
-        return app->HandleEvent(tx, env);
-      },
-      [wakes] {
-        for (const auto& wake : wakes) wake();
-      });
+  rt.AddConsumer(kConsumerName,
+                 {order::v1::kOrdersTopic, order::v1::kCartsTopic, customer::v1::kCustomersTopic},
+                 [app](pqxx::work& tx, const common::v1::EventEnvelope& env) {
+                   return app->HandleEvent(tx, env);
+                 },
+                 {.after_commit = [wakes] {
+                   for (const auto& wake : wakes) wake();
+                 }});
   rt.AddPeriodic("mail-interrupted", std::min(absl::Seconds(30), sender.lease / 2),
                  [m = mailers[0]]() -> absl::Status { return m->InterruptStale().status(); });
   if (parts != nullptr) *parts = {.app = app, .campaigns = campaigns, .senders = mailers};

@@ -48,6 +48,30 @@ absl::Status EventHandlers::HandleOrderEvent(pqxx::work& tx,
                                              const common::v1::EventEnvelope& env) {
   order::v1::Order o;
   if (!OrderOf(env, &o)) return absl::OkStatus();  // not an order snapshot: not ours
+  OrderFact f;
+  f.order_id = o.id();
+  f.counts = o.status() != order::v1::ORDER_STATUS_CANCELLED &&
+             o.status() != order::v1::ORDER_STATUS_REJECTED;
+  // Amounts in another currency than the store's count as orders, not as spending.
+  const bool same_currency = o.currency_code() == options_.store_currency;
+  f.total_minor = same_currency ? o.totals().total().amount_minor() : 0;
+  f.refunded_minor = same_currency ? o.totals().refunded().amount_minor() : 0;
+  f.placed_at = absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(o.create_time()));
+  f.order_version = o.version();
+  // Most events of a known order (paid, shipped, completed) change none of
+  // its figures: then only the version seen moves on, without the customer.
+  std::optional<OrderFact> old = FactsStore::Find(tx, o.id());
+  if (old.has_value() && old->order_version >= f.order_version) {
+    return absl::OkStatus();  // an older or the same snapshot: seen already
+  }
+  const std::string& customer_id = o.customer().customer_id();
+  if (old.has_value() && (customer_id.empty() || customer_id == old->customer_id) &&
+      old->counts == f.counts && old->total_minor == f.total_minor &&
+      old->refunded_minor == f.refunded_minor && old->placed_at == f.placed_at) {
+    f.customer_id = old->customer_id;
+    FactsStore::Upsert(tx, f);
+    return absl::OkStatus();
+  }
   const absl::Time now = clock_.Now();
   std::optional<v1::Customer> c;
   if (!o.customer().customer_id().empty()) {
@@ -84,21 +108,7 @@ absl::Status EventHandlers::HandleOrderEvent(pqxx::work& tx,
     return absl::OkStatus();
   }
   if (absl::StartsWith(c->email(), "erased+")) return absl::OkStatus();
-  OrderFact f;
-  f.order_id = o.id();
   f.customer_id = c->id();
-  f.counts = o.status() != order::v1::ORDER_STATUS_CANCELLED &&
-             o.status() != order::v1::ORDER_STATUS_REJECTED;
-  // Amounts in another currency than the store's count as orders, not as spending.
-  const bool same_currency = o.currency_code() == options_.store_currency;
-  f.total_minor = same_currency ? o.totals().total().amount_minor() : 0;
-  f.refunded_minor = same_currency ? o.totals().refunded().amount_minor() : 0;
-  f.placed_at = absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(o.create_time()));
-  f.order_version = o.version();
-  std::optional<OrderFact> old = FactsStore::Find(tx, o.id());
-  if (old.has_value() && old->order_version >= f.order_version) {
-    return absl::OkStatus();  // an older or the same snapshot: seen already
-  }
   FactsStore::Upsert(tx, f);
   // The difference this snapshot makes, applied to the customer's facts in
   // O(1); only an order that stops counting needs first/last recomputed.
@@ -116,8 +126,25 @@ absl::Status EventHandlers::HandleOrderEvent(pqxx::work& tx,
   }
   // Facts follow order events, which other services see themselves: no
   // CustomerUpdated for them (it would double the event traffic of every
-  // order). The segment joins and leaves they cause are published.
-  return SegmentStore::RefreshFor(tx, options_.store_currency, {c->id()}, now);
+  // order). The segment joins and leaves they cause are published, once
+  // for the consumer's whole transaction (FinishOrderEvents).
+  absl::MutexLock lock(&mu_);
+  facts_changed_.insert(c->id());
+  return absl::OkStatus();
+}
+
+absl::Status EventHandlers::FinishOrderEvents(pqxx::work& tx) {
+  std::vector<std::string> ids;
+  {
+    absl::MutexLock lock(&mu_);
+    ids.assign(facts_changed_.begin(), facts_changed_.end());
+  }
+  // A customer left over from a transaction that rolled back is refreshed
+  // too: the refresh reads the committed state, so that is harmless.
+  STORE_RETURN_IF_ERROR(SegmentStore::RefreshFor(tx, options_.store_currency, ids, clock_.Now()));
+  absl::MutexLock lock(&mu_);
+  for (const std::string& id : ids) facts_changed_.erase(id);
+  return absl::OkStatus();
 }
 
 absl::Status EventHandlers::HandleErasureReport(pqxx::work& tx,

@@ -10,8 +10,12 @@
 #define STORE_SERVICES_CUSTOMER_APP_EVENT_HANDLERS_H_
 
 #include <pqxx/pqxx>
+#include <set>
+#include <string>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "libs/core/clock.h"
 #include "services/customer/app/customer_options.h"
 #include "store/common/v1/event.pb.h"
@@ -27,6 +31,9 @@ class EventHandlers {
       : clock_(clock), options_(std::move(options)) {}
 
   absl::Status HandleOrderEvent(pqxx::work& tx, const common::v1::EventEnvelope& envelope);
+  // Before the "customer-facts" transaction commits: the segment memberships
+  // of every customer whose facts its order events changed.
+  absl::Status FinishOrderEvents(pqxx::work& tx);
   absl::Status HandleErasureReport(pqxx::work& tx, const common::v1::EventEnvelope& envelope);
   // store.newsletter.subscribers.v1 (consumer "customer-newsletter"):
   // Subscribed / Unsubscribed become the customer's email consent.
@@ -35,6 +42,9 @@ class EventHandlers {
  private:
   const Clock& clock_;
   CustomerOptions options_;
+  absl::Mutex mu_;
+  // Customers whose facts changed in the consumer's open transaction.
+  std::set<std::string> facts_changed_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace store::customer

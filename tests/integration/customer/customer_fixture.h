@@ -13,6 +13,7 @@
 #include "gtest/gtest.h"
 #include "libs/core/clock.h"
 #include "libs/core/ids.h"
+#include "libs/core/status.h"
 #include "libs/events/envelope.h"
 #include "libs/testing/service_fixture.h"
 #include "services/customer/wiring.h"
@@ -78,8 +79,20 @@ class CustomerFixture : public testing::ServiceFixture {
                        absl::Status (EventHandlers::*handler)(pqxx::work&,
                                                               const common::v1::EventEnvelope&) =
                            &EventHandlers::HandleOrderEvent) {
-    return pool_->InTransaction(
-        [&](pqxx::work& tx) { return ((*handlers_).*handler)(tx, env); });
+    return DeliverTogether({env}, handler);
+  }
+
+  // Applies `envs` in one transaction, as the consumer applies the records
+  // it fetched together (with its before-commit step for order events).
+  absl::Status DeliverTogether(
+      const std::vector<common::v1::EventEnvelope>& envs,
+      absl::Status (EventHandlers::*handler)(pqxx::work&, const common::v1::EventEnvelope&) =
+          &EventHandlers::HandleOrderEvent) {
+    return pool_->InTransaction([&](pqxx::work& tx) -> absl::Status {
+      for (const auto& env : envs) STORE_RETURN_IF_ERROR(((*handlers_).*handler)(tx, env));
+      return handler == &EventHandlers::HandleOrderEvent ? handlers_->FinishOrderEvents(tx)
+                                                         : absl::OkStatus();
+    });
   }
 
   Parts parts_;

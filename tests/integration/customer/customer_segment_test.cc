@@ -895,6 +895,37 @@ TEST_F(LiveSegmentTest, OrderEventsMoveCustomersInAndOut) {
             4000);
 }
 
+// The consumer applies the events it fetched together in one transaction;
+// memberships follow each customer's facts at its end: a join and a leave
+// of the same customer within it publish nothing.
+TEST_F(LiveSegmentTest, EventsAppliedTogetherMoveEachCustomerOnce) {
+  const v1::Customer ann = Create("ann@example.com", "Ann");
+  const v1::Customer bob = Create("bob@example.com", "Bob");
+  const v1::Segment vip = CreateSegment("VIP", "total_spent > 50");
+  const std::string ann_order = "0e000000-0000-4000-8000-000000000011";
+  ASSERT_TRUE(DeliverTogether({
+                                  OrderEvent(false, ann_order, ann.id(), 6000, 0, 1, kNow),
+                                  OrderEvent(false, "0e000000-0000-4000-8000-000000000012",
+                                             bob.id(), 7000, 0, 1, kNow),
+                                  OrderEvent(true, ann_order, ann.id(), 6000, 2000, 2, kNow),
+                              })
+                  .ok());
+  const std::vector<v1::SegmentMembershipChanged> changes = Changes();
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].customer_id(), bob.id());
+  EXPECT_TRUE(changes[0].joined());
+  EXPECT_EQ(Members(vip.id()), 1);
+  EXPECT_EQ(
+      Sql("SELECT total_spent FROM customers WHERE id = '" + ann.id() + "'")[0][0].as<int64_t>(),
+      4000);
+  // A later event that changes no figure (the order shipped) moves nobody.
+  ASSERT_TRUE(
+      Deliver(OrderEvent(false, "0e000000-0000-4000-8000-000000000012", bob.id(), 7000, 0, 3, kNow))
+          .ok());
+  EXPECT_EQ(Changes().size(), 1u);
+  EXPECT_EQ(Members(vip.id()), 1);
+}
+
 TEST_F(LiveSegmentTest, TimePassingMakesMembersLeave) {
   const v1::Customer ann = Create("ann@example.com", "Ann");
   const v1::Customer bob = Create("bob@example.com", "Bob");

@@ -125,6 +125,58 @@ TEST_F(ConsumerTest, TheSameEventTwiceIsAppliedOnce) {
   EXPECT_EQ(Count("SELECT sum(amount) FROM applied"), 50);
 }
 
+// before_commit runs in the events' transaction (its writes commit or roll
+// back with them); after_commit runs once the events are committed; neither
+// runs for a transaction of repeated events only.
+TEST_F(ConsumerTest, HooksRunAroundEachTransactionThatAppliedNewEvents) {
+  std::atomic<int> before{0}, after{0};
+  std::atomic<bool> fail_before{true};
+  std::atomic<int64_t> applied_seen_after{-1};
+  ConsumerHooks hooks{.before_commit = [&](pqxx::work& tx) -> absl::Status {
+                        ++before;
+                        // The batch's rows are there already, uncommitted.
+                        tx.exec(
+                            "INSERT INTO applied (event_id, amount)"
+                            " SELECT gen_random_uuid(), -count(*) FROM applied");
+                        if (fail_before)
+                          return absl::UnavailableError("the before-commit step failed");
+                        return absl::OkStatus();
+                      },
+                      .after_commit =
+                          [&] {
+                            applied_seen_after =
+                                Count("SELECT count(*) FROM applied WHERE amount > 0");
+                            ++after;
+                          }};
+  const std::string value = Envelope(5);
+  kafka_->Produce(kTopic, "thing-1", value);
+  auto consumer =
+      std::make_unique<Consumer>(ConsumerOptions{.name = "tester",
+                                                 .brokers = kafka_->brokers(),
+                                                 .topics = {kTopic},
+                                                 .max_attempts = 3,
+                                                 .initial_backoff = absl::Milliseconds(10),
+                                                 .hooks = hooks},
+                                 *pool_, Recorder());
+  ASSERT_TRUE(consumer->Start().ok());
+  // A failing before-commit step rolls the event back with it: retried.
+  ASSERT_TRUE(testing::WaitFor([&] { return before.load() >= 2; }));
+  EXPECT_EQ(Count("SELECT count(*) FROM applied"), 0);
+  EXPECT_EQ(after.load(), 0);
+  fail_before = false;
+  ASSERT_TRUE(testing::WaitFor([&] { return after.load() == 1; }));
+  EXPECT_EQ(applied_seen_after.load(), 1);  // committed before after_commit ran
+  EXPECT_EQ(Count("SELECT count(*) FROM applied WHERE amount < 0"), 1);
+  // A redelivered event alone applies nothing new: no hook runs.
+  const int before_now = before.load();
+  kafka_->Produce(kTopic, "thing-1", value);
+  kafka_->Produce(kTopic, "thing-1", Envelope(6));
+  ASSERT_TRUE(testing::WaitFor([&] { return after.load() == 2; }));
+  EXPECT_EQ(before.load(), before_now + 1);
+  consumer->Stop();
+  EXPECT_EQ(Count("SELECT count(*) FROM applied WHERE amount > 0"), 2);
+}
+
 TEST_F(ConsumerTest, PoisonAndFailingEventsGoToTheDeadLetterTopicAndThePartitionFlows) {
   kafka_->Produce(kTopic, "thing-1", "this is not an envelope");
   kafka_->Produce(kTopic, "thing-1", Envelope(-1));  // handler fails every time
