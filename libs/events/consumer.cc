@@ -340,6 +340,7 @@ class Consumer::Impl {
         [&](pqxx::work& tx) -> absl::Status {
           // Every inbox row of the batch in one round trip; then the handlers
           // of the events that were new, in the order they came.
+          if (options_.hooks.on_begin) options_.hooks.on_begin();
           std::fill(duplicate.begin(), duplicate.end(), true);
           for (const auto& row : tx.exec_prepared(kInsertInboxMany.name, options_.name,
                                                   pg::TextArray(ids), pg::TextArray(topics))) {
@@ -384,6 +385,7 @@ class Consumer::Impl {
     for (int attempt = 1; !stop_; ++attempt) {
       bool duplicate = false;
       absl::Status status = pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
+        if (options_.hooks.on_begin) options_.hooks.on_begin();
         pqxx::result r =
             tx.exec_prepared(kInsertInbox.name, options_.name, envelope->event_id(), topic);
         if (r.affected_rows() == 0) {

@@ -39,6 +39,10 @@ using Handler =
 
 // Work around a transaction that applied at least one new event.
 struct ConsumerHooks {
+  // Runs at the start of each transaction attempt, before its handlers:
+  // resets what the handlers gather for before_commit, so an attempt that
+  // rolled back leaves nothing behind.
+  std::function<void()> on_begin = nullptr;
   // Runs in the transaction after its handlers, before it commits: what is
   // cheaper done once per transaction than once per event (e.g. the
   // customer service's segment refresh for every customer the events

@@ -107,6 +107,7 @@ absl::Status ServiceFixture::Deliver(const std::string& name,
   }
   const events::ConsumerHooks& hooks = it->second.hooks;
   return pool_->InTransaction([&](pqxx::work& tx) -> absl::Status {
+    if (hooks.on_begin) hooks.on_begin();
     STORE_RETURN_IF_ERROR(it->second.handler(tx, event));
     return hooks.before_commit ? hooks.before_commit(tx) : absl::OkStatus();
   });

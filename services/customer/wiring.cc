@@ -55,7 +55,8 @@ absl::Status Wire(ServiceRuntime& rt, Parts* parts, const Deps& deps) {
       [handlers](pqxx::work& tx, const common::v1::EventEnvelope& env) {
         return handlers->HandleOrderEvent(tx, env);
       },
-      {.before_commit = [handlers](pqxx::work& tx) { return handlers->FinishOrderEvents(tx); }});
+      {.on_begin = [handlers] { handlers->BeginOrderEvents(); },
+       .before_commit = [handlers](pqxx::work& tx) { return handlers->FinishOrderEvents(tx); }});
   rt.AddConsumer("customer-erasures", {customer::v1::kErasuresTopic},
                  [handlers](pqxx::work& tx, const common::v1::EventEnvelope& env) {
                    return handlers->HandleErasureReport(tx, env);

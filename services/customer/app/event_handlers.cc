@@ -116,35 +116,52 @@ absl::Status EventHandlers::HandleOrderEvent(pqxx::work& tx,
   const bool counted = old.has_value() && old->counts;
   const int64_t d_orders = (f.counts ? 1 : 0) - (counted ? 1 : 0);
   const int64_t d_spent = spent(f) - (old.has_value() ? spent(*old) : 0);
+  absl::MutexLock lock(&mu_);
   if (counted && !f.counts) {
+    // Recomputed from every stored fact, this transaction's included: the
+    // deltas gathered so far are in it already.
     FactsStore::Recompute(tx, c->id(), now);
+    deltas_.erase(c->id());
   } else if (d_orders != 0 || d_spent != 0) {
-    FactsStore::Apply(tx, c->id(), d_orders, d_spent,
-                      f.counts ? std::optional<absl::Time>(f.placed_at) : std::nullopt, now);
+    FactsDelta& d = deltas_[c->id()];
+    d.orders += d_orders;
+    d.spent += d_spent;
+    if (f.counts) {
+      d.first_order =
+          d.first_order.has_value() ? std::min(*d.first_order, f.placed_at) : f.placed_at;
+      d.last_order = d.last_order.has_value() ? std::max(*d.last_order, f.placed_at) : f.placed_at;
+    }
   } else {
     return absl::OkStatus();
   }
-  // Facts follow order events, which other services see themselves: no
-  // CustomerUpdated for them (it would double the event traffic of every
-  // order). The segment joins and leaves they cause are published, once
-  // for the consumer's whole transaction (FinishOrderEvents).
-  absl::MutexLock lock(&mu_);
   facts_changed_.insert(c->id());
   return absl::OkStatus();
 }
 
+void EventHandlers::BeginOrderEvents() {
+  absl::MutexLock lock(&mu_);
+  deltas_.clear();
+  facts_changed_.clear();
+}
+
 absl::Status EventHandlers::FinishOrderEvents(pqxx::work& tx) {
+  std::map<std::string, FactsDelta> deltas;
   std::vector<std::string> ids;
   {
     absl::MutexLock lock(&mu_);
+    deltas.swap(deltas_);
     ids.assign(facts_changed_.begin(), facts_changed_.end());
+    facts_changed_.clear();
   }
-  // A customer left over from a transaction that rolled back is refreshed
-  // too: the refresh reads the committed state, so that is harmless.
-  STORE_RETURN_IF_ERROR(SegmentStore::RefreshFor(tx, options_.store_currency, ids, clock_.Now()));
-  absl::MutexLock lock(&mu_);
-  for (const std::string& id : ids) facts_changed_.erase(id);
-  return absl::OkStatus();
+  const absl::Time now = clock_.Now();
+  for (const auto& [id, d] : deltas) {
+    if (d.orders == 0 && d.spent == 0 && !d.first_order.has_value()) continue;
+    FactsStore::Apply(tx, id, d.orders, d.spent, d.first_order, d.last_order, now);
+  }
+  // Facts follow order events, which other services see themselves: no
+  // CustomerUpdated for them (it would double the event traffic of every
+  // order). The segment joins and leaves they cause are published.
+  return SegmentStore::RefreshFor(tx, options_.store_currency, ids, now);
 }
 
 absl::Status EventHandlers::HandleErasureReport(pqxx::work& tx,

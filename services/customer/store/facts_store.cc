@@ -11,16 +11,15 @@ const pg::Statement kFind(
     "SELECT customer_id::text, counts, total_minor, refunded_minor,"
     " (extract(epoch FROM placed_at) * 1000000)::bigint, order_version FROM customer_orders"
     " WHERE order_id = $1::uuid FOR UPDATE");
-const pg::Statement kApply(
-    "facts_apply",
-    "UPDATE customers SET orders_count = orders_count + $2::int,"
-    " total_spent = total_spent + $3::bigint,"
-    " first_order_at = CASE WHEN $4 = '' THEN first_order_at"
-    "  ELSE least(first_order_at, $4::timestamptz) END,"
-    " last_order_at = CASE WHEN $4 = '' THEN last_order_at"
-    "  ELSE greatest(last_order_at, $4::timestamptz) END,"
-    " version = version + 1, updated_at = $5::timestamptz"
-    " WHERE id = $1::uuid RETURNING id");
+const pg::Statement kApply("facts_apply",
+                           "UPDATE customers SET orders_count = orders_count + $2::int,"
+                           " total_spent = total_spent + $3::bigint,"
+                           " first_order_at = CASE WHEN $4 = '' THEN first_order_at"
+                           "  ELSE least(first_order_at, $4::timestamptz) END,"
+                           " last_order_at = CASE WHEN $6 = '' THEN last_order_at"
+                           "  ELSE greatest(last_order_at, $6::timestamptz) END,"
+                           " version = version + 1, updated_at = $5::timestamptz"
+                           " WHERE id = $1::uuid RETURNING id");
 const pg::Statement kUpsert(
     "facts_upsert",
     "INSERT INTO customer_orders (order_id, customer_id, counts, total_minor, refunded_minor,"
@@ -65,10 +64,13 @@ void FactsStore::Upsert(pqxx::transaction_base& tx, const OrderFact& f) {
 }
 
 bool FactsStore::Apply(pqxx::transaction_base& tx, const std::string& customer_id, int64_t orders,
-                       int64_t spent, std::optional<absl::Time> placed_at, absl::Time now) {
-  return !tx.exec_prepared(kApply.name, customer_id, orders, spent,
-                           placed_at.has_value() ? PgTime(*placed_at) : std::string(),
-                           PgTime(now))
+                       int64_t spent, std::optional<absl::Time> first_order,
+                       std::optional<absl::Time> last_order, absl::Time now) {
+  auto time_or_empty = [](const std::optional<absl::Time>& t) {
+    return t.has_value() ? PgTime(*t) : std::string();
+  };
+  return !tx.exec_prepared(kApply.name, customer_id, orders, spent, time_or_empty(first_order),
+                           PgTime(now), time_or_empty(last_order))
               .empty();
 }
 

@@ -28,11 +28,13 @@ class FactsStore {
   // The stored fact of an order (locked), if any.
   static std::optional<OrderFact> Find(pqxx::transaction_base& tx, const std::string& order_id);
   static void Upsert(pqxx::transaction_base& tx, const OrderFact& fact);
-  // Adds to the customer's facts what one order's change adds: `orders`
-  // and `spent` (may be negative) and an order placed at `placed_at` (when
-  // it now counts). O(1), however many orders the customer has.
+  // Adds to the customer's facts what some orders' changes add: `orders`
+  // and `spent` (may be negative), and the earliest and latest placing of
+  // the orders that now count (none when none does). O(1), however many
+  // orders the customer has.
   static bool Apply(pqxx::transaction_base& tx, const std::string& customer_id, int64_t orders,
-                    int64_t spent, std::optional<absl::Time> placed_at, absl::Time now);
+                    int64_t spent, std::optional<absl::Time> first_order,
+                    std::optional<absl::Time> last_order, absl::Time now);
   // Both bump the customer's version.
   // Recomputes orders_count, total_spent, first/last order time of the
   // customer; true when they changed.

@@ -89,6 +89,7 @@ class CustomerFixture : public testing::ServiceFixture {
       absl::Status (EventHandlers::*handler)(pqxx::work&, const common::v1::EventEnvelope&) =
           &EventHandlers::HandleOrderEvent) {
     return pool_->InTransaction([&](pqxx::work& tx) -> absl::Status {
+      handlers_->BeginOrderEvents();
       for (const auto& env : envs) STORE_RETURN_IF_ERROR(((*handlers_).*handler)(tx, env));
       return handler == &EventHandlers::HandleOrderEvent ? handlers_->FinishOrderEvents(tx)
                                                          : absl::OkStatus();

@@ -16,6 +16,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -902,28 +903,57 @@ TEST_F(LiveSegmentTest, EventsAppliedTogetherMoveEachCustomerOnce) {
   const v1::Customer ann = Create("ann@example.com", "Ann");
   const v1::Customer bob = Create("bob@example.com", "Bob");
   const v1::Segment vip = CreateSegment("VIP", "total_spent > 50");
+  auto facts = [&](const v1::Customer& c) {
+    const pqxx::row r =
+        Sql("SELECT total_spent, orders_count, last_order_at IS NOT NULL"
+            " FROM customers WHERE id = '" +
+            c.id() + "'")[0];
+    return std::make_tuple(r[0].as<int64_t>(), r[1].as<int64_t>(), r[2].as<bool>());
+  };
   const std::string ann_order = "0e000000-0000-4000-8000-000000000011";
+  const std::string bob_order = "0e000000-0000-4000-8000-000000000012";
   ASSERT_TRUE(DeliverTogether({
                                   OrderEvent(false, ann_order, ann.id(), 6000, 0, 1, kNow),
-                                  OrderEvent(false, "0e000000-0000-4000-8000-000000000012",
-                                             bob.id(), 7000, 0, 1, kNow),
+                                  OrderEvent(false, bob_order, bob.id(), 7000, 0, 1, kNow),
                                   OrderEvent(true, ann_order, ann.id(), 6000, 2000, 2, kNow),
                               })
                   .ok());
-  const std::vector<v1::SegmentMembershipChanged> changes = Changes();
+  std::vector<v1::SegmentMembershipChanged> changes = Changes();
   ASSERT_EQ(changes.size(), 1u);
   EXPECT_EQ(changes[0].customer_id(), bob.id());
   EXPECT_TRUE(changes[0].joined());
   EXPECT_EQ(Members(vip.id()), 1);
-  EXPECT_EQ(
-      Sql("SELECT total_spent FROM customers WHERE id = '" + ann.id() + "'")[0][0].as<int64_t>(),
-      4000);
+  EXPECT_EQ(facts(ann), std::make_tuple(int64_t{4000}, int64_t{1}, true));
+  EXPECT_EQ(facts(bob), std::make_tuple(int64_t{7000}, int64_t{1}, true));
+
+  // A transaction that rolls back after a handler ran leaves nothing for the
+  // next one: Ann's second order counts once, when it is applied for good.
+  const common::v1::EventEnvelope second =
+      OrderEvent(false, "0e000000-0000-4000-8000-000000000013", ann.id(), 9000, 0, 1, kNow);
+  const absl::Status failed = pool_->InTransaction(
+      [&](pqxx::work& tx) -> absl::Status {
+        handlers_->BeginOrderEvents();
+        EXPECT_TRUE(handlers_->HandleOrderEvent(tx, second).ok());
+        return absl::AbortedError("the batch failed");
+      },
+      /*max_attempts=*/1);
+  EXPECT_TRUE(absl::IsAborted(failed)) << failed;
+  ASSERT_TRUE(DeliverTogether({OrderEvent(false, "0e000000-0000-4000-8000-000000000014", bob.id(),
+                                          100, 0, 1, kNow)})
+                  .ok());
+  EXPECT_EQ(facts(ann), std::make_tuple(int64_t{4000}, int64_t{1}, true));
+  EXPECT_EQ(facts(bob), std::make_tuple(int64_t{7100}, int64_t{2}, true));
+  ASSERT_TRUE(Deliver(second).ok());
+  EXPECT_EQ(facts(ann), std::make_tuple(int64_t{13000}, int64_t{2}, true));
+  changes = Changes();
+  ASSERT_EQ(changes.size(), 2u);  // Ann joined with her second order
+  EXPECT_EQ(changes[1].customer_id(), ann.id());
+  EXPECT_EQ(Members(vip.id()), 2);
+
   // A later event that changes no figure (the order shipped) moves nobody.
-  ASSERT_TRUE(
-      Deliver(OrderEvent(false, "0e000000-0000-4000-8000-000000000012", bob.id(), 7000, 0, 3, kNow))
-          .ok());
-  EXPECT_EQ(Changes().size(), 1u);
-  EXPECT_EQ(Members(vip.id()), 1);
+  ASSERT_TRUE(Deliver(OrderEvent(false, bob_order, bob.id(), 7000, 0, 3, kNow)).ok());
+  EXPECT_EQ(Changes().size(), 2u);
+  EXPECT_EQ(facts(bob), std::make_tuple(int64_t{7100}, int64_t{2}, true));
 }
 
 TEST_F(LiveSegmentTest, TimePassingMakesMembersLeave) {
