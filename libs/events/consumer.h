@@ -37,7 +37,8 @@ namespace store::events {
 using Handler =
     std::function<absl::Status(pqxx::work& tx, const common::v1::EventEnvelope& envelope)>;
 
-// Work around a transaction that applied at least one new event.
+// Steps run around each transaction of a consumer, for what is done once
+// per transaction rather than once per event.
 struct ConsumerHooks {
   // Runs at the start of each transaction attempt, before its handlers:
   // resets what the handlers gather for before_commit, so an attempt that
