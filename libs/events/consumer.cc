@@ -496,6 +496,10 @@ absl::StatusOr<int> RedriveDeadLetters(const std::string& brokers, const std::st
   // partitions (joining a group takes a few seconds).
   const absl::Time join_deadline = absl::Now() + absl::Seconds(60);
   bool assigned = false;
+  // Each partition's end when the redrive began: only what was dead-lettered
+  // by then is copied. A record that fails again lands after it and waits
+  // for the next redrive, instead of going round and round.
+  std::map<int32_t, int64_t> end;
   absl::Time last = absl::Now();
   int count = 0;
   absl::Status result;
@@ -505,12 +509,25 @@ absl::StatusOr<int> RedriveDeadLetters(const std::string& brokers, const std::st
       std::vector<RdKafka::TopicPartition*> partitions;
       consumer->assignment(partitions);
       assigned = !partitions.empty();
+      for (const RdKafka::TopicPartition* tp : partitions) {
+        int64_t low = 0, high = 0;
+        if (consumer->query_watermark_offsets(dlq_topic, tp->partition(), &low, &high, 5000) !=
+            RdKafka::ERR_NO_ERROR) {
+          result = absl::UnavailableError(absl::StrCat("could not read the end of ", dlq_topic,
+                                                       " partition ", tp->partition()));
+        }
+        end[tp->partition()] = high;
+      }
       RdKafka::TopicPartition::destroy(partitions);
+      if (!result.ok()) break;
       last = absl::Now();
     }
     if (msg->err() != RdKafka::ERR_NO_ERROR) {
       if (assigned ? absl::Now() - last > idle : absl::Now() > join_deadline) break;
       continue;
+    }
+    if (auto e = end.find(msg->partition()); e == end.end() || msg->offset() >= e->second) {
+      continue;  // dead-lettered after the redrive began
     }
     last = absl::Now();
     const std::string target = HeaderValue(*msg, kDlqTopicHeader);

@@ -101,7 +101,9 @@ class Consumer {
 
 // Copies up to `max_messages` records from a dead-letter topic back to their
 // original topics (header dlq-original-topic), without the dlq-* headers, and
-// commits its progress in group "<dlq_topic>.redrive". Returns how many were
+// commits its progress in group "<dlq_topic>.redrive". Only the records that
+// were in the topic when it began: one that fails again is dead-lettered
+// after them and waits for the next redrive. Returns how many were
 // re-driven; stops when no record arrives for `idle`.
 absl::StatusOr<int> RedriveDeadLetters(const std::string& brokers, const std::string& dlq_topic,
                                        int max_messages, absl::Duration idle);

@@ -1,4 +1,5 @@
-// Fault tests of the order service as a real process (REL-1, REL-2, REL-3, REL-8, REL-10):
+// Fault tests of the order service as a real process (REL-1, REL-2, REL-3, REL-5, REL-6,
+// REL-7, REL-8, REL-10):
 // clients place orders (or a bulk job runs) while the service is killed with
 // SIGKILL at random points, or stopped with SIGTERM, and restarted. Each test
 // prints its figures.
@@ -14,8 +15,10 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "gtest/gtest.h"
 #include "libs/core/ids.h"
+#include "libs/events/consumer.h"
 #include "libs/events/envelope.h"
 #include "libs/events/migrations.h"
 #include "libs/grpcx/server.h"
@@ -255,6 +258,201 @@ TEST_F(OrderFaultTest, KillNineWhilePlacingLosesAndDuplicatesNothing) {  // REL-
       kills, load.acked.size(), static_cast<long long>(Count("SELECT count(*) FROM orders")),
       redeliveries, static_cast<long long>(invoices), static_cast<long long>(invoices),
       load.retryable_failures.load(), absl::FormatDuration(worst_recovery).c_str());
+}
+
+// REL-5: records that are no event envelope at all land on every partition
+// of the orders topic while orders are placed. The invoicing process sends
+// each to its dead-letter topic at once and every partition keeps flowing:
+// every order placed after them is invoiced. Re-driven (what `storectl dlq
+// redrive` does), they go back to the orders topic, and, still poison, to the
+// dead-letter topic again; nothing else changes.
+TEST_F(OrderFaultTest, PoisonRecordsGoToTheDeadLetterTopicAndThePartitionsFlow) {
+  StartService();
+  StartInvoicing();
+  const std::string dlq = absl::StrCat(order::v1::kOrdersTopic, ".invoicing.dlq");
+  constexpr int kPoison = 12;  // keys spread over the topic's 3 partitions
+  std::vector<std::pair<std::string, std::string>> poison;
+  for (int i = 0; i < kPoison; ++i) {
+    poison.emplace_back(absl::StrCat("poison-", i), absl::StrCat("not an envelope #", i));
+  }
+  kafka_->ProduceAll(order::v1::kOrdersTopic, poison);
+  Load load;
+  std::atomic<bool> stop{false};
+  std::thread clients([&] { RunClients(load, stop, 4, absl::Milliseconds(20)); });
+  absl::SleepFor(absl::Seconds(3));
+  stop = true;
+  clients.join();
+  EXPECT_EQ(load.other_failures.load(), 0);
+  const absl::Time t0 = absl::Now();
+  const int64_t invoices = VerifyOneInvoicePerOrder(load);
+  const absl::Duration caught_up = absl::Now() - t0;
+  std::vector<testing::Record> dead = kafka_->ReadTopic(dlq, kPoison, absl::Seconds(30));
+  std::set<std::string> dead_values;
+  std::set<int> partitions;
+  for (const auto& r : dead) {
+    dead_values.insert(r.value);
+    EXPECT_EQ(r.headers.count("dlq-error"), 1u);
+  }
+  for (const auto& r : kafka_->ReadTopic(order::v1::kOrdersTopic, 0, absl::Seconds(5))) {
+    if (absl::StartsWith(r.value, "not an envelope")) partitions.insert(r.partition);
+  }
+  EXPECT_EQ(dead.size(), static_cast<size_t>(kPoison));
+  EXPECT_EQ(dead_values.size(), static_cast<size_t>(kPoison));
+  EXPECT_EQ(partitions.size(), 3u) << "the poison did not reach every partition";
+
+  // The records fail again as soon as they are back: the redrive copies
+  // each once, not round and round.
+  absl::StatusOr<int> redriven =
+      events::RedriveDeadLetters(kafka_->brokers(), dlq, 1000, absl::Seconds(3));
+  ASSERT_TRUE(redriven.ok()) << redriven.status();
+  EXPECT_EQ(*redriven, kPoison);
+  ASSERT_TRUE(testing::WaitFor(
+      [&] { return kafka_->ReadTopic(dlq, 2 * kPoison, absl::Seconds(2)).size() >= 2 * kPoison; },
+      absl::Seconds(30)));
+  EXPECT_EQ(kafka_->ReadTopic(dlq, 2 * kPoison, absl::Seconds(2)).size(),
+            static_cast<size_t>(2 * kPoison));
+  EXPECT_EQ(InvoicingCount("SELECT count(*) FROM invoices"), invoices);
+  std::printf(
+      "REL-5: %d poison records on %zu partitions, all %zu in the dead-letter topic with their "
+      "error; %zu orders placed after them, %lld invoiced (the partitions kept flowing; last "
+      "invoice %s after the load), re-driven %d, back in the dead-letter topic %d, invoices "
+      "unchanged\n",
+      kPoison, partitions.size(), dead.size(), load.acked.size(), static_cast<long long>(invoices),
+      absl::FormatDuration(caught_up).c_str(), *redriven, kPoison);
+}
+
+// REL-6: 50 clients place the same order (one request_id) at the same
+// moment, each on its own connection: one order, one OrderPlaced, and every
+// client gets that order back.
+TEST_F(OrderFaultTest, FiftyConcurrentPlacementsWithOneRequestIdMakeOneOrder) {
+  StartService();
+  constexpr int kClients = 50;
+  const v1::PlaceOrderRequest req = Request(NewUuid());
+  std::vector<std::unique_ptr<v1::OrderService::Stub>> stubs;
+  for (int i = 0; i < kClients; ++i) {
+    stubs.push_back(v1::OrderService::NewStub(
+        grpcx::MakeChannel(addr_, /*own_connections=*/true)));  // a connection each
+  }
+  std::mutex mu;
+  std::map<std::string, int> answers;  // order id -> clients that got it
+  std::atomic<int> retried{0}, failed{0}, ready{0};
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kClients; ++i) {
+    threads.emplace_back([&, i] {
+      ++ready;
+      while (!go) std::this_thread::yield();
+      for (int attempt = 0; attempt < 20; ++attempt) {
+        grpc::ClientContext ctx;
+        ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+        v1::Order o;
+        const grpc::Status s = stubs[i]->PlaceOrder(&ctx, req, &o);
+        if (s.ok()) {
+          std::lock_guard<std::mutex> lock(mu);
+          ++answers[o.id()];
+          return;
+        }
+        if (s.error_code() != grpc::StatusCode::ABORTED &&
+            s.error_code() != grpc::StatusCode::UNAVAILABLE) {
+          std::fprintf(stderr, "PlaceOrder: code %d: %s\n", static_cast<int>(s.error_code()),
+                       s.error_message().c_str());
+          break;
+        }
+        ++retried;
+        absl::SleepFor(absl::Milliseconds(10));
+      }
+      ++failed;
+    });
+  }
+  while (ready < kClients) std::this_thread::yield();
+  go = true;
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failed.load(), 0);
+  ASSERT_EQ(answers.size(), 1u) << "clients got different orders";
+  EXPECT_EQ(answers.begin()->second, kClients);
+  EXPECT_EQ(Count("SELECT count(*) FROM orders"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM outbox WHERE event_type = 'store.order.v1.OrderPlaced'"),
+            1);
+  std::printf(
+      "REL-6: %d concurrent PlaceOrder with one request_id on %d connections: %d answered, "
+      "distinct orders %zu, orders stored %lld, OrderPlaced events 1, retried calls %d\n",
+      kClients, kClients, answers.begin()->second, answers.size(),
+      static_cast<long long>(Count("SELECT count(*) FROM orders")), retried.load());
+}
+
+// REL-7: 1,000 orders invoiced by hand from 8 concurrent workers against the
+// real invoicing process, a third of the calls abandoned by their client at
+// a random moment (a deadline of 1-20 ms: the server may or may not have
+// committed) and tried again: one invoice per order, numbers unique and
+// contiguous.
+TEST_F(OrderFaultTest, ConcurrentInvoiceIssuingWithRandomAbortsKeepsNumbersContiguous) {
+  StartService();
+  StartInvoicing();
+  ASSERT_TRUE(testing::SetInvoicingMode(invoicing_->channel(), invoicing::v1::ISSUE_MODE_OFF).ok());
+  Load load;
+  std::atomic<bool> stop{false};
+  std::thread clients([&] { RunClients(load, stop, 8); });
+  ASSERT_TRUE(testing::WaitFor([&] { return load.acked.size() >= 1000; }, absl::Seconds(60)));
+  stop = true;
+  clients.join();
+  std::vector<std::string> orders;
+  for (const auto& [request_id, id] : load.acked) orders.push_back(id);
+  orders.resize(1000);
+  constexpr int kWorkers = 8;
+  std::atomic<int> abandoned{0}, issued{0}, failed{0};
+  std::atomic<size_t> next{0};
+  const absl::Time t0 = absl::Now();
+  std::vector<std::thread> workers;
+  for (int w = 0; w < kWorkers; ++w) {
+    workers.emplace_back([&, w] {
+      auto stub = invoicing::v1::InvoicingService::NewStub(invoicing_->channel());
+      std::mt19937 rng(w * 7919 + 1);
+      for (size_t i = next++; i < orders.size(); i = next++) {
+        invoicing::v1::IssueInvoiceRequest req;
+        req.set_order_id(orders[i]);
+        bool done = false;
+        for (int attempt = 0; attempt < 50 && !done; ++attempt) {
+          grpc::ClientContext ctx;
+          ctx.AddMetadata("x-actor", "staff:fault");
+          const bool abandon = std::uniform_int_distribution<int>(0, 2)(rng) == 0;
+          ctx.set_deadline(
+              std::chrono::system_clock::now() +
+              (abandon ? std::chrono::milliseconds(std::uniform_int_distribution<int>(1, 20)(rng))
+                       : std::chrono::milliseconds(10000)));
+          invoicing::v1::Invoice out;
+          const grpc::Status s = stub->IssueInvoice(&ctx, req, &out);
+          if (s.ok()) {
+            done = true;
+          } else if (s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED ||
+                     s.error_code() == grpc::StatusCode::CANCELLED ||
+                     s.error_code() == grpc::StatusCode::ABORTED ||
+                     s.error_code() == grpc::StatusCode::UNAVAILABLE) {
+            ++abandoned;
+          } else {
+            std::fprintf(stderr, "IssueInvoice: code %d: %s\n", static_cast<int>(s.error_code()),
+                         s.error_message().c_str());
+            break;
+          }
+        }
+        ++(done ? issued : failed);
+      }
+    });
+  }
+  for (auto& t : workers) t.join();
+  const absl::Duration took = absl::Now() - t0;
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(issued.load(), 1000);
+  EXPECT_EQ(InvoicingCount("SELECT count(*) FROM invoices"), 1000);
+  EXPECT_EQ(InvoicingCount("SELECT count(DISTINCT order_id) FROM invoices"), 1000);
+  EXPECT_EQ(InvoicingCount("SELECT count(DISTINCT seq) FROM invoices"), 1000);
+  EXPECT_EQ(InvoicingCount("SELECT min(seq) FROM invoices"), 1);
+  EXPECT_EQ(InvoicingCount("SELECT max(seq) FROM invoices"), 1000);
+  std::printf(
+      "REL-7: 1000 orders invoiced by %d workers in %s, %d calls abandoned by the client "
+      "(deadline 1-20 ms) and retried, invoices %lld, numbers 1..%lld unique and contiguous\n",
+      kWorkers, absl::FormatDuration(took).c_str(), abandoned.load(),
+      static_cast<long long>(InvoicingCount("SELECT count(*) FROM invoices")),
+      static_cast<long long>(InvoicingCount("SELECT max(seq) FROM invoices")));
 }
 
 TEST_F(OrderFaultTest, SigtermUnderLoadDrainsCleanly) {  // REL-8

@@ -149,9 +149,12 @@ int Dlq(const std::vector<std::string>& argv) {
   const std::string topic = args->Get("topic");
   const std::string brokers = args->Get("brokers", Setting("KAFKA_BROKERS"));
   if (args->Has("help") || args->Positional(0) != "redrive" || topic.empty() || brokers.empty()) {
-    std::puts("usage: storectl dlq redrive --topic TOPIC.CONSUMER.dlq [--max N] [--brokers B]\n"
-              "Copies dead-lettered events back to their original topic (the dlq-original-topic\n"
-              "header) and records progress, so a second run does not copy them again.");
+    std::puts(
+        "usage: storectl dlq redrive --topic TOPIC.CONSUMER.dlq [--max N] [--brokers B]\n"
+        "Copies dead-lettered events back to their original topic (the dlq-original-topic\n"
+        "header) and records progress, so a second run does not copy them again. Only\n"
+        "what was dead-lettered when it began: an event that fails again lands in the\n"
+        "dead-letter topic after them, for the next run.");
     return args->Has("help") ? 0 : 2;
   }
   int max = 1000000;
