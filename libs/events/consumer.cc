@@ -336,15 +336,18 @@ class Consumer::Impl {
       topics.push_back(batch[i]->topic_name());
     }
     std::vector<bool> duplicate(batch.size(), true);
+    bool applied = false;  // any new event
     absl::Status status = pool_.InTransaction(
         [&](pqxx::work& tx) -> absl::Status {
           // Every inbox row of the batch in one round trip; then the handlers
           // of the events that were new, in the order they came.
           if (options_.hooks.on_begin) options_.hooks.on_begin();
           std::fill(duplicate.begin(), duplicate.end(), true);
+          applied = false;
           for (const auto& row : tx.exec_prepared(kInsertInboxMany.name, options_.name,
                                                   pg::TextArray(ids), pg::TextArray(topics))) {
             duplicate[row[0].as<size_t>() - 1] = false;
+            applied = true;
           }
           for (size_t i = 0; i < batch.size(); ++i) {
             if (duplicate[i]) continue;
@@ -352,18 +355,12 @@ class Consumer::Impl {
             ScopedTrace scope(trace.has_value() ? ChildSpan(*trace) : NewTrace());
             STORE_RETURN_IF_ERROR(handler_(tx, envelopes[i]));
           }
-          if (options_.hooks.before_commit &&
-              std::find(duplicate.begin(), duplicate.end(), false) != duplicate.end()) {
-            return options_.hooks.before_commit(tx);
-          }
-          return absl::OkStatus();
+          return applied && options_.hooks.before_commit ? options_.hooks.before_commit(tx)
+                                                         : absl::OkStatus();
         },
         /*max_attempts=*/1);
     if (!status.ok()) return false;
-    if (options_.hooks.after_commit &&
-        std::find(duplicate.begin(), duplicate.end(), false) != duplicate.end()) {
-      options_.hooks.after_commit();
-    }
+    if (applied && options_.hooks.after_commit) options_.hooks.after_commit();
     for (size_t i = 0; i < batch.size(); ++i) {
       metrics::EventsConsumed()
           .Add({{"topic", batch[i]->topic_name()}, {"result", duplicate[i] ? "duplicate" : "ok"}})

@@ -101,6 +101,11 @@ void ServiceFixture::TearDown() {
 
 absl::Status ServiceFixture::Deliver(const std::string& name,
                                      const common::v1::EventEnvelope& event) {
+  return DeliverTogether(name, {event});
+}
+
+absl::Status ServiceFixture::DeliverTogether(const std::string& name,
+                                             const std::vector<common::v1::EventEnvelope>& events) {
   auto it = runtime_->consumers_.find(name);
   if (it == runtime_->consumers_.end()) {
     return absl::NotFoundError(absl::StrCat("no consumer named ", name, " is wired"));
@@ -108,7 +113,7 @@ absl::Status ServiceFixture::Deliver(const std::string& name,
   const events::ConsumerHooks& hooks = it->second.hooks;
   return pool_->InTransaction([&](pqxx::work& tx) -> absl::Status {
     if (hooks.on_begin) hooks.on_begin();
-    STORE_RETURN_IF_ERROR(it->second.handler(tx, event));
+    for (const auto& event : events) STORE_RETURN_IF_ERROR(it->second.handler(tx, event));
     return hooks.before_commit ? hooks.before_commit(tx) : absl::OkStatus();
   });
 }

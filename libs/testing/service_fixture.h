@@ -68,8 +68,13 @@ class ServiceFixture : public ::testing::Test {
   std::shared_ptr<grpc::Channel> Channel() const { return channel_; }
 
   // Runs the handler consumer `name` was wired with on `event`, in one
-  // transaction, as the consumer would (without the inbox's deduplication).
+  // transaction, as the consumer would (its hooks included, without the
+  // inbox's deduplication).
   absl::Status Deliver(const std::string& name, const common::v1::EventEnvelope& event);
+  // The same for `events` in one transaction, as the consumer applies the
+  // records it fetched together.
+  absl::Status DeliverTogether(const std::string& name,
+                               const std::vector<common::v1::EventEnvelope>& events);
   // Starts the real consumer `name` on the test cluster (with the inbox,
   // retries and dead letters); stopped at TearDown.
   void StartConsumer(const std::string& name);

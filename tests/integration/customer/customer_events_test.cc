@@ -163,7 +163,7 @@ TEST_F(EventsTest, NewsletterSubscriptionsBecomeEmailConsentWithoutEchoes) {
   const auto env = events::MakeEnvelope(subscribed, subscribed.subscriber().id(), 2,
                                         "newsletter-service", absl::Now());
   const size_t before = OutboxEvents("store.customer.v1.ConsentChanged").size();
-  ASSERT_TRUE(Deliver(env, &EventHandlers::HandleNewsletterEvent).ok());
+  ASSERT_TRUE(Deliver(env, "customer-newsletter").ok());
   v1::Customer now = Get(c.id());
   EXPECT_TRUE(now.email_marketing().granted());
   EXPECT_EQ(now.email_marketing().level(), v1::CONSENT_LEVEL_CONFIRMED_OPT_IN);
@@ -176,7 +176,7 @@ TEST_F(EventsTest, NewsletterSubscriptionsBecomeEmailConsentWithoutEchoes) {
   // The same state again (a redelivery, or a later Subscribed): no new line.
   ASSERT_TRUE(Deliver(events::MakeEnvelope(subscribed, subscribed.subscriber().id(), 3,
                                            "newsletter-service", absl::Now()),
-                      &EventHandlers::HandleNewsletterEvent)
+                      "customer-newsletter")
                   .ok());
   EXPECT_EQ(OutboxEvents("store.customer.v1.ConsentChanged").size(), before + 1);
 
@@ -185,7 +185,7 @@ TEST_F(EventsTest, NewsletterSubscriptionsBecomeEmailConsentWithoutEchoes) {
   left.set_reason("link");
   ASSERT_TRUE(Deliver(events::MakeEnvelope(left, left.subscriber().id(), 4, "newsletter-service",
                                            absl::Now()),
-                      &EventHandlers::HandleNewsletterEvent)
+                      "customer-newsletter")
                   .ok());
   now = Get(c.id());
   EXPECT_FALSE(now.email_marketing().granted());
@@ -194,10 +194,10 @@ TEST_F(EventsTest, NewsletterSubscriptionsBecomeEmailConsentWithoutEchoes) {
 
   // A subscriber who is no customer changes nothing here.
   subscribed.mutable_subscriber()->set_email("stranger@example.com");
-  ASSERT_TRUE(Deliver(events::MakeEnvelope(subscribed, NewUuid(), 1, "newsletter-service",
-                                           absl::Now()),
-                      &EventHandlers::HandleNewsletterEvent)
-                  .ok());
+  ASSERT_TRUE(
+      Deliver(events::MakeEnvelope(subscribed, NewUuid(), 1, "newsletter-service", absl::Now()),
+              "customer-newsletter")
+          .ok());
   EXPECT_EQ(OutboxEvents("store.customer.v1.ConsentChanged").size(), before + 2);
 }
 
@@ -293,8 +293,8 @@ TEST_F(PrivacyTest, EraseRemovesPiiKeepsFactsAndRecordsProof) {
   *step.mutable_step()->mutable_complete_time() =
       TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(clock_.Now() + absl::Seconds(2)));
   auto env = events::MakeEnvelope(step, c.id(), 0, "order-service", absl::Now());
-  ASSERT_TRUE(Deliver(env, &EventHandlers::HandleErasureReport).ok());
-  ASSERT_TRUE(Deliver(env, &EventHandlers::HandleErasureReport).ok());
+  ASSERT_TRUE(Deliver(env, "customer-erasures").ok());
+  ASSERT_TRUE(Deliver(env, "customer-erasures").ok());
   v1::GetErasureRecordRequest gr;
   gr.set_id(record.id());
   ASSERT_TRUE(stub_->GetErasureRecord(Ctx().get(), gr, &record).ok());

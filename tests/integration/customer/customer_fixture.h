@@ -75,25 +75,16 @@ class CustomerFixture : public testing::ServiceFixture {
   }
 
   // Applies an event as the consumer would, in one transaction.
+  // Through the consumer the service wired (default the order events'
+  // "customer-facts"; also "customer-erasures", "customer-newsletter").
   absl::Status Deliver(const common::v1::EventEnvelope& env,
-                       absl::Status (EventHandlers::*handler)(pqxx::work&,
-                                                              const common::v1::EventEnvelope&) =
-                           &EventHandlers::HandleOrderEvent) {
-    return DeliverTogether({env}, handler);
+                       const std::string& consumer = "customer-facts") {
+    return testing::ServiceFixture::Deliver(consumer, env);
   }
-
-  // Applies `envs` in one transaction, as the consumer applies the records
-  // it fetched together (with its before-commit step for order events).
-  absl::Status DeliverTogether(
-      const std::vector<common::v1::EventEnvelope>& envs,
-      absl::Status (EventHandlers::*handler)(pqxx::work&, const common::v1::EventEnvelope&) =
-          &EventHandlers::HandleOrderEvent) {
-    return pool_->InTransaction([&](pqxx::work& tx) -> absl::Status {
-      handlers_->BeginOrderEvents();
-      for (const auto& env : envs) STORE_RETURN_IF_ERROR(((*handlers_).*handler)(tx, env));
-      return handler == &EventHandlers::HandleOrderEvent ? handlers_->FinishOrderEvents(tx)
-                                                         : absl::OkStatus();
-    });
+  // Order events applied in one transaction, as the consumer applies the
+  // records it fetched together.
+  absl::Status DeliverTogether(const std::vector<common::v1::EventEnvelope>& envs) {
+    return testing::ServiceFixture::DeliverTogether("customer-facts", envs);
   }
 
   Parts parts_;
