@@ -38,8 +38,8 @@ std::string PgArray(const absl::flat_hash_set<int64_t>& ids) {
 
 class OutboxRelay::Impl final : public RdKafka::DeliveryReportCb {
  public:
-  Impl(RelayOptions options, std::atomic<bool>* broker_healthy)
-      : options_(std::move(options)), broker_healthy_(broker_healthy) {}
+  Impl(RelayOptions options, std::atomic<bool>* broker_healthy, std::atomic<bool>* active)
+      : options_(std::move(options)), broker_healthy_(broker_healthy), active_(active) {}
 
   absl::Status Start() {
     auto conf = MakeConf(ProducerProps(options_.brokers, options_.client_id));
@@ -98,6 +98,11 @@ class OutboxRelay::Impl final : public RdKafka::DeliveryReportCb {
           pqxx::nontransaction tx(*conn_);
           leader_ = tx.exec_params1("SELECT pg_try_advisory_lock($1)", kRelayLockKey)[0].as<bool>();
           if (!leader_) continue;
+          // Only the active relay listens: a standby that listened would
+          // have every commit's notification queued in its connection,
+          // unread, for as long as it stands by.
+          wakeup_ = std::make_unique<Wakeup>(*conn_, &notified_);
+          SetActive(true);
           log::Info("outbox relay active");
         }
         MarkDelivered();
@@ -117,6 +122,7 @@ class OutboxRelay::Impl final : public RdKafka::DeliveryReportCb {
         wakeup_.reset();
         conn_.reset();
         leader_ = false;
+        SetActive(false);
         const absl::Time until = absl::Now() + backoff;
         while (!stop_ && absl::Now() < until) producer_->poll(50);
         backoff = std::min(backoff * 2, absl::Seconds(5));
@@ -134,6 +140,7 @@ class OutboxRelay::Impl final : public RdKafka::DeliveryReportCb {
       log::Warning("outbox relay: could not mark the last deliveries; they will be resent",
                    {{"error", e.what()}});
     }
+    SetActive(false);
     // Whatever the broker does, the producer is destroyed at once: what it
     // still holds is dropped here and stays pending in the outbox.
     if (const size_t undelivered =
@@ -152,8 +159,13 @@ class OutboxRelay::Impl final : public RdKafka::DeliveryReportCb {
   void Connect() {
     wakeup_.reset();
     conn_ = std::make_unique<pqxx::connection>(options_.database_url);
-    wakeup_ = std::make_unique<Wakeup>(*conn_, &notified_);
     leader_ = false;
+    SetActive(false);
+  }
+
+  void SetActive(bool active) {
+    active_->store(active);
+    metrics::OutboxRelayActive().Set(active ? 1 : 0);
   }
 
   void MarkDelivered() {
@@ -249,6 +261,7 @@ class OutboxRelay::Impl final : public RdKafka::DeliveryReportCb {
 
   RelayOptions options_;
   std::atomic<bool>* broker_healthy_;
+  std::atomic<bool>* active_;
   std::unique_ptr<RdKafka::Producer> producer_;
   std::unique_ptr<pqxx::connection> conn_;
   std::unique_ptr<Wakeup> wakeup_;
@@ -262,7 +275,7 @@ class OutboxRelay::Impl final : public RdKafka::DeliveryReportCb {
 };
 
 OutboxRelay::OutboxRelay(RelayOptions options)
-    : impl_(std::make_unique<Impl>(std::move(options), &broker_healthy_)) {}
+    : impl_(std::make_unique<Impl>(std::move(options), &broker_healthy_, &active_)) {}
 
 OutboxRelay::~OutboxRelay() { Stop(absl::ZeroDuration()); }
 

@@ -1,7 +1,8 @@
 // The outbox relay: publishes rows of the `outbox` table to Kafka.
 //
 // - One relay per database publishes at a time (a session advisory lock);
-//   other replicas stand by and take over when it goes away.
+//   other replicas stand by (trying the lock every 2 s, not listening) and
+//   take over when it goes away.
 // - It wakes on NOTIFY store_outbox (sent by AppendToOutbox at commit) and
 //   also polls, so nothing waits on a lost notification.
 // - The producer is idempotent with acks=all. A row is marked sent only from
@@ -50,11 +51,16 @@ class OutboxRelay {
   void Stop(absl::Duration flush = absl::Seconds(5));
   // True when the Kafka cluster answered a metadata request lately.
   bool BrokerHealthy() const { return broker_healthy_.load(); }
+  // True while this relay holds the database's relay lock, listens for
+  // commits and publishes; false while it stands by (it neither listens nor
+  // reads the outbox then).
+  bool Active() const { return active_.load(); }
 
  private:
   class Impl;
   std::unique_ptr<Impl> impl_;
   std::atomic<bool> broker_healthy_{false};
+  std::atomic<bool> active_{false};
 };
 
 }  // namespace store::events

@@ -67,6 +67,9 @@ STORE_GAUGE(OutboxPendingEvents, "outbox_pending_events",
             "Events written to the outbox and not yet acknowledged by Kafka.")
 STORE_GAUGE(OutboxOldestPendingAgeSeconds, "outbox_oldest_pending_age_seconds",
             "Age of the oldest event still waiting in the outbox, in seconds.")
+STORE_GAUGE(OutboxRelayActive, "outbox_relay_active",
+            "1 while this process's outbox relay holds its database's relay lock and "
+            "publishes; 0 while it stands by (one replica per database publishes).")
 STORE_GAUGE(DbPoolInUse, "db_pool_in_use", "Database connections currently leased.")
 STORE_GAUGE(DbPoolSize, "db_pool_size", "Maximum number of database connections.")
 

@@ -36,6 +36,7 @@ prometheus::Family<prometheus::Counter>& GrpcClientHandled();
 // outbox_pending_events, outbox_oldest_pending_age_seconds
 prometheus::Gauge& OutboxPendingEvents();
 prometheus::Gauge& OutboxOldestPendingAgeSeconds();
+prometheus::Gauge& OutboxRelayActive();
 // events_published_total{topic}, events_publish_failures_total{topic}
 prometheus::Family<prometheus::Counter>& EventsPublished();
 prometheus::Family<prometheus::Counter>& EventsPublishFailures();

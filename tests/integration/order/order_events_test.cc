@@ -6,6 +6,7 @@
 #include "gtest/gtest.h"
 #include "libs/core/ids.h"
 #include "libs/events/envelope.h"
+#include "libs/events/relay.h"
 #include "libs/testing/wait.h"
 #include "store/order/v1/events.pb.h"
 #include "store/topics.h"
@@ -161,6 +162,37 @@ TEST_F(OrderEventsTest, RelayResumesAfterARestartWithNothingLost) {
   std::set<std::string> published;
   for (const auto& rec : kafka_->ReadTopic(order::v1::kOrdersTopic, 20)) published.insert(rec.key);
   EXPECT_EQ(published, placed);
+}
+
+// Two replicas on one database: one relay publishes; the other stands by
+// without listening for commits (their notifications would pile up unread
+// in its connection, ~64 bytes each, for as long as it stands by) and takes
+// over when the first goes away, listening from then on.
+TEST_F(OrderEventsTest, AStandbyRelayTakesOverAndListensOnceActive) {
+  ASSERT_TRUE(testing::WaitFor([&] { return relay_->Active(); }));
+  // It polls every 30 s: an event it publishes within seconds came through
+  // the commit's notification.
+  events::OutboxRelay standby(events::RelayOptions{.database_url = db_->url(),
+                                                   .brokers = kafka_->brokers(),
+                                                   .poll_interval = absl::Seconds(30)});
+  ASSERT_TRUE(standby.Start().ok());
+  const std::string first = Place(GuestOrder()).id();
+  ASSERT_TRUE(testing::WaitFor(
+      [&] { return Count("SELECT count(*) FROM outbox WHERE sent_at IS NULL") == 0; }));
+  EXPECT_TRUE(relay_->Active());
+  EXPECT_FALSE(standby.Active());
+
+  StopRelay();
+  ASSERT_TRUE(testing::WaitFor([&] { return standby.Active(); }));
+  const std::string second = Place(GuestOrder()).id();
+  EXPECT_TRUE(testing::WaitFor(
+      [&] { return Count("SELECT count(*) FROM outbox WHERE sent_at IS NULL") == 0; },
+      absl::Seconds(10)));
+  std::multiset<std::string> published;
+  for (const auto& rec : kafka_->ReadTopic(order::v1::kOrdersTopic, 2)) published.insert(rec.key);
+  EXPECT_EQ(published, (std::multiset<std::string>{first, second}));
+  standby.Stop(absl::Seconds(2));
+  EXPECT_FALSE(standby.Active());
 }
 
 TEST_F(OrderEventsTest, BrokerOutageKeepsOrdersFlowingAndTheBacklogDrains) {
