@@ -42,6 +42,17 @@ std::optional<common::v1::ErrorInfo> GetErrorInfo(const absl::Status& status) {
   return info;
 }
 
+common::v1::StatusDetails ToStatusDetails(const absl::Status& status) {
+  common::v1::StatusDetails details;
+  if (status.ok()) return details;
+  details.set_code(static_cast<int>(status.code()));
+  details.set_message(std::string(status.message()));
+  if (std::optional<common::v1::ErrorInfo> info = GetErrorInfo(status)) {
+    details.add_details()->PackFrom(*info);
+  }
+  return details;
+}
+
 absl::Status WithFieldPrefix(absl::string_view prefix, const absl::Status& status) {
   std::optional<common::v1::ErrorInfo> info = GetErrorInfo(status);
   if (!info.has_value() || info->field().empty()) return status;

@@ -43,6 +43,11 @@ absl::Status WithFieldPrefix(absl::string_view prefix, const absl::Status& statu
 // The ErrorInfo attached to `status`, if any.
 std::optional<common::v1::ErrorInfo> GetErrorInfo(const absl::Status& status);
 
+// An error as a message (code, message, ErrorInfo), for an answer that
+// carries an outcome per item (and for the edge's status trailer); OK gives
+// an empty message.
+common::v1::StatusDetails ToStatusDetails(const absl::Status& status);
+
 // Returns from the enclosing function when `expr` (an absl::Status) fails.
 #define STORE_RETURN_IF_ERROR(expr)                \
   do {                                             \

@@ -5,17 +5,15 @@
 
 namespace store::grpcx {
 
+grpc::Status GrpcStatusOf(const common::v1::StatusDetails& details) {
+  if (details.code() == 0) return grpc::Status::OK;
+  const auto code = static_cast<grpc::StatusCode>(details.code());
+  if (details.details().empty()) return grpc::Status(code, details.message());
+  return grpc::Status(code, details.message(), details.SerializeAsString());
+}
+
 grpc::Status ToGrpcStatus(const absl::Status& status) {
-  if (status.ok()) return grpc::Status::OK;
-  const auto code = static_cast<grpc::StatusCode>(status.code());
-  std::string message(status.message());
-  std::optional<common::v1::ErrorInfo> info = GetErrorInfo(status);
-  if (!info.has_value()) return grpc::Status(code, message);
-  common::v1::StatusDetails details;
-  details.set_code(static_cast<int>(code));
-  details.set_message(message);
-  details.add_details()->PackFrom(*info);
-  return grpc::Status(code, message, details.SerializeAsString());
+  return GrpcStatusOf(ToStatusDetails(status));
 }
 
 std::optional<common::v1::ErrorInfo> ErrorInfoOf(const grpc::Status& status) {

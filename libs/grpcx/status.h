@@ -19,6 +19,10 @@ grpc::Status ToGrpcStatus(const absl::Status& status);
 // For clients: the absl::Status of a call, ErrorInfo payload included.
 absl::Status FromGrpcStatus(const grpc::Status& status);
 
+// The status a StatusDetails (ToStatusDetails in libs/core/status.h)
+// describes: OK when its code is 0.
+grpc::Status GrpcStatusOf(const common::v1::StatusDetails& details);
+
 // The ErrorInfo a server sent, if any.
 std::optional<common::v1::ErrorInfo> ErrorInfoOf(const grpc::Status& status);
 

@@ -981,25 +981,27 @@ absl::StatusOr<v1::ListBlacklistEntriesResponse> CustomerApp::ListBlacklist(
   return out;
 }
 
-absl::StatusOr<v1::CheckCheckoutResponse> CustomerApp::CheckCheckout(
-    const v1::CheckCheckoutRequest& r) {
-  std::string email, phone;
+namespace {
+
+// A check's request, normalized for the statement.
+absl::StatusOr<CustomerStore::CheckoutKey> CheckoutKeyOf(const v1::CheckCheckoutRequest& r) {
+  CustomerStore::CheckoutKey key;
   if (!r.email().empty()) {
-    STORE_ASSIGN_OR_RETURN(email, NormalizeEmail("email", r.email()));
+    STORE_ASSIGN_OR_RETURN(key.email, NormalizeEmail("email", r.email()));
   }
   if (!r.phone().empty()) {
-    STORE_ASSIGN_OR_RETURN(phone, NormalizePhone("phone", r.phone()));
+    STORE_ASSIGN_OR_RETURN(key.phone, NormalizePhone("phone", r.phone()));
   }
   if (!r.customer_id().empty()) STORE_RETURN_IF_ERROR(RequireId("customer_id", r.customer_id()));
+  key.customer_id = r.customer_id();
+  key.fallback_group_id = r.customer_id().empty() ? kGuestsGroupId : kDefaultGroupId;
+  return key;
+}
+
+// May this buyer order (ORD-13)?
+absl::StatusOr<v1::CheckCheckoutResponse> CheckoutDecision(const v1::CheckCheckoutRequest& r,
+                                                           const CustomerStore::CheckoutFacts& f) {
   const bool registered = !r.customer_id().empty();
-  CustomerStore::CheckoutFacts f;
-  // On every order's path: one statement, no BEGIN/COMMIT.
-  STORE_RETURN_IF_ERROR(pool_.InTransaction(
-      pg::Isolation::kAutocommit, [&](pqxx::transaction_base& tx) -> absl::Status {
-        f = CustomerStore::Checkout(tx, r.customer_id(), email, phone,
-                                    registered ? kDefaultGroupId : kGuestsGroupId);
-        return absl::OkStatus();
-      }));
   if (registered && (!f.found || f.erased)) return NotFound("customer", r.customer_id());
   // A guest record with the email may be blocked too.
   if (f.found && f.blocked) return Precondition("CUSTOMER_BLOCKED", "this customer is blocked");
@@ -1018,6 +1020,61 @@ absl::StatusOr<v1::CheckCheckoutResponse> CustomerApp::CheckCheckout(
   out.set_group_discount_bp(f.discount_bp);
   out.set_group_name(f.group_name);
   out.set_group_id(f.group_id);
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::CheckCheckoutResponse> CustomerApp::CheckCheckout(
+    const v1::CheckCheckoutRequest& r) {
+  STORE_ASSIGN_OR_RETURN(CustomerStore::CheckoutKey key, CheckoutKeyOf(r));
+  std::vector<CustomerStore::CheckoutFacts> facts;
+  // On every order's path: one statement, no BEGIN/COMMIT.
+  STORE_RETURN_IF_ERROR(pool_.InTransaction(pg::Isolation::kAutocommit,
+                                            [&](pqxx::transaction_base& tx) -> absl::Status {
+                                              facts = CustomerStore::Checkouts(tx, {key});
+                                              return absl::OkStatus();
+                                            }));
+  return CheckoutDecision(r, facts.at(0));
+}
+
+absl::StatusOr<v1::CheckCheckoutsResponse> CustomerApp::CheckCheckouts(
+    const v1::CheckCheckoutsRequest& request) {
+  if (request.checks().empty() || request.checks_size() > kMaxCheckoutChecks) {
+    return InvalidField("checks", absl::StrCat("must hold 1 to ", kMaxCheckoutChecks, " checks"));
+  }
+  v1::CheckCheckoutsResponse out;
+  std::vector<CustomerStore::CheckoutKey> keys;
+  std::vector<int> asked;  // the checks whose request is valid, by index
+  for (int i = 0; i < request.checks_size(); ++i) {
+    v1::CheckCheckoutResult* result = out.add_results();
+    absl::StatusOr<CustomerStore::CheckoutKey> key = CheckoutKeyOf(request.checks(i));
+    if (!key.ok()) {
+      *result->mutable_error() =
+          ToStatusDetails(WithFieldPrefix(absl::StrCat("checks[", i, "]"), key.status()));
+      continue;
+    }
+    keys.push_back(*std::move(key));
+    asked.push_back(i);
+  }
+  if (keys.empty()) return out;
+  std::vector<CustomerStore::CheckoutFacts> facts;
+  STORE_RETURN_IF_ERROR(pool_.InTransaction(pg::Isolation::kAutocommit,
+                                            [&](pqxx::transaction_base& tx) -> absl::Status {
+                                              facts = CustomerStore::Checkouts(tx, keys);
+                                              return absl::OkStatus();
+                                            }));
+  for (size_t k = 0; k < asked.size(); ++k) {
+    const int i = asked[k];
+    absl::StatusOr<v1::CheckCheckoutResponse> decision =
+        CheckoutDecision(request.checks(i), facts.at(k));
+    v1::CheckCheckoutResult* result = out.mutable_results(i);
+    if (decision.ok()) {
+      *result->mutable_decision() = *std::move(decision);
+    } else {
+      *result->mutable_error() = ToStatusDetails(decision.status());
+    }
+  }
   return out;
 }
 

@@ -106,6 +106,11 @@ class CustomerApp {
   absl::StatusOr<v1::ListBlacklistEntriesResponse> ListBlacklist(
       const v1::ListBlacklistEntriesRequest& request);
   absl::StatusOr<v1::CheckCheckoutResponse> CheckCheckout(const v1::CheckCheckoutRequest& request);
+  // Up to kMaxCheckoutChecks checks in one statement, each with its own
+  // answer; the call itself fails only on a bad batch or a database error.
+  absl::StatusOr<v1::CheckCheckoutsResponse> CheckCheckouts(
+      const v1::CheckCheckoutsRequest& request);
+  static constexpr int kMaxCheckoutChecks = 100;
 
  private:
   absl::StatusOr<v1::Customer> CreateAccount(v1::Customer customer, const std::string& password,

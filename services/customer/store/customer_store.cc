@@ -216,20 +216,24 @@ const pg::Statement kAssignGroup(
     "cus_assign_group",
     "UPDATE customers SET group_id = $1::uuid, version = version + 1,"
     " updated_at = $3::timestamptz WHERE id = ANY($2::uuid[]) RETURNING id::text");
-const pg::Statement kCheckout(
-    "cus_checkout",
-    "WITH c AS (SELECT id, email, phone, blocked, state, group_id, erased_at FROM customers"
-    "  WHERE ($1 <> '' AND id = NULLIF($1, '')::uuid) OR ($1 = '' AND $2 <> '' AND email = $2)"
-    "  LIMIT 1),"
-    " b AS (SELECT reason FROM blacklist WHERE ($2 <> '' AND email = $2)"
-    "  OR ($3 <> '' AND phone = $3) OR email IN (SELECT email FROM c WHERE email <> '')"
-    "  OR phone IN (SELECT phone FROM c WHERE phone <> '') ORDER BY created_at LIMIT 1),"
-    " g AS (SELECT name, discount_bp, id FROM customer_groups"
-    "  WHERE id = coalesce((SELECT group_id FROM c), $4::uuid))"
-    " SELECT (SELECT count(*) FROM c), (SELECT erased_at IS NOT NULL FROM c),"
-    " (SELECT blocked FROM c), (SELECT state FROM c), (SELECT count(*) FROM b),"
-    " (SELECT reason FROM b), (SELECT name FROM g), (SELECT discount_bp FROM g),"
-    " (SELECT id::text FROM g)");
+// One row per check, in order: the customer (by id, else by email), the
+// first blacklist entry matching the given or the customer's email or phone,
+// and the group (the customer's, else the fallback).
+const pg::Statement kCheckouts(
+    "cus_checkouts",
+    "SELECT c.id IS NOT NULL, c.erased_at IS NOT NULL, coalesce(c.blocked, false),"
+    " coalesce(c.state, 0), b.hit IS NOT NULL, b.reason, g.name, g.discount_bp, g.id::text"
+    " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY"
+    "  AS q(customer_id, email, phone, fallback, n)"
+    " LEFT JOIN LATERAL (SELECT id, email, phone, blocked, state, group_id, erased_at"
+    "  FROM customers WHERE (q.customer_id <> '' AND id = NULLIF(q.customer_id, '')::uuid)"
+    "  OR (q.customer_id = '' AND q.email <> '' AND email = q.email) LIMIT 1) c ON true"
+    " LEFT JOIN LATERAL (SELECT true AS hit, reason FROM blacklist"
+    "  WHERE (q.email <> '' AND email = q.email) OR (q.phone <> '' AND phone = q.phone)"
+    "  OR (c.email <> '' AND email = c.email) OR (c.phone <> '' AND phone = c.phone)"
+    "  ORDER BY created_at LIMIT 1) b ON true"
+    " LEFT JOIN customer_groups g ON g.id = coalesce(c.group_id, q.fallback::uuid)"
+    " ORDER BY q.n");
 const pg::Statement kGroupDiscount(
     "cus_group_discount", "SELECT name, discount_bp FROM customer_groups WHERE id = $1::uuid");
 
@@ -533,28 +537,33 @@ std::optional<std::pair<std::string, int>> CustomerStore::GroupDiscount(
   return std::make_pair(r[0][0].as<std::string>(), r[0][1].as<int>());
 }
 
-CustomerStore::CheckoutFacts CustomerStore::Checkout(pqxx::transaction_base& tx,
-                                                    const std::string& customer_id,
-                                                    const std::string& email,
-                                                    const std::string& phone,
-                                                    const std::string& fallback_group_id) {
-  pqxx::row r = tx.exec_prepared1(kCheckout.name, customer_id, email, phone, fallback_group_id);
-  CheckoutFacts f;
-  f.found = r[0].as<int64_t>() > 0;
-  if (f.found) {
+std::vector<CustomerStore::CheckoutFacts> CustomerStore::Checkouts(
+    pqxx::transaction_base& tx, const std::vector<CheckoutKey>& keys) {
+  std::vector<std::string> ids, emails, phones, fallbacks;
+  for (const CheckoutKey& k : keys) {
+    ids.push_back(k.customer_id);
+    emails.push_back(k.email);
+    phones.push_back(k.phone);
+    fallbacks.push_back(k.fallback_group_id);
+  }
+  std::vector<CheckoutFacts> out;
+  out.reserve(keys.size());
+  for (const auto& r : tx.exec_prepared(kCheckouts.name, TextArray(ids), TextArray(emails),
+                                        TextArray(phones), TextArray(fallbacks))) {
+    CheckoutFacts& f = out.emplace_back();
+    f.found = r[0].as<bool>();
     f.erased = r[1].as<bool>();
     f.blocked = r[2].as<bool>();
     f.state = static_cast<v1::AccountState>(r[3].as<int>());
+    if (r[4].as<bool>()) f.blacklist_reason = r[5].is_null() ? "" : r[5].as<std::string>();
+    if (!r[6].is_null()) {
+      f.group_name = r[6].as<std::string>();
+      f.discount_bp = r[7].as<int>();
+      f.group_id = r[8].as<std::string>();
+    }
   }
-  if (r[4].as<int64_t>() > 0) f.blacklist_reason = r[5].as<std::string>();
-  if (!r[6].is_null()) {
-    f.group_name = r[6].as<std::string>();
-    f.discount_bp = r[7].as<int>();
-    f.group_id = r[8].as<std::string>();
-  }
-  return f;
+  return out;
 }
-
 
 std::vector<v1::CustomField> CustomerStore::ListCustomFields(pqxx::transaction_base& tx) {
   std::vector<v1::CustomField> out;

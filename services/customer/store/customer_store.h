@@ -143,10 +143,17 @@ class CustomerStore {
                                                            const std::string& email,
                                                            const std::string& phone);
 
-  // Everything the checkout guard needs, in one statement: the customer (by
-  // id, else by email), the first blacklist entry matching the given or the
-  // customer's email or phone, and the discount of their group (or of
-  // `fallback_group_id`).
+  // Everything the checkout guard needs, for any number of buyers in one
+  // statement: the customer (by id, else by email), the first blacklist
+  // entry matching the given or the customer's email or phone, and the
+  // discount of their group (or of `fallback_group_id`). One result per
+  // key, in order.
+  struct CheckoutKey {
+    std::string customer_id;  // empty for a guest
+    std::string email;        // normalized, or empty
+    std::string phone;        // normalized, or empty
+    std::string fallback_group_id;
+  };
   struct CheckoutFacts {
     bool found = false;
     bool erased = false;
@@ -157,9 +164,8 @@ class CustomerStore {
     int discount_bp = 0;
     std::string group_id;
   };
-  static CheckoutFacts Checkout(pqxx::transaction_base& tx, const std::string& customer_id,
-                                const std::string& email, const std::string& phone,
-                                const std::string& fallback_group_id);
+  static std::vector<CheckoutFacts> Checkouts(pqxx::transaction_base& tx,
+                                              const std::vector<CheckoutKey>& keys);
 
   // A page of customers (up to limit + 1 rows); without addresses.
   // `segment_sql`/`segment_params`: an extra compiled condition over `c`

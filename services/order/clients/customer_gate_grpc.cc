@@ -28,8 +28,21 @@ absl::Status CustomerServiceError(const char* what, const grpc::Status& status) 
   }
 }
 
+namespace {
+
+CheckoutDecision DecisionOf(const cv1::CheckCheckoutResponse& resp) {
+  return CheckoutDecision{.group_discount_bp = resp.group_discount_bp(),
+                          .group_name = resp.group_name(),
+                          .group_id = resp.group_id()};
+}
+
+}  // namespace
+
 GrpcCustomerGate::GrpcCustomerGate(std::shared_ptr<grpc::Channel> channel, absl::Duration timeout)
-    : stub_(cv1::CustomerService::NewStub(std::move(channel))), timeout_(timeout) {}
+    : stub_(cv1::CustomerService::NewStub(std::move(channel))),
+      timeout_(timeout),
+      checks_([this](const std::vector<cv1::CheckCheckoutRequest>& c) { return CheckMany(c); },
+              kMaxCheckBatch, kChecksInFlight) {}
 
 absl::StatusOr<CheckoutDecision> GrpcCustomerGate::Check(const std::string& customer_id,
                                                          const std::string& email,
@@ -38,13 +51,48 @@ absl::StatusOr<CheckoutDecision> GrpcCustomerGate::Check(const std::string& cust
   req.set_customer_id(customer_id);
   req.set_email(email);
   req.set_phone(phone);
+  return checks_.Call(std::move(req));
+}
+
+GrpcCustomerGate::CheckResult GrpcCustomerGate::CheckOne(const cv1::CheckCheckoutRequest& req) {
   cv1::CheckCheckoutResponse resp;
   auto ctx = grpcx::OutboundContext(timeout_);
   grpc::Status s = stub_->CheckCheckout(ctx.get(), req, &resp);
   if (!s.ok()) return CustomerServiceError("CheckCheckout", s);
-  return CheckoutDecision{.group_discount_bp = resp.group_discount_bp(),
-                          .group_name = resp.group_name(),
-                          .group_id = resp.group_id()};
+  return DecisionOf(resp);
+}
+
+std::vector<GrpcCustomerGate::CheckResult> GrpcCustomerGate::CheckMany(
+    const std::vector<cv1::CheckCheckoutRequest>& checks) {
+  std::vector<CheckResult> out;
+  out.reserve(checks.size());
+  if (checks.size() > 1 && !batches_unsupported_.load()) {
+    cv1::CheckCheckoutsRequest req;
+    for (const auto& c : checks) *req.add_checks() = c;
+    cv1::CheckCheckoutsResponse resp;
+    auto ctx = grpcx::OutboundContext(timeout_);
+    grpc::Status s = stub_->CheckCheckouts(ctx.get(), req, &resp);
+    if (s.ok() && resp.results_size() != req.checks_size()) {
+      s = grpc::Status(grpc::StatusCode::INTERNAL, absl::StrCat(resp.results_size(), " answers to ",
+                                                                req.checks_size(), " checks"));
+    }
+    if (s.error_code() != grpc::StatusCode::UNIMPLEMENTED) {
+      for (int i = 0; i < req.checks_size(); ++i) {
+        if (!s.ok()) {
+          out.push_back(CustomerServiceError("CheckCheckouts", s));
+        } else if (const auto& r = resp.results(i); r.error().code() != 0) {
+          out.push_back(CustomerServiceError("CheckCheckout", grpcx::GrpcStatusOf(r.error())));
+        } else {
+          out.push_back(DecisionOf(r.decision()));
+        }
+      }
+      return out;
+    }
+    log::Warning("the customer service does not know CheckCheckouts; checking one at a time");
+    batches_unsupported_ = true;
+  }
+  for (const auto& c : checks) out.push_back(CheckOne(c));
+  return out;
 }
 
 absl::Status GrpcCustomerGate::DebitWallet(const std::string& customer_id,

@@ -1,15 +1,25 @@
 // CustomerGate over gRPC: store.customer.v1.CustomerService's CheckCheckout,
 // DebitWallet and ReverseWalletDebit, each call with its own deadline.
+//
+// The checks of concurrent placements are coalesced: while kChecksInFlight
+// calls are on their way, the checks that arrive wait and go together in one
+// CheckCheckouts call (up to kMaxCheckBatch), answered with one statement. A
+// lone check goes at once as CheckCheckout. A customer service that does not
+// know CheckCheckouts yet (UNIMPLEMENTED, during a rolling upgrade) is asked
+// one check at a time from then on.
 #ifndef STORE_SERVICES_ORDER_CLIENTS_CUSTOMER_GATE_GRPC_H_
 #define STORE_SERVICES_ORDER_CLIENTS_CUSTOMER_GATE_GRPC_H_
 
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
 #include <memory>
 #include <string>
-
-#include <grpcpp/grpcpp.h>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "libs/core/coalescer.h"
 #include "services/order/app/customer_gate.h"
 #include "store/customer/v1/customer_service.grpc.pb.h"
 
@@ -20,6 +30,9 @@ class GrpcCustomerGate final : public CustomerGate {
   // `timeout` bounds each call (CUSTOMER_CHECK_TIMEOUT).
   GrpcCustomerGate(std::shared_ptr<grpc::Channel> channel, absl::Duration timeout);
 
+  static constexpr size_t kMaxCheckBatch = 64;
+  static constexpr int kChecksInFlight = 2;
+
   absl::StatusOr<CheckoutDecision> Check(const std::string& customer_id, const std::string& email,
                                          const std::string& phone) override;
   absl::Status DebitWallet(const std::string& customer_id, const common::v1::Money& amount,
@@ -29,8 +42,14 @@ class GrpcCustomerGate final : public CustomerGate {
                                     const std::string& reason) override;
 
  private:
+  using CheckResult = absl::StatusOr<CheckoutDecision>;
+  CheckResult CheckOne(const customer::v1::CheckCheckoutRequest& request);
+  std::vector<CheckResult> CheckMany(const std::vector<customer::v1::CheckCheckoutRequest>& checks);
+
   std::unique_ptr<customer::v1::CustomerService::Stub> stub_;
   absl::Duration timeout_;
+  std::atomic<bool> batches_unsupported_{false};
+  Coalescer<customer::v1::CheckCheckoutRequest, CheckResult> checks_;
 };
 
 // The status PlaceOrder returns for a failed customer-service call `what`

@@ -625,6 +625,32 @@ TEST_F(ProfileTest, BlacklistBlocksCheckoutByPhoneOrEmail) {
   reg.set_customer_id(NewUuid());
   EXPECT_EQ(stub_->CheckCheckout(Ctx().get(), reg, &d).error_code(), grpc::StatusCode::NOT_FOUND);
 
+  // The same checks in one call (as the order service gathers concurrent
+  // placements): each has its own answer, and a bad one spoils nothing.
+  v1::CheckCheckoutsRequest batch;
+  *batch.add_checks() = guest;  // fraud@example.com: blacklisted
+  batch.add_checks()->set_email("fine@example.com");
+  batch.add_checks()->set_email("not an email");
+  *batch.add_checks() = reg;                    // unknown id
+  batch.add_checks()->set_customer_id(c.id());  // blocked
+  v1::CheckCheckoutsResponse answers;
+  ASSERT_TRUE(stub_->CheckCheckouts(Ctx().get(), batch, &answers).ok());
+  ASSERT_EQ(answers.results_size(), 5);
+  auto status = [&](int i) { return grpcx::GrpcStatusOf(answers.results(i).error()); };
+  EXPECT_EQ(Reason(status(0)), "CUSTOMER_BLACKLISTED");
+  EXPECT_THAT(status(0).error_message(), HasSubstr("chargebacks"));
+  EXPECT_TRUE(status(1).ok());
+  EXPECT_EQ(answers.results(1).decision().group_name(), "Guests");
+  EXPECT_EQ(status(2).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Field(status(2)), "checks[2].email");
+  EXPECT_EQ(status(3).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Reason(status(4)), "CUSTOMER_BLOCKED");
+  // A customer's token may not check others; an empty batch says what it takes.
+  EXPECT_EQ(stub_->CheckCheckouts(Ctx(c.id()).get(), batch, &answers).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  batch.clear_checks();
+  EXPECT_EQ(Field(stub_->CheckCheckouts(Ctx().get(), batch, &answers)), "checks");
+
   v1::ListBlacklistEntriesRequest list;
   list.set_text("chargeback");
   v1::ListBlacklistEntriesResponse entries;

@@ -1,5 +1,5 @@
 // An in-process stand-in for the customer service, for the order service's
-// ORD-13 tests: CheckCheckout, DebitWallet and ReverseWalletDebit only,
+// ORD-13 tests: CheckCheckout(s), DebitWallet and ReverseWalletDebit only,
 // scripted per test, served over real gRPC on a free loopback port. It is the
 // order service's peer (not its database or broker); the real pair is tested
 // end to end.
@@ -11,6 +11,7 @@
 #ifndef STORE_TESTS_INTEGRATION_ORDER_FAKE_CUSTOMER_SERVICE_H_
 #define STORE_TESTS_INTEGRATION_ORDER_FAKE_CUSTOMER_SERVICE_H_
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -54,6 +55,11 @@ class FakeCustomerService final : public customer::v1::CustomerService::Service 
     std::lock_guard<std::mutex> lock(mu_);
     delays_[email] = delay;
   }
+  // CheckCheckouts answers UNIMPLEMENTED (a customer service from before it).
+  void RefuseBatches() {
+    std::lock_guard<std::mutex> lock(mu_);
+    refuse_batches_ = true;
+  }
   // The next DebitWallet applies the debit, then answers UNAVAILABLE (as a
   // lost reply would look).
   void LoseNextDebitReply() {
@@ -80,9 +86,20 @@ class FakeCustomerService final : public customer::v1::CustomerService::Service 
     std::lock_guard<std::mutex> lock(mu_);
     return reversals_;
   }
+  // Checks answered, one per buyer, by either RPC.
   int checks() {
     std::lock_guard<std::mutex> lock(mu_);
     return checks_;
+  }
+  // CheckCheckout and CheckCheckouts calls answered.
+  int check_calls() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return check_calls_;
+  }
+  // Checks that came in a CheckCheckouts call of more than one.
+  int batched_checks() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return batched_checks_;
   }
   int debit_calls() {
     std::lock_guard<std::mutex> lock(mu_);
@@ -92,27 +109,31 @@ class FakeCustomerService final : public customer::v1::CustomerService::Service 
   // ---- The RPCs ----
   grpc::Status CheckCheckout(grpc::ServerContext*, const customer::v1::CheckCheckoutRequest* req,
                              customer::v1::CheckCheckoutResponse* resp) override {
-    absl::Duration delay = absl::ZeroDuration();
+    absl::SleepFor(Delay({*req}));
+    std::lock_guard<std::mutex> lock(mu_);
+    ++check_calls_;
+    return CheckLocked(*req, resp);
+  }
+
+  // The checks answered together after the longest delay any of them has.
+  grpc::Status CheckCheckouts(grpc::ServerContext*, const customer::v1::CheckCheckoutsRequest* req,
+                              customer::v1::CheckCheckoutsResponse* resp) override {
     {
       std::lock_guard<std::mutex> lock(mu_);
-      ++checks_;
-      if (auto it = delays_.find(req->email()); it != delays_.end()) delay = it->second;
-      if (auto it = delays_.find(""); it != delays_.end()) delay = it->second;
+      if (refuse_batches_) return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "");
     }
-    absl::SleepFor(delay);
+    absl::SleepFor(Delay({req->checks().begin(), req->checks().end()}));
     std::lock_guard<std::mutex> lock(mu_);
-    if (blacklisted_.count(req->email()) > 0) {
-      return grpcx::ToGrpcStatus(Precondition(
-          "CUSTOMER_BLACKLISTED",
-          absl::StrCat("orders from ", req->email(), " are not accepted (blacklisted)")));
+    ++check_calls_;
+    if (req->checks_size() > 1) batched_checks_ += req->checks_size();
+    for (const auto& check : req->checks()) {
+      customer::v1::CheckCheckoutResult* r = resp->add_results();
+      grpc::Status s = CheckLocked(check, r->mutable_decision());
+      if (!s.ok()) {
+        r->clear_decision();
+        *r->mutable_error() = ToStatusDetails(grpcx::FromGrpcStatus(s));
+      }
     }
-    if (req->customer_id().empty()) return grpc::Status::OK;  // a guest
-    auto it = customers_.find(req->customer_id());
-    if (it == customers_.end()) {
-      return grpcx::ToGrpcStatus(NotFound("customer", req->customer_id()));
-    }
-    resp->set_group_discount_bp(it->second.discount_bp);
-    resp->set_group_name(it->second.group);
     return grpc::Status::OK;
   }
 
@@ -175,6 +196,33 @@ class FakeCustomerService final : public customer::v1::CustomerService::Service 
     int32_t discount_bp = 0;
     std::string group;
   };
+  absl::Duration Delay(const std::vector<customer::v1::CheckCheckoutRequest>& checks) {
+    std::lock_guard<std::mutex> lock(mu_);
+    absl::Duration delay = absl::ZeroDuration();
+    for (const auto& c : checks) {
+      if (auto it = delays_.find(c.email()); it != delays_.end())
+        delay = std::max(delay, it->second);
+      if (auto it = delays_.find(""); it != delays_.end()) delay = std::max(delay, it->second);
+    }
+    return delay;
+  }
+  grpc::Status CheckLocked(const customer::v1::CheckCheckoutRequest& req,
+                           customer::v1::CheckCheckoutResponse* resp) {
+    ++checks_;
+    if (blacklisted_.count(req.email()) > 0) {
+      return grpcx::ToGrpcStatus(Precondition(
+          "CUSTOMER_BLACKLISTED",
+          absl::StrCat("orders from ", req.email(), " are not accepted (blacklisted)")));
+    }
+    if (req.customer_id().empty()) return grpc::Status::OK;  // a guest
+    auto it = customers_.find(req.customer_id());
+    if (it == customers_.end()) {
+      return grpcx::ToGrpcStatus(NotFound("customer", req.customer_id()));
+    }
+    resp->set_group_discount_bp(it->second.discount_bp);
+    resp->set_group_name(it->second.group);
+    return grpc::Status::OK;
+  }
   static grpc::Status Entry(const Debit& d, int64_t balance, customer::v1::WalletEntry* out) {
     out->set_id(NewUuid());
     out->set_kind(customer::v1::WALLET_ENTRY_KIND_DEBIT);
@@ -193,7 +241,10 @@ class FakeCustomerService final : public customer::v1::CustomerService::Service 
   int failing_reversals_ = 0;
   std::vector<Debit> debits_;
   std::vector<std::string> reversals_;
+  bool refuse_batches_ = false;
   int checks_ = 0;
+  int check_calls_ = 0;
+  int batched_checks_ = 0;
   int debit_calls_ = 0;
 };
 

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <pqxx/pqxx>
 #include <thread>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -332,6 +333,61 @@ TEST_F(OrderCheckoutTest, ASlowCheckDoesNotHoldUpOtherOrders) {
   EXPECT_EQ(fast.number(), 10001);
   slow.join();
   EXPECT_EQ(Count("SELECT count(*) FROM orders"), 2);
+}
+
+// Placements at the same time share the calls that check them (the checks
+// that arrive while others are on their way go together in one
+// CheckCheckouts), and each buyer still gets their own answer.
+TEST_F(OrderCheckoutTest, ConcurrentChecksGoTogetherAndEachBuyerGetsTheirOwnAnswer) {
+  customers().SlowDown(absl::Milliseconds(200));  // the others gather meanwhile
+  customers().Blacklist("buyer3@example.com");
+  constexpr int kBuyers = 24;
+  std::vector<grpc::Status> results(kBuyers);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kBuyers; ++i) {
+    threads.emplace_back(
+        [&, i] { results[i] = TryPlace(GuestOrder(absl::StrCat("buyer", i, "@example.com"))); });
+  }
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < kBuyers; ++i) {
+    if (i == 3) {
+      EXPECT_EQ(ReasonOf(results[i]), "CUSTOMER_BLACKLISTED");
+      EXPECT_THAT(results[i].error_message(), HasSubstr("buyer3@example.com"));
+    } else {
+      EXPECT_TRUE(results[i].ok()) << i << ": " << results[i].error_message();
+    }
+  }
+  EXPECT_EQ(customers().checks(), kBuyers);
+  EXPECT_GT(customers().batched_checks(), 0);
+  EXPECT_LT(customers().check_calls(), kBuyers);
+  EXPECT_EQ(Count("SELECT count(*) FROM orders"), kBuyers - 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM orders WHERE customer_email = 'buyer3@example.com'"), 0);
+}
+
+// A customer service from before CheckCheckouts (a rolling upgrade) is asked
+// one check at a time.
+TEST_F(OrderCheckoutTest, ACustomerServiceWithoutBatchChecksIsAskedOneAtATime) {
+  customers().RefuseBatches();
+  customers().SlowDown(absl::Milliseconds(200));
+  customers().Blacklist("buyer5@example.com");
+  constexpr int kBuyers = 12;
+  std::vector<grpc::Status> results(kBuyers);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kBuyers; ++i) {
+    threads.emplace_back(
+        [&, i] { results[i] = TryPlace(GuestOrder(absl::StrCat("buyer", i, "@example.com"))); });
+  }
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < kBuyers; ++i) {
+    if (i == 5) {
+      EXPECT_EQ(ReasonOf(results[i]), "CUSTOMER_BLACKLISTED");
+    } else {
+      EXPECT_TRUE(results[i].ok()) << i << ": " << results[i].error_message();
+    }
+  }
+  EXPECT_EQ(customers().checks(), kBuyers);
+  EXPECT_EQ(customers().batched_checks(), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM orders"), kBuyers - 1);
 }
 
 TEST_F(OrderCheckoutTest, RetriesOfStoredOrdersWorkEvenIfTheBuyerWasBlacklistedSince) {
