@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "libs/core/log.h"
+#include "libs/core/process.h"
 #include "libs/events/relay.h"
 #include "libs/grpcx/server.h"
 #include "libs/metrics/metrics.h"
@@ -56,6 +57,7 @@ class Runtime final : public ServiceRuntime {
 }  // namespace
 
 int RunService(int argc, char** argv, const ServiceSpec& spec) {
+  InitProcess();
   grpcx::BlockTerminationSignals();
   const bool migrate_only = argc > 1 && std::strcmp(argv[1], "--migrate-only") == 0;
   if (argc > 1 && !migrate_only) {

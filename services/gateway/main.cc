@@ -15,6 +15,7 @@
 #include "libs/config/env_config.h"
 #include "libs/core/clock.h"
 #include "libs/core/log.h"
+#include "libs/core/process.h"
 #include "libs/grpcx/server.h"
 #include "services/gateway/backends.h"
 #include "services/gateway/gateway.h"
@@ -42,6 +43,7 @@ std::string DefaultDocsDir() {
 }  // namespace
 
 int main() {
+  store::InitProcess();
   using namespace store;
   grpcx::BlockTerminationSignals();
   EnvConfig env;
@@ -57,7 +59,7 @@ int main() {
 
   gateway::http::ServerOptions server;
   server.listen = env.ListenAddress("GATEWAY_LISTEN", "127.0.0.1:8080");
-  server.io_threads = env.Int("GATEWAY_IO_THREADS", 2, 1, 64);
+  server.io_threads = env.Int("GATEWAY_IO_THREADS", 1, 1, 64);
   server.max_body_bytes = env.Int("GATEWAY_MAX_BODY_BYTES", 1 << 20, 1024, 64 << 20);
   server.max_connections = env.Int("GATEWAY_MAX_CONNECTIONS", 10000, 1, 1000000);
   server.idle_timeout = env.Duration("GATEWAY_IDLE_TIMEOUT", absl::Seconds(60));

@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "libs/core/process.h"
 #include "libs/grpcx/server.h"
 #include "store/customer/v1/customer_service.grpc.pb.h"
 
@@ -45,6 +46,7 @@ std::string JsonString(const std::string& s) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  store::InitProcess();
   std::string addr, rule;
   int runs = 5, warmup = 1;
   for (int i = 1; i < argc; ++i) {

@@ -21,6 +21,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "libs/auth/signature.h"
 #include "libs/core/ids.h"
+#include "libs/core/process.h"
 #include "libs/grpcx/server.h"
 #include "store/order/v1/cart.pb.h"
 #include "store/order/v1/order_service.grpc.pb.h"
@@ -185,6 +186,7 @@ v1::PlaceOrderRequest Template() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  store::InitProcess();
   std::string addr;
   std::string http_addr;
   std::string token;

@@ -50,6 +50,7 @@
 #include "absl/time/time.h"
 #include "google/protobuf/util/time_util.h"
 #include "libs/core/ids.h"
+#include "libs/core/process.h"
 #include "libs/grpcx/server.h"
 #include "store/invoicing/v1/invoicing_service.grpc.pb.h"
 #include "store/order/v1/order.pb.h"
@@ -400,6 +401,7 @@ int FanoutAct(const std::string& addr, const std::string& file, double rate) {
 }
 
 int main(int argc, char** argv) {
+  store::InitProcess();
   if (argc < 2 || std::string(argv[1]) == "-h" || std::string(argv[1]) == "--help") {
     std::fputs(kHelp, argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;

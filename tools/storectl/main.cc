@@ -14,6 +14,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "libs/core/log.h"
+#include "libs/core/process.h"
 #include "libs/core/status.h"
 #include "libs/events/consumer.h"
 #include "libs/events/replay.h"
@@ -294,6 +295,7 @@ int Replay(const std::vector<std::string>& argv) {
 }  // namespace store::cli
 
 int main(int argc, char** argv) {
+  store::InitProcess();
   using namespace store::cli;
   store::log::Init("storectl", store::log::Level::kWarning, /*json=*/false);
   std::vector<std::string> rest;

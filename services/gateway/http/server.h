@@ -62,7 +62,7 @@ using Handler = std::function<void(std::shared_ptr<Exchange>)>;
 
 struct ServerOptions {
   std::string listen = "127.0.0.1:8080";
-  int io_threads = 2;
+  int io_threads = 1;
   size_t max_body_bytes = 1 << 20;
   size_t max_header_bytes = 16 << 10;
   int max_connections = 10000;
