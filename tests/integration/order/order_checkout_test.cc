@@ -48,6 +48,18 @@ class OrderCheckoutTest : public OrderServiceFixture {
     return s;
   }
 
+  // Guest orders of buyer0@example.com .. buyer<n-1>@, placed at once.
+  std::vector<grpc::Status> PlaceAtOnce(int n) {
+    std::vector<grpc::Status> results(n);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < n; ++i) {
+      threads.emplace_back(
+          [&, i] { results[i] = TryPlace(GuestOrder(absl::StrCat("buyer", i, "@example.com"))); });
+    }
+    for (auto& t : threads) t.join();
+    return results;
+  }
+
   void ExpectNothingStored() {
     EXPECT_EQ(Count("SELECT count(*) FROM orders"), 0);
     EXPECT_EQ(Count("SELECT count(*) FROM order_payments"), 0);
@@ -342,13 +354,7 @@ TEST_F(OrderCheckoutTest, ConcurrentChecksGoTogetherAndEachBuyerGetsTheirOwnAnsw
   customers().SlowDown(absl::Milliseconds(200));  // the others gather meanwhile
   customers().Blacklist("buyer3@example.com");
   constexpr int kBuyers = 24;
-  std::vector<grpc::Status> results(kBuyers);
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kBuyers; ++i) {
-    threads.emplace_back(
-        [&, i] { results[i] = TryPlace(GuestOrder(absl::StrCat("buyer", i, "@example.com"))); });
-  }
-  for (auto& t : threads) t.join();
+  std::vector<grpc::Status> results = PlaceAtOnce(kBuyers);
   for (int i = 0; i < kBuyers; ++i) {
     if (i == 3) {
       EXPECT_EQ(ReasonOf(results[i]), "CUSTOMER_BLACKLISTED");
@@ -371,13 +377,7 @@ TEST_F(OrderCheckoutTest, ACustomerServiceWithoutBatchChecksIsAskedOneAtATime) {
   customers().SlowDown(absl::Milliseconds(200));
   customers().Blacklist("buyer5@example.com");
   constexpr int kBuyers = 12;
-  std::vector<grpc::Status> results(kBuyers);
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kBuyers; ++i) {
-    threads.emplace_back(
-        [&, i] { results[i] = TryPlace(GuestOrder(absl::StrCat("buyer", i, "@example.com"))); });
-  }
-  for (auto& t : threads) t.join();
+  std::vector<grpc::Status> results = PlaceAtOnce(kBuyers);
   for (int i = 0; i < kBuyers; ++i) {
     if (i == 5) {
       EXPECT_EQ(ReasonOf(results[i]), "CUSTOMER_BLACKLISTED");
