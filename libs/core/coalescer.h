@@ -4,9 +4,10 @@
 // idle caller pays nothing; under load one round trip serves many calls.
 //
 // `send` answers a batch with one result per request, in order (a missing
-// result is a default-constructed Result: for absl::StatusOr, an UNKNOWN
-// error). It runs on the thread of one of the waiting callers, never under
-// the coalescer's lock, and may run `max_in_flight` times at once.
+// result, or every result of a batch whose `send` threw, is a
+// default-constructed Result: for absl::StatusOr, an UNKNOWN error). It runs on the thread of one
+// of the waiting callers, never under the coalescer's lock, and may run `max_in_flight` times at
+// once.
 #ifndef STORE_LIBS_CORE_COALESCER_H_
 #define STORE_LIBS_CORE_COALESCER_H_
 
@@ -53,7 +54,12 @@ class Coalescer {
       std::vector<Request> requests;
       requests.reserve(batch.size());
       for (Waiter* w : batch) requests.push_back(std::move(w->request));
-      std::vector<Result> results = send_(requests);
+      std::vector<Result> results;
+      try {
+        results = send_(requests);
+      } catch (...) {
+        results.clear();  // every call of the batch gets the default result
+      }
       results.resize(batch.size());
       lock.lock();
       --in_flight_;

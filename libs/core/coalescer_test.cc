@@ -4,6 +4,7 @@
 #include <future>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -112,6 +113,19 @@ TEST(CoalescerTest, AMissingResultIsDefault) {
   Coalescer<int, std::optional<int>> c(
       [](const std::vector<int>&) { return std::vector<std::optional<int>>{}; }, 10, 1);
   EXPECT_EQ(c.Call(1), std::nullopt);
+}
+
+TEST(CoalescerTest, ASendThatThrowsAnswersDefaultAndTheNextBatchGoes) {
+  bool fail = true;
+  Coalescer<int, std::optional<int>> c(
+      [&](const std::vector<int>& r) -> std::vector<std::optional<int>> {
+        if (fail) throw std::runtime_error("down");
+        return {r[0]};
+      },
+      10, 1);
+  EXPECT_EQ(c.Call(1), std::nullopt);
+  fail = false;
+  EXPECT_EQ(c.Call(2), 2);
 }
 
 }  // namespace
