@@ -52,10 +52,12 @@ CodeUse UseOf(pqxx::transaction_base& tx, const v1::DiscountCode& code, const v1
   return use;
 }
 
-void Stamp(pqxx::transaction_base& tx, v1::Cart* cart, absl::Time now) {
+// A save at `now`: the next version, and the expiry the retention setting
+// gives from now.
+void Stamp(v1::Cart* cart, absl::Time now, const v1::OrderSettings& settings) {
   cart->set_version(cart->version() + 1);
   *cart->mutable_update_time() = pg::ToTimestamp(now);
-  *cart->mutable_expire_time() = pg::ToTimestamp(now + CartRetention(SettingsStore::Load(tx)));
+  *cart->mutable_expire_time() = pg::ToTimestamp(now + CartRetention(settings));
 }
 
 }  // namespace
@@ -105,7 +107,7 @@ absl::StatusOr<v1::Cart> CartApp::CreateCart(const v1::CreateCartRequest& reques
     result = cart;
     result.set_id(NewUuid());
     *result.mutable_create_time() = pg::ToTimestamp(now);
-    Stamp(tx, &result, now);
+    Stamp(&result, now, SettingsStore::Load(tx));
     STORE_RETURN_IF_ERROR(Price(tx, &result, /*strict=*/true));
     if (!CartStore::Insert(tx, result, request_id, hash)) {
       // A concurrent retry stored it first.
@@ -175,18 +177,20 @@ absl::StatusOr<v1::Cart> CartApp::Mutate(const std::string& id, const std::strin
                                          bool code_changed, const CartChange& change) {
   v1::Cart result;
   STORE_RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
-    std::optional<v1::Cart> cart = CartStore::Load(tx, absl::AsciiStrToLower(id), true);
-    if (!cart.has_value() || (!owner.empty() && cart->customer_id() != owner)) {
+    std::optional<CartStore::ForSave> loaded =
+        CartStore::LoadForSave(tx, absl::AsciiStrToLower(id));
+    if (!loaded.has_value() || (!owner.empty() && loaded->cart.customer_id() != owner)) {
       return NotFound("cart", id);
     }
+    v1::Cart& cart = loaded->cart;
     const absl::Time now = pg::TruncateToMicros(clock_.Now());
-    STORE_RETURN_IF_ERROR(CheckCartOpen(*cart, now));
-    STORE_RETURN_IF_ERROR(change(*cart));
+    STORE_RETURN_IF_ERROR(CheckCartOpen(cart, now));
+    STORE_RETURN_IF_ERROR(change(cart));
     STORE_RETURN_IF_ERROR(
-        Price(tx, &*cart, /*strict=*/code_changed && !cart->discount_code().empty()));
-    Stamp(tx, &*cart, now);
-    CartStore::Update(tx, *cart);
-    result = *std::move(cart);
+        Price(tx, &cart, /*strict=*/code_changed && !cart.discount_code().empty()));
+    Stamp(&cart, now, loaded->settings);
+    CartStore::Update(tx, cart);
+    result = std::move(cart);
     return absl::OkStatus();
   }));
   return result;
@@ -285,8 +289,9 @@ absl::StatusOr<v1::Order> CartApp::Checkout(const v1::CheckoutCartRequest& reque
   };
   hooks.in_transaction = [&](pqxx::work& tx, const v1::Order& order,
                              absl::Time at) -> absl::Status {
-    std::optional<v1::Cart> locked = CartStore::Load(tx, cart.id(), true);
-    if (!locked.has_value()) return NotFound("cart", cart.id());
+    std::optional<CartStore::ForSave> loaded = CartStore::LoadForSave(tx, cart.id());
+    if (!loaded.has_value()) return NotFound("cart", cart.id());
+    v1::Cart* locked = &loaded->cart;
     STORE_RETURN_IF_ERROR(CheckCartOpen(*locked, at));
     if (locked->version() != cart.version()) {
       return Precondition("CART_CHANGED",
@@ -306,7 +311,7 @@ absl::StatusOr<v1::Order> CartApp::Checkout(const v1::CheckoutCartRequest& reque
     }
     locked->set_state(v1::CART_STATE_CONVERTED);
     locked->set_order_id(order.id());
-    Stamp(tx, &*locked, at);  // kept for the retention, then purged
+    Stamp(locked, at, loaded->settings);  // kept for the retention, then purged
     CartStore::Update(tx, *locked, request_id);
     if (locked->has_abandon_time()) {
       v1::CartRecovered recovered;

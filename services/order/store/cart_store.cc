@@ -4,6 +4,7 @@
 #include "libs/core/log.h"
 #include "libs/pg/pool.h"
 #include "libs/pg/values.h"
+#include "services/order/store/settings_store.h"
 
 namespace store::order {
 namespace {
@@ -23,6 +24,10 @@ const pg::Statement kFindCartByRequest(
 const pg::Statement kLoadCart("cart_load", "SELECT body FROM carts WHERE id = $1::uuid");
 const pg::Statement kLoadCartForUpdate("cart_load_for_update",
                                        "SELECT body FROM carts WHERE id = $1::uuid FOR UPDATE");
+const pg::Statement kLoadCartForSave(
+    "cart_load_for_save",
+    "SELECT c.body, (SELECT body FROM order_settings WHERE id = 1) FROM carts c"
+    " WHERE c.id = $1::uuid FOR UPDATE OF c");
 const pg::Statement kUpdateCart(
     "cart_update",
     "UPDATE carts SET state = $2::smallint, customer_id = NULLIF($3, '')::uuid, email = $4,"
@@ -146,6 +151,13 @@ std::optional<v1::Cart> CartStore::Load(pqxx::transaction_base& tx, const std::s
   pqxx::result r = tx.exec_prepared(for_update ? kLoadCartForUpdate.name : kLoadCart.name, id);
   if (r.empty()) return std::nullopt;
   return Parse<v1::Cart>(r[0][0], "cart");
+}
+
+std::optional<CartStore::ForSave> CartStore::LoadForSave(pqxx::transaction_base& tx,
+                                                         const std::string& id) {
+  pqxx::result r = tx.exec_prepared(kLoadCartForSave.name, id);
+  if (r.empty()) return std::nullopt;
+  return ForSave{Parse<v1::Cart>(r[0][0], "cart"), SettingsStore::FromBody(r[0][1])};
 }
 
 void CartStore::Update(pqxx::transaction_base& tx, const v1::Cart& cart,

@@ -33,6 +33,14 @@ class CartStore {
   static std::optional<v1::Cart> Load(pqxx::transaction_base& tx, const std::string& id,
                                       bool for_update);
 
+  // The cart locked for update until commit, with the store settings (its
+  // retention sets the cart's expiry on every save), in one statement.
+  struct ForSave {
+    v1::Cart cart;
+    v1::OrderSettings settings;  // without order_number_start
+  };
+  static std::optional<ForSave> LoadForSave(pqxx::transaction_base& tx, const std::string& id);
+
   // Writes the aggregate back (body and projections); `checkout_request_id`
   // once converted.
   static void Update(pqxx::transaction_base& tx, const v1::Cart& cart,

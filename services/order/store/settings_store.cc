@@ -25,18 +25,19 @@ const pg::Statement kLastNumber("order_settings_last_number",
 
 }  // namespace
 
+v1::OrderSettings SettingsStore::FromBody(const pqxx::field& body) {
+  if (body.is_null()) return DefaultOrderSettings();
+  v1::OrderSettings saved;
+  if (!saved.ParseFromString(pg::FromBytes(body))) {
+    log::Error("corrupt order settings; using the defaults");
+    return DefaultOrderSettings();
+  }
+  return saved;
+}
+
 v1::OrderSettings SettingsStore::Load(pqxx::transaction_base& tx) {
   pqxx::row r = tx.exec_prepared1(kLoadSettings.name);
-  v1::OrderSettings settings = DefaultOrderSettings();
-  if (!r[0].is_null()) {
-    const std::string body = pg::FromBytes(r[0]);
-    v1::OrderSettings saved;
-    if (saved.ParseFromString(body)) {
-      settings = saved;
-    } else {
-      log::Error("corrupt order settings; using the defaults");
-    }
-  }
+  v1::OrderSettings settings = FromBody(r[0]);
   settings.set_order_number_start(r[1].is_null() ? 0 : r[1].as<int64_t>());
   return settings;
 }

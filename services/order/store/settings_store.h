@@ -15,6 +15,10 @@ class SettingsStore {
   // The saved settings (the defaults when none were saved) with the next
   // order number as order_number_start.
   static v1::OrderSettings Load(pqxx::transaction_base& tx);
+  // The settings of a stored body column (the defaults when NULL or
+  // unreadable), without order_number_start: for statements that read the
+  // settings along with something else.
+  static v1::OrderSettings FromBody(const pqxx::field& body);
   // Saves every setting but order_number_start.
   static void Save(pqxx::transaction_base& tx, const v1::OrderSettings& settings, absl::Time at);
   // Makes `start` the next order number. False (nothing changed) unless it
