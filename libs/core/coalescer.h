@@ -5,9 +5,9 @@
 //
 // `send` answers a batch with one result per request, in order (a missing
 // result, or every result of a batch whose `send` threw, is a
-// default-constructed Result: for absl::StatusOr, an UNKNOWN error). It runs on the thread of one
-// of the waiting callers, never under the coalescer's lock, and may run `max_in_flight` times at
-// once.
+// default-constructed Result: for absl::StatusOr, an UNKNOWN error). It runs
+// on the thread of one of the waiting callers, never under the coalescer's
+// lock, and may run `max_in_flight` times at once.
 #ifndef STORE_LIBS_CORE_COALESCER_H_
 #define STORE_LIBS_CORE_COALESCER_H_
 

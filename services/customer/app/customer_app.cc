@@ -1025,16 +1025,21 @@ absl::StatusOr<v1::CheckCheckoutResponse> CheckoutDecision(const v1::CheckChecko
 
 }  // namespace
 
+absl::StatusOr<std::vector<CustomerStore::CheckoutFacts>> CustomerApp::CheckoutFactsOf(
+    const std::vector<CustomerStore::CheckoutKey>& keys) {
+  std::vector<CustomerStore::CheckoutFacts> facts;
+  STORE_RETURN_IF_ERROR(pool_.InTransaction(pg::Isolation::kAutocommit,
+                                            [&](pqxx::transaction_base& tx) -> absl::Status {
+                                              facts = CustomerStore::Checkouts(tx, keys);
+                                              return absl::OkStatus();
+                                            }));
+  return facts;
+}
+
 absl::StatusOr<v1::CheckCheckoutResponse> CustomerApp::CheckCheckout(
     const v1::CheckCheckoutRequest& r) {
   STORE_ASSIGN_OR_RETURN(CustomerStore::CheckoutKey key, CheckoutKeyOf(r));
-  std::vector<CustomerStore::CheckoutFacts> facts;
-  // On every order's path: one statement, no BEGIN/COMMIT.
-  STORE_RETURN_IF_ERROR(pool_.InTransaction(pg::Isolation::kAutocommit,
-                                            [&](pqxx::transaction_base& tx) -> absl::Status {
-                                              facts = CustomerStore::Checkouts(tx, {key});
-                                              return absl::OkStatus();
-                                            }));
+  STORE_ASSIGN_OR_RETURN(std::vector<CustomerStore::CheckoutFacts> facts, CheckoutFactsOf({key}));
   return CheckoutDecision(r, facts.at(0));
 }
 
@@ -1058,12 +1063,7 @@ absl::StatusOr<v1::CheckCheckoutsResponse> CustomerApp::CheckCheckouts(
     asked.push_back(i);
   }
   if (keys.empty()) return out;
-  std::vector<CustomerStore::CheckoutFacts> facts;
-  STORE_RETURN_IF_ERROR(pool_.InTransaction(pg::Isolation::kAutocommit,
-                                            [&](pqxx::transaction_base& tx) -> absl::Status {
-                                              facts = CustomerStore::Checkouts(tx, keys);
-                                              return absl::OkStatus();
-                                            }));
+  STORE_ASSIGN_OR_RETURN(std::vector<CustomerStore::CheckoutFacts> facts, CheckoutFactsOf(keys));
   for (size_t k = 0; k < asked.size(); ++k) {
     const int i = asked[k];
     absl::StatusOr<v1::CheckCheckoutResponse> decision =

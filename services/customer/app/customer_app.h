@@ -18,6 +18,7 @@
 #include "libs/core/clock.h"
 #include "libs/pg/pool.h"
 #include "services/customer/app/customer_options.h"
+#include "services/customer/store/customer_store.h"
 #include "store/customer/v1/customer.pb.h"
 #include "store/customer/v1/customer_service.pb.h"
 
@@ -113,6 +114,10 @@ class CustomerApp {
   static constexpr int kMaxCheckoutChecks = 100;
 
  private:
+  // CustomerStore::Checkouts in one autocommit statement (on every order's
+  // path: no BEGIN/COMMIT).
+  absl::StatusOr<std::vector<CustomerStore::CheckoutFacts>> CheckoutFactsOf(
+      const std::vector<CustomerStore::CheckoutKey>& keys);
   absl::StatusOr<v1::Customer> CreateAccount(v1::Customer customer, const std::string& password,
                                              const std::string& request_id, bool accepts_marketing,
                                              const std::string& consent_source,
